@@ -1,0 +1,95 @@
+"""What every CLI command shares: the --db option, JSON output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from metrics.errors import ScoringError
+from surveys.errors import SurveyError
+from warehouse.errors import WarehouseError
+
+USER_ERRORS: tuple[type[Exception], ...] = (WarehouseError, SurveyError, ScoringError)
+
+console = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database file (default: $GRIDSCORE_DB or ./gridscore.duckdb)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error on stderr and exit non-zero."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the layers' user errors into a one-line message and exit code 1."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        fail(str(exc))
+    except FileNotFoundError as exc:
+        fail(f"file not found: {exc.filename}")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, pl.DataFrame):
+        return value.to_dicts()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(payload: Any) -> None:
+    """Write `payload` as JSON on stdout (dataclasses, frames and dates allowed)."""
+    sys.stdout.write(json.dumps(payload, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_frame(frame: pl.DataFrame, *, title: str | None = None, limit: int = 50) -> None:
+    """Print a polars frame as a rich table (first `limit` rows)."""
+    table = Table(title=title, show_lines=False)
+    for name in frame.columns:
+        table.add_column(name)
+    for row in frame.head(limit).iter_rows():
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+    if frame.height > limit:
+        out.print(f"… {frame.height - limit} more rows")
+
+
+@contextmanager
+def progress(description: str, total: float | None = None, *, enabled: bool = True) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar on stderr; yields `advance(n)`. Silent when disabled (e.g. --json)."""
+    if not enabled:
+        yield lambda _n=1: None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)

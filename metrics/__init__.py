@@ -1,0 +1,1 @@
+"""gridscore metrics layer."""

@@ -1,0 +1,1 @@
+"""gridscore surveys layer."""

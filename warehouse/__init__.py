@@ -1,0 +1,1 @@
+"""gridscore warehouse layer."""
