@@ -13,7 +13,7 @@ import importlib
 import inspect
 import pkgutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING
 
