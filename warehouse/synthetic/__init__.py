@@ -1,0 +1,174 @@
+"""The synthetic city: a seeded, realistic year of grid governance data.
+
+`generate` fills an empty database with an org tree (district → street →
+community → grid), departments, workers, households with identities, periods, a
+year of work records, skill assessments, inspections, complaints, bonus and veto
+events, and `synthetic_truth` (each worker's latent quality). The same seed gives
+identical table contents. Everything is drawn as numpy arrays and bulk-inserted
+through Arrow; the grids are processed in chunks so the province size keeps memory
+bounded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from warehouse.db import Database
+from warehouse.errors import WarehouseError
+from warehouse.synthetic.calendar import periods_frame
+from warehouse.synthetic.events import (
+    bonus_events,
+    complaints,
+    inspections,
+    skill_assessments,
+    veto_events,
+)
+from warehouse.synthetic.org import (
+    SIZES,
+    SizeSpec,
+    build_departments,
+    build_staff,
+    build_tree,
+    household_frames,
+)
+from warehouse.synthetic.records import Households, chunk_records
+
+__all__ = ["SIZES", "GenerationSummary", "SizeSpec", "generate"]
+
+Size = Literal["small", "city", "province"]
+Progress = Callable[[str, float], None]
+
+GENERATED_TABLES: tuple[str, ...] = (
+    "org_units", "departments", "workers", "synthetic_truth", "periods", "households",
+    "household_identities", "work_records", "skill_assessments", "inspections",
+    "complaints", "bonus_events", "veto_events",
+)
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    """What `generate` wrote: size, seed, year, rows per table and the time taken."""
+
+    size: str
+    seed: int
+    year: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        """Rows written over all tables."""
+        return sum(self.counts.values())
+
+
+def _insert(cur, table: str, frame: pl.DataFrame) -> int:
+    """Bulk-insert a polars frame by column name (Arrow, no per-row work)."""
+    name = f"_gen_{table}"
+    cur.register(name, frame.to_arrow())
+    try:
+        cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
+    finally:
+        cur.unregister(name)
+    return frame.height
+
+
+def generate(
+    db: Database,
+    *,
+    size: Size,
+    seed: int,
+    year: int,
+    progress: Progress | None = None,
+) -> GenerationSummary:
+    """Generate a synthetic city into an empty database.
+
+    Args:
+        db: database opened for writing (schema migrated), holding no org units yet.
+        size: "small" (≈ 60 grids, the demo and tests), "city" (≈ 3,000 grids,
+            ≈ 20 M work records) or "province" (≈ 100,000 grids, benchmarks).
+        seed: random seed; the same seed gives identical table contents.
+        year: the calendar year generated (periods `{year}`, H1/H2, Q1–Q4).
+        progress: optional callback `(stage, fraction_done)`.
+
+    Returns:
+        A `GenerationSummary` with the rows written per table.
+
+    Raises:
+        WarehouseError: unknown size, or the database already holds a city.
+    """
+    if size not in SIZES:
+        raise WarehouseError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    if db.scalar("SELECT count(*) FROM org_units") or db.scalar("SELECT count(*) FROM workers"):
+        raise WarehouseError(
+            f"database {db.path} already holds org units or workers; generate into a fresh database"
+        )
+    report = progress or (lambda _stage, _fraction: None)
+    started = time.perf_counter()
+    spec = SIZES[size]
+    rng = np.random.default_rng([seed, 0])
+    counts = dict.fromkeys(GENERATED_TABLES, 0)
+
+    report("structure", 0.0)
+    tree = build_tree(rng, spec)
+    depts = build_departments(tree)
+    staff = build_staff(rng, tree, depts, year)
+    n_grids = len(tree.grid_ids)
+    per_grid = rng.integers(300, 501, size=n_grids)
+    first = np.cumsum(per_grid) - per_grid
+    layout = Households(first=first, count=per_grid)
+    hh_width = max(7, len(str(int(per_grid.sum()))))
+
+    with db.transaction() as cur:
+        counts["org_units"] = _insert(cur, "org_units", tree.units)
+        counts["departments"] = _insert(cur, "departments", depts.frame)
+        counts["workers"] = _insert(cur, "workers", staff.frame)
+        counts["synthetic_truth"] = _insert(
+            cur, "synthetic_truth",
+            pl.DataFrame({"worker_id": staff.worker_ids, "quality": staff.quality}),
+        )
+        counts["periods"] = _insert(cur, "periods", periods_frame(year))
+
+    # chunks: contiguous runs of whole communities, about spec.chunk_grids grids each
+    chunk_of_comm = tree.community_grid_start // spec.chunk_grids
+    chunk_of_grid = chunk_of_comm[tree.grid_community]
+    chunk_of_worker = chunk_of_grid[staff.area_lo]
+    n_chunks = int(chunk_of_grid.max()) + 1
+    next_record = 0
+    for c in range(n_chunks):
+        crng = np.random.default_rng([seed, 1, c])
+        grids = np.nonzero(chunk_of_grid == c)[0]
+        households, identities, key_person = household_frames(
+            crng, tree, grids=grids, first_household=int(first[grids[0]]),
+            households_per_grid=per_grid[grids], id_width=hh_width, year=year,
+        )
+        chunk_hh = np.arange(first[grids[0]], first[grids[-1]] + per_grid[grids[-1]])
+        records = chunk_records(
+            crng, tree=tree, staff=staff, households=layout,
+            workers=np.nonzero(chunk_of_worker == c)[0], chunk_households=chunk_hh,
+            key_person=key_person, year=year, volume=spec.volume, first_record=next_record,
+        )
+        next_record += records.height
+        with db.transaction() as cur:
+            counts["households"] += _insert(cur, "households", households)
+            counts["household_identities"] += _insert(cur, "household_identities", identities)
+            counts["work_records"] += _insert(cur, "work_records", records)
+        del households, identities, records
+        report("work records", (c + 1) / (n_chunks + 1))
+
+    erng = np.random.default_rng([seed, 2])
+    with db.transaction() as cur:
+        counts["skill_assessments"] = _insert(cur, "skill_assessments", skill_assessments(erng, staff, tree, year))
+        counts["inspections"] = _insert(cur, "inspections", inspections(erng, staff, tree, year))
+        counts["complaints"] = _insert(cur, "complaints", complaints(erng, staff, tree, year))
+        counts["bonus_events"] = _insert(cur, "bonus_events", bonus_events(erng, staff, tree, year))
+        counts["veto_events"] = _insert(cur, "veto_events", veto_events(erng, staff, tree, year))
+    report("done", 1.0)
+    return GenerationSummary(
+        size=size, seed=seed, year=year, counts=counts, seconds=time.perf_counter() - started
+    )

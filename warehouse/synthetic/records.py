@@ -1,0 +1,313 @@
+"""Work records of one chunk of grids, drawn as whole arrays per work type.
+
+Each worker's latent quality `q` (standard normal) moves the probabilities that
+the indicators measure: household visit coverage, on-time closure, dispute
+mediation success, hotline resolution, key-person follow-up, half-monthly dispute
+screening, drills and meetings held. Volumes follow the seasonal calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from warehouse.enums import WARNING_LEVELS, WORK_OUTCOMES, WORK_SOURCES, WORK_TYPES
+from warehouse.synthetic.calendar import day_probabilities, days_in_year, month_starts
+from warehouse.synthetic.org import (
+    COMMUNITY_STAFF,
+    COORDINATOR,
+    DEPARTMENT_STAFF,
+    GRID_POLICE,
+    GRID_WORKER,
+    Staff,
+    Tree,
+)
+
+TYPES: tuple[str, ...] = tuple(WORK_TYPES)
+T = {name: i for i, name in enumerate(TYPES)}
+SOURCES: tuple[str, ...] = tuple(WORK_SOURCES)
+OUTCOMES: tuple[str, ...] = tuple(WORK_OUTCOMES)
+LEVELS: tuple[str, ...] = tuple(WARNING_LEVELS)
+
+RATES: dict[int, dict[str, float]] = {
+    GRID_WORKER: {"dispute": 200, "hazard_report": 450, "service_errand": 900, "hotline": 250, "petition": 50},
+    GRID_POLICE: {"dispute": 60, "hazard_report": 80, "petition": 10, "key_person_followup": 60},
+    COORDINATOR: {"dispute": 40, "petition": 20, "visit": 150},
+    COMMUNITY_STAFF: {"service_errand": 300, "hotline": 80},
+    DEPARTMENT_STAFF: {"hotline": 300, "petition": 40, "hazard_report": 50},
+}
+"""Expected records per worker and year (volume 1.0) of the reactive work types."""
+
+VOLUME_SLOPE: dict[str, float] = {"hazard_report": 0.2, "service_errand": 0.15, "visit": 0.15}
+"""Better workers report more hazards and run more errands (log-rate slope on q)."""
+
+SCHEDULED: dict[int, dict[str, int]] = {
+    GRID_WORKER: {"dispute_screening": 24, "drill": 4, "meeting": 12},
+    COORDINATOR: {"dispute_screening": 24},
+    COMMUNITY_STAFF: {"drill": 2, "meeting": 12},
+}
+"""Slots per year of scheduled work (screening every half month, drills, meetings)."""
+
+SCHEDULE_DONE: dict[str, tuple[float, float]] = {
+    "dispute_screening": (2.2, 1.0),
+    "drill": (1.5, 1.0),
+    "meeting": (2.0, 0.8),
+}
+"""Logit intercept and slope on q of holding a scheduled slot."""
+
+WINDOW_DAYS: dict[str, float] = {
+    "hazard_report": 7, "service_errand": 10, "petition": 15, "hotline": 5,
+    "key_person_followup": 7, "dispute_screening": 3,
+}
+DISPUTE_WINDOW = np.array([3.0, 7.0, 15.0])
+"""Due window of a dispute by warning level red / yellow / blue."""
+WARNING_P = np.array([0.06, 0.24, 0.70])
+
+SUCCESS: dict[str, tuple[float, float]] = {
+    "dispute": (2.9, 1.0),
+    "hotline": (2.2, 0.8),
+    "key_person_followup": (3.0, 0.8),
+    "petition": (2.0, 0.8),
+    "hazard_report": (3.0, 0.5),
+    "service_errand": (3.5, 0.5),
+}
+"""Logit intercept and slope on q of a successful outcome."""
+
+SOURCE_P: dict[str, tuple[float, ...]] = {
+    # patrol, resident, hotline, assigned, inspection
+    "visit": (1, 0, 0, 0, 0),
+    "dispute": (0.25, 0.5, 0.1, 0.15, 0),
+    "dispute_screening": (0, 0, 0, 1, 0),
+    "hazard_report": (0.7, 0.2, 0, 0, 0.1),
+    "service_errand": (0, 1, 0, 0, 0),
+    "petition": (0, 0.8, 0, 0.2, 0),
+    "hotline": (0, 0, 1, 0, 0),
+    "key_person_followup": (0, 0, 0, 1, 0),
+    "drill": (0, 0, 0, 1, 0),
+    "meeting": (0, 0, 0, 1, 0),
+}
+
+DAY_US = 86_400_000_000
+HOUR_US = 3_600_000_000
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass(frozen=True)
+class Households:
+    """Global household layout: first household number and count per grid."""
+
+    first: np.ndarray
+    count: np.ndarray
+
+
+@dataclass
+class _Parts:
+    worker: list[np.ndarray]
+    grid: list[np.ndarray]
+    type: list[np.ndarray]
+    day: list[np.ndarray]
+    household: list[np.ndarray]
+
+    def add(self, worker, grid, type_, day, household=None) -> None:
+        n = len(worker)
+        self.worker.append(np.asarray(worker, dtype=np.int64))
+        self.grid.append(np.asarray(grid, dtype=np.int64))
+        self.type.append(np.full(n, type_, dtype=np.int8) if np.isscalar(type_) else type_)
+        self.day.append(np.asarray(day, dtype=np.int64))
+        self.household.append(
+            np.full(n, -1, dtype=np.int64) if household is None else np.asarray(household, dtype=np.int64)
+        )
+
+
+def chunk_records(
+    rng: np.random.Generator,
+    *,
+    tree: Tree,
+    staff: Staff,
+    households: Households,
+    workers: np.ndarray,
+    chunk_households: np.ndarray,
+    key_person: np.ndarray,
+    year: int,
+    volume: float,
+    first_record: int,
+) -> pl.DataFrame:
+    """The work records of `workers` (indices) in the work_records column layout.
+
+    `chunk_households` are the global household numbers of the chunk (0-based) and
+    `key_person` their key-person flag; visits and key-person follow-ups of the
+    chunk's grid workers are drawn per household.
+    """
+    n_days = days_in_year(year)
+    q = staff.quality
+    role = staff.role[workers]
+    parts = _Parts([], [], [], [], [])
+    day_p = {t: day_probabilities(year, t) for t in TYPES}
+
+    def grid_in_area(w: np.ndarray) -> np.ndarray:
+        lo, hi = staff.area_lo[w], staff.area_hi[w]
+        return lo + (rng.random(len(w)) * (hi - lo)).astype(np.int64)
+
+    def household_in_grid(g: np.ndarray) -> np.ndarray:
+        return households.first[g] + (rng.random(len(g)) * households.count[g]).astype(np.int64)
+
+    # visits of grid workers: each household reached with a quality-driven probability
+    hh_grid = np.searchsorted(households.first, chunk_households, side="right") - 1
+    hh_worker = hh_grid  # grid g's grid worker is worker g
+    reached = rng.random(len(chunk_households)) < _sigmoid(2.2 + 0.9 * q[hh_worker])
+    per_hh = reached * (1 + rng.poisson(11.0 * volume * np.exp(VOLUME_SLOPE["visit"] * q[hh_worker])))
+    v_hh = np.repeat(chunk_households, per_hh)
+    v_grid = np.repeat(hh_grid, per_hh)
+    parts.add(v_grid, v_grid, T["visit"], rng.choice(n_days, size=len(v_hh), p=day_p["visit"]), v_hh)
+
+    # key-person follow-ups: one due per month and key-person household
+    kp_hh = chunk_households[key_person]
+    kp_grid = hh_grid[key_person]
+    done = rng.random((len(kp_hh), 12)) < _sigmoid(2.5 + 1.0 * q[kp_grid])[:, None]
+    row, month = np.nonzero(done)
+    starts = month_starts(year)
+    day = starts[month] + (rng.random(len(month)) * (starts[month + 1] - starts[month])).astype(np.int64)
+    parts.add(kp_grid[row], kp_grid[row], T["key_person_followup"], day, kp_hh[row])
+
+    # reactive work: Poisson volumes per worker and type
+    for r, rates in RATES.items():
+        ws = workers[role == r]
+        for t, rate in rates.items():
+            lam = rate * volume * np.exp(VOLUME_SLOPE.get(t, 0.0) * q[ws])
+            w = np.repeat(ws, rng.poisson(lam))
+            g = grid_in_area(w)
+            hh = household_in_grid(g) if t in ("visit", "service_errand") else None
+            parts.add(w, g, T[t], rng.choice(n_days, size=len(w), p=day_p[t]), hh)
+
+    # scheduled work: slots held or missed
+    for r, slots in SCHEDULED.items():
+        ws = workers[role == r]
+        for t, k in slots.items():
+            a, b = SCHEDULE_DONE[t]
+            held = rng.random((len(ws), k)) < _sigmoid(a + b * q[ws])[:, None]
+            row, slot = np.nonzero(held)
+            slot_day = (slot * n_days) // k
+            day = slot_day + rng.integers(0, 3, size=len(slot))
+            w = ws[row]
+            parts.add(w, grid_in_area(w), T[t], day, None)
+
+    worker = np.concatenate(parts.worker)
+    grid = np.concatenate(parts.grid)
+    type_ = np.concatenate(parts.type)
+    day = np.minimum(np.concatenate(parts.day), n_days - 1)
+    household = np.concatenate(parts.household)
+    keep = day >= staff.start_day[worker]
+    worker, grid, type_, day, household = worker[keep], grid[keep], type_[keep], day[keep], household[keep]
+    return _finish(rng, staff=staff, tree=tree, worker=worker, grid=grid, type_=type_, day=day,
+                   household=household, year=year, first_record=first_record, households=households)
+
+
+def _finish(
+    rng: np.random.Generator,
+    *,
+    staff: Staff,
+    tree: Tree,
+    worker: np.ndarray,
+    grid: np.ndarray,
+    type_: np.ndarray,
+    day: np.ndarray,
+    household: np.ndarray,
+    year: int,
+    first_record: int,
+    households: Households,
+) -> pl.DataFrame:
+    """Times, status, outcome, warning level, source and spot checks; then the frame."""
+    n = len(worker)
+    q = staff.quality[worker]
+    start_us = int((datetime(year, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
+    end_us = int((datetime(year + 1, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
+    hotline = type_ == T["hotline"]
+    tod = np.where(
+        hotline,
+        rng.random(n) * 24 * HOUR_US,
+        8 * HOUR_US + rng.random(n) * 10 * HOUR_US,
+    ).astype(np.int64)
+    opened = start_us + day * DAY_US + tod // 1_000_000 * 1_000_000
+
+    # warning levels and due windows
+    dispute = type_ == T["dispute"]
+    level = np.where(dispute, rng.choice(3, size=n, p=WARNING_P), -1)
+    window = np.zeros(n)
+    for t, days in WINDOW_DAYS.items():
+        window[type_ == T[t]] = days
+    window[dispute] = DISPUTE_WINDOW[level[dispute]]
+    timed = window > 0
+
+    on_time = rng.random(n) < _sigmoid(1.5 + 0.9 * q)
+    duration = np.where(
+        on_time,
+        window * rng.uniform(0.05, 0.95, size=n),
+        window * (1.0 + rng.exponential(0.5, size=n)),
+    )
+    duration = np.where(timed, duration * DAY_US, rng.uniform(0.2, 3.0, size=n) * HOUR_US)
+    closed = opened + (duration // 1_000_000 * 1_000_000).astype(np.int64)
+    due = opened + (window * DAY_US).astype(np.int64)
+
+    cancelled = timed & (type_ != T["dispute_screening"]) & (rng.random(n) < 0.01)
+    stuck = timed & ~cancelled & (rng.random(n) < 0.02 * (1.0 - _sigmoid(q)))
+    is_open = ~cancelled & (stuck | (closed >= end_us))
+    closed = np.where(cancelled, opened + (rng.uniform(0.1, 2.0, size=n) * DAY_US).astype(np.int64), closed)
+    status = np.where(cancelled, 2, np.where(is_open, 0, 1))  # open, closed, cancelled
+
+    # outcomes of closed records
+    p_success = np.ones(n)
+    for t, (a, b) in SUCCESS.items():
+        m = type_ == T[t]
+        p_success[m] = _sigmoid(a + b * q[m])
+    success = rng.random(n) < p_success
+    other = rng.choice(np.array([1, 2, 3]), size=n, p=[0.4, 0.3, 0.3])
+    outcome = np.where(status == 1, np.where(success, 0, other), -1)
+
+    # source by type
+    cdf = np.cumsum(np.array([SOURCE_P[t] for t in TYPES], dtype=float), axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(n)
+    source = (u[:, None] >= cdf[type_, :-1]).sum(axis=1)
+
+    checked = rng.random(n) < 0.04
+    verified_ok = rng.random(n) >= _sigmoid(-3.0 - 0.8 * q)
+
+    def labels(values: tuple[str, ...], idx: np.ndarray) -> pl.Series:
+        idx = np.where(idx < 0, len(values), idx)
+        return pl.Series(values + (None,), dtype=pl.String).gather(idx)
+
+    hh_width = max(7, len(str(int(households.first[-1] + households.count[-1]))))
+    record_no = pl.int_range(first_record + 1, first_record + n + 1, eager=True)
+    frame = pl.DataFrame(
+        {
+            "record_id": pl.select(
+                pl.concat_str(pl.lit(f"R{year}"), record_no.cast(pl.String).str.zfill(10))
+            ).to_series(),
+            "worker_id": staff.worker_ids.gather(worker),
+            "grid_id": tree.grid_ids.gather(grid),
+            "type": labels(TYPES, type_.astype(np.int64)),
+            "opened_at": pl.Series(opened).cast(pl.Datetime("us")),
+            "due_at": pl.Series(due).cast(pl.Datetime("us")),
+            "closed_at": pl.Series(closed).cast(pl.Datetime("us")),
+            "status": labels(("open", "closed", "cancelled"), status),
+            "outcome": labels(OUTCOMES, outcome),
+            "warning_level": labels(LEVELS, level),
+            "source": labels(SOURCES, source),
+            "verified": pl.Series(verified_ok),
+            "household_id": pl.Series(household),
+        }
+    )
+    return frame.with_columns(
+        pl.when(pl.Series(timed)).then(pl.col("due_at")).alias("due_at"),
+        pl.when(pl.Series(~is_open)).then(pl.col("closed_at")).alias("closed_at"),
+        pl.when(pl.Series(checked)).then(pl.col("verified")).alias("verified"),
+        pl.when(pl.col("household_id") >= 0)
+        .then(pl.concat_str(pl.lit("H"), (pl.col("household_id") + 1).cast(pl.String).str.zfill(hh_width)))
+        .alias("household_id"),
+    )
