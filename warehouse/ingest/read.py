@@ -1,0 +1,253 @@
+"""Reading CSV, Excel and Parquet files into all-text frames with canonical headers.
+
+The rules (shared by every kind, and by other layers' own kinds):
+
+- The format comes from the file extension: `.csv`/`.txt` (CSV), `.xlsx`/`.xlsm`/`.xls`
+  (Excel, first sheet), `.parquet`/`.pq` (Parquet).
+- CSV is decoded as UTF-8 (with or without BOM) when the bytes are valid UTF-8,
+  otherwise as GB18030 (a superset of GBK, what office software exports). The
+  separator is the most frequent of `,`, tab and `;` in the header line.
+- Headers are matched to columns by English name, Chinese name, an alias or the
+  template's bilingual form `中文 / English`, ignoring case, spaces and a leading
+  `*`. Unknown columns are ignored; a missing required column refuses the file.
+- `row_number` is the 1-based data row (header excluded, so spreadsheet row =
+  row_number + 1); rows whose cells are all empty are skipped (not counted).
+
+Anything that stops the file from being read as a table raises `IngestError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from warehouse.errors import IngestError
+from warehouse.ingest.specs import KindSpec
+
+ROW_NUMBER = "row_number"
+
+CSV_EXT = {".csv", ".txt", ".tsv"}
+EXCEL_EXT = {".xlsx", ".xlsm", ".xls"}
+PARQUET_EXT = {".parquet", ".pq"}
+
+_SPACES = re.compile(r"[\s\u3000_\-]+")
+
+
+def normalise_header(text: str) -> str:
+    """Header text reduced for matching: lower case, no spaces/underscores/dashes/`*`.
+
+    Examples:
+        >>> normalise_header(" Grid_ID* ")
+        'gridid'
+        >>> normalise_header("网格 编码")
+        '网格编码'
+    """
+    return _SPACES.sub("", str(text)).strip("*＊").lower()
+
+
+def header_lookup(spec: KindSpec) -> dict[str, str]:
+    """Normalised accepted header → canonical column name."""
+    lookup: dict[str, str] = {}
+    for col in spec.columns:
+        for text in (col.name, col.zh, *col.aliases, f"{col.zh}/{col.name}"):
+            lookup[normalise_header(text)] = col.name
+    return lookup
+
+
+def map_headers(headers: list[str], spec: KindSpec, *, file: str) -> dict[str, str]:
+    """Map the file's headers to canonical names (file header → column).
+
+    Raises:
+        IngestError: two headers name the same column, or a required column is missing.
+    """
+    lookup = header_lookup(spec)
+    mapping: dict[str, str] = {}
+    for header in headers:
+        key = normalise_header(header)
+        name = lookup.get(key)
+        if name is None and "/" in key:
+            parts = [lookup.get(p) for p in key.split("/")]
+            found = {p for p in parts if p is not None}
+            name = found.pop() if len(found) == 1 else None
+        if name is None:
+            continue
+        if name in mapping.values():
+            raise IngestError(f"{file}: column {name} appears twice (header {header!r})")
+        mapping[header] = name
+    missing = [c for c in spec.required if c not in mapping.values()]
+    if missing:
+        wanted = ", ".join(f"{c} ({spec.column(c).zh})" for c in missing)
+        raise IngestError(f"{file}: missing required column(s) {wanted} for {spec.kind}")
+    return mapping
+
+
+def file_format(path: Path) -> str:
+    """"csv", "excel" or "parquet" from the extension; `IngestError` otherwise."""
+    ext = path.suffix.lower()
+    if ext in CSV_EXT:
+        return "csv"
+    if ext in EXCEL_EXT:
+        return "excel"
+    if ext in PARQUET_EXT:
+        return "parquet"
+    raise IngestError(f"{path.name}: unsupported file type {ext or '(none)'}; use .csv, .xlsx or .parquet")
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of the file bytes (read in chunks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_csv_bytes(data: bytes, *, file: str) -> tuple[bytes, str]:
+    """The CSV bytes as UTF-8 and the encoding they were in ("utf-8" or "gb18030").
+
+    Raises:
+        IngestError: empty, binary, or neither UTF-8 nor GB18030.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        raise IngestError(f"{file}: file is empty")
+    if b"\x00" in data[:65536]:
+        raise IngestError(f"{file}: not a text CSV file (binary content; wrong encoding such as UTF-16?)")
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030").encode("utf-8"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"{file}: cannot decode the file as UTF-8 or GBK/GB18030 (byte {exc.start})"
+        ) from None
+
+
+def _separator(first_line: str) -> str:
+    counts = {sep: first_line.count(sep) for sep in (",", "\t", ";")}
+    return max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+
+
+def _read_csv_text(path: Path) -> pl.DataFrame:
+    data, _encoding = decode_csv_bytes(path.read_bytes(), file=path.name)
+    first = data.split(b"\n", 1)[0].decode("utf-8")
+    try:
+        return pl.read_csv(
+            io.BytesIO(data),
+            separator=_separator(first),
+            infer_schema=False,
+        )
+    except pl.exceptions.NoDataError:
+        raise IngestError(f"{path.name}: file is empty") from None
+    except pl.exceptions.PolarsError as exc:
+        raise IngestError(f"{path.name}: not a readable CSV file ({_first_line(exc)})") from None
+
+
+def _read_excel_text(path: Path) -> pl.DataFrame:
+    if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
+        raise IngestError(f"{path.name}: not an Excel .xlsx workbook (damaged or truncated file?)")
+    try:
+        return pl.read_excel(
+            path,
+            sheet_id=1,
+            engine="calamine",
+            infer_schema_length=0,
+            drop_empty_rows=False,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.NoDataError:
+        raise IngestError(f"{path.name}: the first sheet is empty") from None
+    except Exception as exc:  # fastexcel raises its own error classes
+        raise IngestError(f"{path.name}: cannot read the workbook ({_first_line(exc)})") from None
+
+
+def _read_parquet_any(path: Path) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:
+        raise IngestError(f"{path.name}: not a readable Parquet file ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def parquet_headers(path: Path) -> dict[str, pl.DataType]:
+    """Column names and types of a Parquet file without reading its data."""
+    try:
+        return dict(pl.read_parquet_schema(path))
+    except Exception as exc:
+        raise IngestError(f"{path.name}: not a readable Parquet file ({_first_line(exc)})") from None
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file read as a table: its frame (canonical columns + row_number) and identity."""
+
+    path: Path
+    format: str
+    frame: pl.DataFrame
+
+
+def read_raw(path: str | Path, spec: KindSpec) -> RawFile:
+    """Read `path` for `spec`: canonical columns (missing optional ones as NULL) + row_number.
+
+    CSV and Excel columns are text; Parquet keeps its column types (ingest casts
+    them in SQL, avoiding a text round trip). Raises `IngestError` if unreadable.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"file not found: {path}")
+    fmt = file_format(path)
+    if fmt == "csv":
+        frame = _read_csv_text(path)
+    elif fmt == "excel":
+        frame = _read_excel_text(path)
+    else:
+        frame = _read_parquet_any(path)
+    mapping = map_headers([str(c) for c in frame.columns], spec, file=path.name)
+    renamed = frame.select([pl.col(src).alias(dst) for src, dst in mapping.items()])
+    missing = [c for c in spec.names if c not in renamed.columns]
+    renamed = renamed.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
+    renamed = renamed.select(spec.names).with_row_index(ROW_NUMBER, offset=1)
+    renamed = renamed.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    if fmt != "parquet":
+        text = [pl.col(c).str.strip_chars() for c in spec.names]
+        blank = pl.all_horizontal([(t.is_null()) | (t == "") for t in text])
+        renamed = renamed.filter(~blank)
+    if renamed.height == 0:
+        raise IngestError(f"{path.name}: no data rows")
+    return RawFile(path=path, format=fmt, frame=renamed)
+
+
+def read_tabular(path: str | Path, spec: KindSpec) -> pl.DataFrame:
+    """Read a CSV/Excel/Parquet file as all-text columns named as in `spec`, plus row_number.
+
+    The reusable front half of ingest, for other layers' own kinds (e.g. phone or
+    paper survey answers): same formats, encodings and header rules as
+    `gridscore ingest`. Validation is left to the caller.
+
+    Args:
+        path: the file.
+        spec: the kind, giving canonical names, Chinese headers and required columns.
+
+    Returns:
+        A frame with `row_number` (Int64, 1-based data row) then one String column
+        per spec column (NULL where the file has no such column).
+
+    Raises:
+        IngestError: unreadable file, wrong encoding, missing required column, no rows.
+    """
+    raw = read_raw(path, spec)
+    return raw.frame.with_columns([pl.col(c).cast(pl.String) for c in spec.names])

@@ -1,0 +1,339 @@
+"""Vectorised validation of a staged file in DuckDB SQL.
+
+The staged file is a relation `_ing_src` (row_number + one column per spec column;
+text for CSV/Excel, native types for Parquet). One query turns it into the temp
+table `_ing_chk`: typed columns, one `_cN` column per rule holding the reject
+reason (NULL when the rule passes), `_bad` (any rule failed) and `_found` (the
+natural key is already stored). Rejects are then read from the bad rows only,
+one row per (row, column, reason). No Python loop touches rows.
+
+The rules, in order: required, type/enumeration, the kind's foreign keys, its row
+checks (date order, ranges, org-tree levels), duplicate natural key in the file
+(later rows rejected), and key already stored with different content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from warehouse.db import fetch_pl
+from warehouse.ingest.read import ROW_NUMBER
+from warehouse.ingest.specs import ColumnSpec, KindSpec
+
+SRC = "_ing_src"
+CHK = "_ing_chk"
+SELF = "_ing_self"
+
+TYPE_REASONS = {
+    "int": "not a whole number",
+    "float": "not a number",
+    "date": "not a date (YYYY-MM-DD)",
+    "datetime": "not a date-time (YYYY-MM-DD HH:MM)",
+    "bool": "not yes/no (是/否, true/false)",
+}
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "对", "√", "有")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "错", "×", "无")
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """Quote a string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in_list(values: list[str] | tuple[str, ...]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def _enum_expr(v: str, enum: dict[str, str]) -> str:
+    whens = [f"WHEN lower({v}) IN {_in_list(list(enum))} THEN lower({v})"]
+    whens += [f"WHEN {v} = {lit(label)} THEN {lit(code)}" for code, label in enum.items()]
+    return "CASE " + " ".join(whens) + " END"
+
+
+def _multi_expr(v: str, enum: dict[str, str]) -> str:
+    """Comma/、/; separated codes or labels → normalised 'a,b' (NULL if any unknown)."""
+    mapping = ", ".join(f"{lit(k.lower())}: {lit(k)}" for k in enum)
+    mapping += ", " + ", ".join(f"{lit(label)}: {lit(code)}" for code, label in enum.items())
+    parts = f"list_filter(list_transform(regexp_split_to_array({v}, '[,，;；、]'), lambda x: trim(x)), lambda x: x <> '')"
+    mapped = f"list_transform({parts}, lambda x: MAP {{{mapping}}}[lower(x)])"
+    return (
+        f"CASE WHEN list_bool_or(list_transform({mapped}, lambda x: x IS NULL)) THEN NULL "
+        f"ELSE array_to_string({mapped}, ',') END"
+    )
+
+
+def _text_typed(col: ColumnSpec, v: str) -> str:
+    """Typed value of the trimmed text `v` (NULL when it does not parse)."""
+    if col.enum is not None:
+        return _multi_expr(v, dict(col.enum)) if col.multi else _enum_expr(v, dict(col.enum))
+    if col.type == "int":
+        return (
+            f"CASE WHEN TRY_CAST({v} AS DOUBLE) = floor(TRY_CAST({v} AS DOUBLE)) "
+            f"THEN TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END"
+        )
+    if col.type == "float":
+        return f"CASE WHEN isfinite(TRY_CAST({v} AS DOUBLE)) THEN TRY_CAST({v} AS DOUBLE) END"
+    if col.type == "date":
+        return (
+            f"coalesce(TRY_CAST({v} AS DATE), CAST(TRY_STRPTIME({v}, '%Y年%m月%d日') AS DATE), "
+            f"CAST(TRY_STRPTIME({v}, '%Y.%m.%d') AS DATE))"
+        )
+    if col.type == "datetime":
+        return (
+            f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, '%Y年%m月%d日 %H:%M'), "
+            f"TRY_STRPTIME({v}, '%Y.%m.%d %H:%M'))"
+        )
+    if col.type == "bool":
+        return (
+            f"CASE WHEN lower({v}) IN {_in_list(TRUE_WORDS)} THEN true "
+            f"WHEN lower({v}) IN {_in_list(FALSE_WORDS)} THEN false END"
+        )
+    return v
+
+
+def _native_typed(col: ColumnSpec, c: str, dtype: pl.DataType) -> str | None:
+    """Typed value straight from a native (Parquet) column, or None to go via text."""
+    if col.enum is not None:
+        return None
+    if col.type == "int" and dtype.is_integer():
+        return f"CAST({c} AS BIGINT)"
+    if col.type == "float" and (dtype.is_integer() or dtype.is_float()):
+        return f"CASE WHEN isfinite(CAST({c} AS DOUBLE)) THEN CAST({c} AS DOUBLE) END"
+    if col.type == "date" and dtype in (pl.Date, pl.Datetime):
+        return f"CAST({c} AS DATE)"
+    if col.type == "datetime" and (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
+        return f"CAST({c} AS TIMESTAMP)"
+    if col.type == "bool" and dtype == pl.Boolean:
+        return c
+    return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check column of `_ing_chk`: blamed column(s), the reason SQL, the value SQL."""
+
+    column: str
+    value_sql: str
+    reason_sql: str
+
+
+def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str, str]:
+    """SELECT lists of the `clean` CTE (`_r_c`: present raw value) and `typed` CTE (`c`)."""
+    clean = [q(ROW_NUMBER)]
+    typed = ["*"]
+    for col in spec.columns:
+        c, r = q(col.name), q("_r_" + col.name)
+        dtype = schema[col.name]
+        native = None if dtype == pl.String else _native_typed(col, r, dtype)
+        if native is not None:
+            clean.append(f"{c} AS {r}")
+            expr = native
+        else:
+            text = c if dtype == pl.String else f"CAST({c} AS VARCHAR)"
+            clean.append(f"nullif(trim({text}), '') AS {r}")
+            expr = _text_typed(col, r)
+        if col.name in spec.defaults:
+            default = _text_typed(col, lit(spec.defaults[col.name]))
+            expr = f"CASE WHEN {r} IS NULL THEN {default} ELSE {expr} END"
+        typed.append(f"{expr} AS {c}")
+    return ",\n        ".join(clean), ",\n        ".join(typed)
+
+
+def _rules(spec: KindSpec, *, has_existing: bool, self_ref: bool) -> list[tuple[str, Rule]]:
+    """(condition SQL, rule) pairs, in reporting order."""
+    rules: list[tuple[str, Rule]] = []
+    for col in spec.columns:
+        c, r = q(col.name), q("_r_" + col.name)
+        value = f"CAST({r} AS VARCHAR)"
+        if col.required:
+            rules.append((f"{r} IS NULL", Rule(col.name, value, lit("required"))))
+        if col.enum is not None:
+            allowed = ", ".join(col.enum)
+            reason = f"unknown tag; allowed: {allowed}" if col.multi else f"not one of: {allowed}"
+        else:
+            reason = TYPE_REASONS.get(col.type, "")
+        if reason:
+            rules.append((f"{r} IS NOT NULL AND {c} IS NULL", Rule(col.name, value, lit(reason))))
+    for fk in spec.foreign_keys:
+        c = q(fk.column)
+        ref = f"SELECT {q(fk.key)} FROM {q(fk.table)} WHERE {q(fk.key)} IS NOT NULL"
+        if fk.where:
+            ref += f" AND {fk.where}"
+        if fk.self_ref and self_ref:
+            ref += f" UNION ALL SELECT {q(fk.key)} FROM {SELF}"
+        rules.append((f"{c} IS NOT NULL AND {c} NOT IN ({ref})",
+                      Rule(fk.column, f"CAST({c} AS VARCHAR)", lit(fk.reason))))
+    for check in spec.checks:
+        rules.append((f"({check.bad_when})",
+                      Rule(check.column, f"CAST({q(check.column)} AS VARCHAR)", lit(check.reason))))
+    key_value = " || ',' || ".join(f"CAST({q(k)} AS VARCHAR)" for k in spec.key)
+    key_name = ",".join(spec.key)
+    rules.append((
+        "_first_row < row_number",
+        Rule(key_name, key_value, "'duplicate key in file (first at row ' || _first_row || ')'"),
+    ))
+    if has_existing:
+        rules.append(("_found AND NOT _same",
+                      Rule(key_name, key_value, lit("key exists with different content"))))
+    return rules
+
+
+def build_check_sql(
+    spec: KindSpec,
+    schema: dict[str, pl.DataType],
+    *,
+    has_existing: bool,
+    self_ref: bool,
+) -> tuple[str, list[Rule]]:
+    """The CREATE TEMP TABLE `_ing_chk` statement and its rules (one `_cN` column each).
+
+    Raw values (`_r_c`) are kept only for bad rows (for the rejects' `value`), so
+    the table of a clean file holds little more than the typed rows.
+    """
+    clean_items, typed_items = _stage_selects(spec, schema)
+    rules = _rules(spec, has_existing=has_existing, self_ref=self_ref)
+    keys_present = " AND ".join(f"{q(k)} IS NOT NULL" for k in spec.key)
+    partition = ", ".join(q(k) for k in spec.key)
+    cols = ", ".join(q(c) for c in spec.names)
+    raw_kept = ", ".join(f"CASE WHEN _bad THEN {q('_r_' + c)} END AS {q('_r_' + c)}" for c in spec.names)
+    rule_cols = ", ".join(f"_c{i}" for i in range(len(rules)))
+
+    parent_join = ""
+    parent_col = ""
+    if any("_parent_level" in c.bad_when for c in spec.checks):
+        ref = "SELECT unit_id, level FROM org_units"
+        if self_ref:
+            ref += f" UNION ALL SELECT unit_id, level FROM {SELF}"
+        parent_join = (
+            f"LEFT JOIN (SELECT unit_id AS _pid, any_value(level) AS _parent_level "
+            f"FROM ({ref}) GROUP BY unit_id) p ON p._pid = keyed.parent_id"
+        )
+        parent_col = ", p._parent_level"
+
+    if has_existing:
+        same = " AND ".join(
+            f"keyed.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in spec.names if c not in spec.key
+        ) or "true"
+        on = " AND ".join(f"t.{q(k)} = keyed.{q(k)}" for k in spec.key)
+        exist_join = f"LEFT JOIN {q(spec.table)} t ON {on}"
+        exist_cols = f", t.{q(spec.key[0])} IS NOT NULL AS _found, coalesce({same}, false) AS _same"
+    else:
+        exist_join = ""
+        exist_cols = ", false AS _found, false AS _same"
+
+    checks = ",\n        ".join(
+        f"CASE WHEN {cond} THEN {rule.reason_sql} END AS _c{i}" for i, (cond, rule) in enumerate(rules)
+    )
+    any_bad = " OR ".join(f"_c{i} IS NOT NULL" for i in range(len(rules)))
+    sql = f"""
+CREATE OR REPLACE TEMP TABLE {CHK} AS
+WITH clean AS (
+    SELECT
+        {clean_items}
+    FROM {SRC}
+),
+typed AS (
+    SELECT
+        {typed_items}
+    FROM clean
+),
+keyed AS (
+    SELECT *,
+        CASE WHEN {keys_present}
+             THEN min(row_number) OVER (PARTITION BY {partition}) END AS _first_row
+    FROM typed
+),
+joined AS (
+    SELECT keyed.*{parent_col}{exist_cols}
+    FROM keyed {parent_join} {exist_join}
+),
+checked AS (
+    SELECT *,
+        {checks}
+    FROM joined
+),
+flagged AS (
+    SELECT *, ({any_bad}) AS _bad FROM checked
+)
+SELECT row_number, {cols}, _found, _first_row, {rule_cols}, _bad, {raw_kept}
+FROM flagged
+"""
+    return sql, [rule for _, rule in rules]
+
+
+def run_checks(
+    cur: duckdb.DuckDBPyConnection,
+    spec: KindSpec,
+    schema: dict[str, pl.DataType],
+) -> list[Rule]:
+    """Create `_ing_chk` for the staged `_ing_src`; for self-referencing kinds, iterate.
+
+    A self-referencing foreign key (the org tree) may point at rows of the same
+    file; those count only while they are themselves good. The first pass finds
+    the typed rows, the second lets every first-occurrence row of the file count as
+    existing, and further passes keep only the rows still good, until the set of
+    bad rows stops growing (at most the depth of the tree plus a few passes).
+    """
+    has_existing = bool(cur.execute(f"SELECT EXISTS (SELECT 1 FROM {q(spec.table)})").fetchone()[0])
+    self_fks = [fk for fk in spec.foreign_keys if fk.self_ref]
+    sql, rules = build_check_sql(spec, schema, has_existing=has_existing, self_ref=bool(self_fks))
+    if not self_fks:
+        cur.execute(sql)
+        return rules
+    key = q(self_fks[0].key)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {SELF} ({key} VARCHAR, level VARCHAR)")
+    cur.execute(sql)
+    refill = (
+        f"INSERT INTO {SELF} SELECT {key}, level FROM {CHK} "
+        f"WHERE {key} IS NOT NULL AND (_first_row = row_number) {{extra}}"
+    )
+    cur.execute(refill.format(extra=""))
+    previous = -1
+    for _ in range(10):
+        cur.execute(sql)
+        bad = cur.execute(f"SELECT count(*) FROM {CHK} WHERE _bad").fetchone()[0]
+        if bad == previous:
+            break
+        previous = bad
+        cur.execute(f"DELETE FROM {SELF}")
+        cur.execute(refill.format(extra="AND NOT _bad"))
+    return rules
+
+
+def collect_rejects(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> pl.DataFrame:
+    """One row per (row, column, reason) from the bad rows of `_ing_chk`, ordered."""
+    parts = [
+        f"SELECT row_number, {lit(rule.column)} AS column, {rule.value_sql} AS value, "
+        f"_c{i} AS reason, {i} AS _rule FROM bad WHERE _c{i} IS NOT NULL"
+        for i, rule in enumerate(rules)
+    ]
+    sql = (
+        f"WITH bad AS (SELECT * FROM {CHK} WHERE _bad)\n"
+        + "\nUNION ALL\n".join(parts)
+        + "\nORDER BY row_number, _rule"
+    )
+    frame = fetch_pl(cur, sql)
+    if frame.height == 0:
+        return empty_rejects()
+    return frame.select(
+        pl.col("row_number").cast(pl.Int64),
+        pl.col("column").cast(pl.String),
+        pl.col("value").cast(pl.String),
+        pl.col("reason").cast(pl.String),
+    )
+
+
+def empty_rejects() -> pl.DataFrame:
+    """An empty rejects frame with the right columns."""
+    return pl.DataFrame(
+        schema={"row_number": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+    )
