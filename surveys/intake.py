@@ -1,0 +1,408 @@
+"""Response intake: one `submit` for the web form, phone and paper, safe under retries and races.
+
+A submission is one DuckDB transaction that checks the token (exists, unexpired,
+unused), validates the answers against the questionnaire version of the token's
+design, stores the response and its answers with no identity, and marks the token
+used with disposition "complete".
+
+Races: two submissions of one token both try to update the same invitation row; DuckDB's
+optimistic concurrency lets exactly one commit and aborts the other with a
+`TransactionException` (or a `ConstraintException` for a duplicate submission id).
+The loser rolls back and re-checks from scratch, which then reports the right
+outcome: "already_received" (same submission id, same content), a conflict
+(same submission id, different content) or a used token.
+
+`submit_many` is the bulk equivalent for the simulator: the same checks, vectorised,
+producing the same stored rows (the same content hash, scores and codes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import duckdb
+import polars as pl
+
+from surveys.errors import AnswersInvalid, SubmissionConflict, SurveyError, TokenRejected
+from surveys.questionnaire import content_hash, questionnaire_for, validate_answers
+from warehouse.db import Database
+
+CHANNELS = ("web", "phone", "paper")
+MAX_ATTEMPTS = 50
+
+LOOKUP_SQL = """
+SELECT i.invitation_id, i.design_id, i.period_id, i.grid_id, i.weight_class,
+       i.expires_at, i.used_at, d.questionnaire_version
+FROM survey_invitations i JOIN survey_designs d USING (design_id)
+WHERE i.token_hash = ?
+"""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """Outcome of an accepted submission: "accepted" now, or "already_received" before."""
+
+    status: Literal["accepted", "already_received"]
+    response_id: str
+
+
+def normalise_token(token: str) -> str:
+    """Token as stored: spaces and hyphens removed, lowercase (phone entry is forgiving)."""
+    return "".join(str(token).split()).replace("-", "").lower()
+
+
+def hash_token(token: str) -> str:
+    """sha256 (hex) of a normalised token: what `survey_invitations.token_hash` holds."""
+    return hashlib.sha256(normalise_token(token).encode()).hexdigest()
+
+
+def fingerprint(period_id: str, value: str | None) -> str | None:
+    """Per-period salted hash of a device or network address (NULL stays NULL)."""
+    if value is None or str(value) == "":
+        return None
+    return hashlib.sha256(f"{period_id}:{value}".encode()).hexdigest()
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def token_state(db: Database, token: str) -> Literal["open", "used", "expired", "unknown"]:
+    """Whether a token can still be answered (the form shows the questionnaire only if "open")."""
+    row = db.scalar(
+        "SELECT CASE WHEN used_at IS NOT NULL THEN 'used' "
+        "WHEN expires_at < ? THEN 'expired' ELSE 'open' END "
+        "FROM survey_invitations WHERE token_hash = ?",
+        [datetime.now(UTC).replace(tzinfo=None), hash_token(token)],
+    )
+    return row or "unknown"
+
+
+def _retry_outcome(cur: duckdb.DuckDBPyConnection, submission_id: str, digest: str | None) -> SubmitResult:
+    """The token is used: the same submission again is fine, anything else is refused."""
+    row = cur.execute(
+        "SELECT response_id, content_hash FROM survey_responses WHERE submission_id = ?",
+        [submission_id],
+    ).fetchall()
+    row = row[0] if row else None
+    if row is None:
+        raise TokenRejected("used")
+    if digest is not None and row[1] == digest:
+        return SubmitResult("already_received", row[0])
+    raise SubmissionConflict(
+        f"submission {submission_id} was already received with different answers; nothing was changed"
+    )
+
+
+def _attempt(
+    cur: duckdb.DuckDBPyConnection,
+    token_hash: str,
+    answers: Mapping[str, object],
+    *,
+    submission_id: str,
+    channel: str,
+    started_at: datetime | None,
+    device: str | None,
+    address: str | None,
+    entered_by: str | None,
+    now: datetime,
+) -> SubmitResult:
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        rows = cur.execute(LOOKUP_SQL, [token_hash]).fetchall()
+        found = rows[0] if rows else None
+        if found is None:
+            raise TokenRejected("unknown")
+        invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at, version = found
+        q = questionnaire_for(version)
+        if used_at is not None:
+            try:
+                digest = content_hash(version, validate_answers(q, answers))
+            except AnswersInvalid:
+                digest = None
+            result = _retry_outcome(cur, submission_id, digest)
+            cur.execute("ROLLBACK")
+            return result
+        if expires_at < now:
+            raise TokenRejected("expired")
+        valid = validate_answers(q, answers)
+        digest = content_hash(version, valid)
+        taken = cur.execute(
+            "SELECT count(*) FROM survey_responses WHERE submission_id = ?", [submission_id]
+        ).fetchall()[0][0]
+        if taken:
+            raise SubmissionConflict(
+                f"submission id {submission_id} already belongs to another response; use a new id"
+            )
+        response_id = str(uuid.uuid4())
+        duration = None
+        if started_at is not None:
+            duration = (now - _utc_naive(started_at)).total_seconds()
+            if duration < 0:
+                duration = None
+        cur.execute(
+            """UPDATE survey_invitations
+               SET used_at = ?, disposition = 'complete', disposition_at = ?
+               WHERE invitation_id = ? AND used_at IS NULL""",
+            [_day(now), _day(now), invitation_id],
+        )
+        cur.execute(
+            "INSERT INTO survey_responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                response_id, period_id, design_id, grid_id, weight_class, version, channel,
+                submission_id, digest, _hour(now), duration,
+                fingerprint(period_id, device), fingerprint(period_id, address), entered_by,
+            ],
+        )
+        cur.executemany(
+            "INSERT INTO survey_answers VALUES (?, ?, ?, ?, ?)",
+            [[response_id, a.item_key, a.answer_code, a.score, a.answer_text] for a in valid],
+        )
+        cur.execute("COMMIT")
+        return SubmitResult("accepted", response_id)
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            cur.execute("ROLLBACK")
+        raise
+
+
+def submit(
+    db: Database,
+    token: str,
+    answers: Mapping[str, object],
+    *,
+    submission_id: str,
+    channel: Literal["web", "phone", "paper"],
+    started_at: datetime | None = None,
+    device: str | None = None,
+    address: str | None = None,
+    entered_by: str | None = None,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Store one completed questionnaire for a token, exactly once.
+
+    Args:
+        db: open database (writable).
+        token: the household's single-use token (as printed or in the link).
+        answers: item key → answer code or label (text for comment items).
+        submission_id: id chosen by the client once per filled-in form; a retry
+            repeats it.
+        channel: "web", "phone" or "paper".
+        started_at: when the form was opened (for the completion-time screen).
+        device: device / browser fingerprint (hashed with a per-period salt).
+        address: network address (hashed with a per-period salt).
+        entered_by: staff member who keyed in a phone / paper answer.
+        now: clock (tests).
+
+    Returns:
+        `SubmitResult("accepted", id)` the first time; `("already_received", id)`
+        for a retry with the same submission id and the same answers.
+
+    Raises:
+        TokenRejected: unknown, expired or used token (`.reason`).
+        SubmissionConflict: a used token's submission id again with different
+            answers, or a submission id that belongs to another response.
+        AnswersInvalid: answers do not fit the questionnaire (`.errors`).
+    """
+    if channel not in CHANNELS:
+        raise SurveyError(f"channel must be one of {', '.join(CHANNELS)} (got {channel!r})")
+    if not submission_id or not str(submission_id).strip():
+        raise SurveyError("submission_id must not be empty")
+    token_hash = hash_token(token)
+    clock = _utc_naive(now) if now is not None else None
+    cur = db.cursor()
+    try:
+        for attempt in range(MAX_ATTEMPTS):
+            moment = clock or datetime.now(UTC).replace(tzinfo=None)
+            try:
+                return _attempt(
+                    cur, token_hash, answers, submission_id=str(submission_id), channel=channel,
+                    started_at=started_at, device=device, address=address,
+                    entered_by=entered_by, now=moment,
+                )
+            except (duckdb.TransactionException, duckdb.ConstraintException):
+                # Lost a race (same token or same submission id): look again.
+                time.sleep(0.001 * (attempt + 1))
+        raise SurveyError("the survey database is busy; please submit again")
+    finally:
+        cur.close()
+
+
+CONTENT_HASH_SQL = """
+sha256(
+    first(version) || chr(10) || string_agg(
+        item_key || chr(9) || coalesce(answer_code, '') || chr(9) ||
+        replace(replace(replace(coalesce(answer_text, ''), '\\', '\\\\'), chr(10), '\\n'), chr(9), '\\t'),
+        chr(10) ORDER BY item_pos)
+)
+"""
+
+
+def _item_table(version: str) -> pl.DataFrame:
+    q = questionnaire_for(version)
+    rows = []
+    for pos, it in enumerate(q.items):
+        if it.kind == "text":
+            rows.append((it.key, pos, it.kind, it.required, None, None))
+        for code, _zh, _en in it.options:
+            rows.append((it.key, pos, it.kind, it.required, code, q.scale.get(code) if it.kind == "scale" else None))
+    return pl.DataFrame(
+        rows,
+        schema={"item_key": pl.String, "item_pos": pl.Int64, "kind": pl.String,
+                "required": pl.Boolean, "code": pl.String, "score": pl.Float64},
+        orient="row",
+    )
+
+
+def submit_many(
+    db: Database,
+    submissions: pl.DataFrame,
+    answers: pl.DataFrame,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Bulk intake (simulator, benchmarks): the rules of `submit`, vectorised, all or nothing.
+
+    Args:
+        db: open database (writable).
+        submissions: token, submission_id, channel, duration_seconds (nullable),
+            device, address, entered_by (all three nullable).
+        answers: token, item_key, value (answer code, or text for text items).
+        now: clock (tests).
+
+    Returns:
+        Number of responses stored.
+
+    Raises:
+        TokenRejected: some token is unknown, used or expired (nothing stored).
+        AnswersInvalid: some answer is not an option or a required item is missing.
+        SubmissionConflict: a submission id is repeated or already stored.
+    """
+    moment = _utc_naive(now) if now is not None else datetime.now(UTC).replace(tzinfo=None)
+    subs = submissions.with_columns(
+        pl.col("token").map_elements(hash_token, return_dtype=pl.String).alias("token_hash")
+    )
+    for name in ("device", "address", "entered_by"):
+        if name not in subs.columns:
+            subs = subs.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    if "duration_seconds" not in subs.columns:
+        subs = subs.with_columns(pl.lit(None, dtype=pl.Float64).alias("duration_seconds"))
+    bad_channel = subs.filter(~pl.col("channel").is_in(list(CHANNELS)))
+    if bad_channel.height:
+        raise SurveyError(f"channel must be one of {', '.join(CHANNELS)} (got {bad_channel['channel'][0]!r})")
+    if subs["submission_id"].n_unique() != subs.height:
+        raise SubmissionConflict("submission ids repeat within the batch")
+    tag = uuid.uuid4().hex[:12]
+    with db.transaction() as cur:
+        cur.register(f"_subs_{tag}", subs.select(
+            "token_hash", "submission_id", "channel", "duration_seconds", "device", "address", "entered_by"))
+        resolved = f"_resolved_{tag}"
+        cur.execute(
+            f"""CREATE TEMP TABLE {resolved} AS
+                SELECT CAST(uuid() AS VARCHAR) AS response_id, s.*, i.invitation_id, i.design_id,
+                       i.period_id, i.grid_id, i.weight_class, i.expires_at, i.used_at,
+                       d.questionnaire_version AS version
+                FROM _subs_{tag} s
+                LEFT JOIN survey_invitations i ON i.token_hash = s.token_hash
+                LEFT JOIN survey_designs d ON d.design_id = i.design_id"""
+        )
+        unknown, used, expired, versions = cur.execute(
+            f"""SELECT count(*) FILTER (WHERE invitation_id IS NULL),
+                       count(*) FILTER (WHERE used_at IS NOT NULL),
+                       count(*) FILTER (WHERE expires_at < ?),
+                       list(DISTINCT version) FILTER (WHERE version IS NOT NULL)
+                FROM {resolved}""",
+            [moment],
+        ).fetchall()[0]
+        for reason, count in (("unknown", unknown), ("used", used), ("expired", expired)):
+            if count:
+                raise TokenRejected(reason)
+        stored = cur.execute(
+            f"SELECT count(*) FROM survey_responses r JOIN {resolved} s USING (submission_id)"
+        ).fetchall()[0][0]
+        if stored:
+            raise SubmissionConflict(f"{stored} submission ids are already stored")
+        if len(versions) != 1:
+            raise SurveyError("bulk intake needs all tokens from one questionnaire version")
+        version = versions[0]
+        items = _item_table(version)
+        long = answers.select(
+            pl.col("token").map_elements(hash_token, return_dtype=pl.String).alias("token_hash"),
+            pl.col("item_key").cast(pl.String),
+            pl.col("value").cast(pl.String),
+        ).filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
+        choice = long.join(items.filter(pl.col("kind") != "text"), left_on=["item_key", "value"],
+                           right_on=["item_key", "code"], how="inner")
+        text = long.join(items.filter(pl.col("kind") == "text").select("item_key", "item_pos"),
+                         on="item_key", how="inner")
+        if choice.height + text.height != long.height:
+            bad = long.join(choice.select("token_hash", "item_key"), on=["token_hash", "item_key"], how="anti") \
+                      .join(text.select("token_hash", "item_key"), on=["token_hash", "item_key"], how="anti")
+            raise AnswersInvalid({bad["item_key"][0]: f"not an option: {bad['value'][0]!r}"})
+        required = items.filter(pl.col("required")).select("item_key").unique()
+        have = long.group_by("token_hash").agg(pl.col("item_key").is_in(required["item_key"].implode()).sum())
+        if (have.height != subs.height) or (have["item_key"] < required.height).any():
+            raise AnswersInvalid({"*": "a required item is missing in some submission"})
+        canon = pl.concat([
+            choice.select("token_hash", "item_key", "item_pos",
+                          pl.col("value").alias("answer_code"), "score",
+                          pl.lit(None, dtype=pl.String).alias("answer_text")),
+            text.select("token_hash", "item_key", "item_pos",
+                        pl.lit(None, dtype=pl.String).alias("answer_code"),
+                        pl.lit(None, dtype=pl.Float64).alias("score"),
+                        pl.col("value").str.strip_chars().alias("answer_text")),
+        ])
+        cur.register(f"_ans_{tag}", canon)
+        cur.execute(
+            f"""INSERT INTO survey_responses
+                WITH hashed AS (
+                    SELECT a.token_hash, {CONTENT_HASH_SQL} AS content_hash
+                    FROM (SELECT *, $version AS version FROM _ans_{tag}) a
+                    GROUP BY a.token_hash
+                )
+                SELECT s.response_id, s.period_id, s.design_id, s.grid_id, s.weight_class,
+                       s.version, s.channel, s.submission_id, h.content_hash,
+                       date_trunc('hour', CAST($now AS TIMESTAMP)), s.duration_seconds,
+                       CASE WHEN s.device IS NULL OR s.device = '' THEN NULL
+                            ELSE sha256(s.period_id || ':' || s.device) END,
+                       CASE WHEN s.address IS NULL OR s.address = '' THEN NULL
+                            ELSE sha256(s.period_id || ':' || s.address) END,
+                       s.entered_by
+                FROM {resolved} s JOIN hashed h USING (token_hash)""",
+            {"version": version, "now": moment},
+        )
+        cur.execute(
+            f"""INSERT INTO survey_answers
+                SELECT s.response_id, a.item_key, a.answer_code, a.score, a.answer_text
+                FROM _ans_{tag} a JOIN {resolved} s USING (token_hash)"""
+        )
+        cur.execute(
+            f"""UPDATE survey_invitations
+                SET used_at = date_trunc('day', CAST($now AS TIMESTAMP)), disposition = 'complete',
+                    disposition_at = date_trunc('day', CAST($now AS TIMESTAMP))
+                FROM {resolved} s
+                WHERE survey_invitations.invitation_id = s.invitation_id
+                  AND survey_invitations.used_at IS NULL""",
+            {"now": moment},
+        )
+        cur.execute(f"DROP TABLE {resolved}")
+        cur.unregister(f"_subs_{tag}")
+        cur.unregister(f"_ans_{tag}")
+    return subs.height

@@ -1,0 +1,64 @@
+"""The survey team's token file: the one place where identity meets tokens.
+
+`write_token_file` joins the plain tokens of a fresh sample to the contact details
+in `household_identities`. `_contacts` is the only function in gridscore's survey
+and scoring code that reads that table (a test enforces it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from surveys.errors import SurveyError
+from warehouse.db import Database, fetch_pl
+
+COLUMNS = ["token", "grid_id", "contact_name", "phone", "address", "expires_at"]
+
+
+def _contacts(db: Database, household_ids: pl.DataFrame) -> pl.DataFrame:
+    """Contact details of the given households (the only reader of household_identities)."""
+    cur = db.cursor()
+    try:
+        cur.register("_wanted", household_ids.select("household_id"))
+        return fetch_pl(
+            cur,
+            """SELECT w.household_id, i.contact_name, i.phone, i.address
+               FROM _wanted w LEFT JOIN household_identities i USING (household_id)""",
+        )
+    finally:
+        cur.close()
+
+
+def token_file_frame(db: Database, tokens: pl.DataFrame) -> pl.DataFrame:
+    """Tokens with grid and contact details, sorted by grid (no household id in the output)."""
+    contacts = _contacts(db, tokens)
+    return (
+        tokens.join(contacts, on="household_id", how="left")
+        .sort("grid_id", "token")
+        .select(COLUMNS)
+    )
+
+
+def write_token_file(db: Database, tokens: pl.DataFrame, path: str | Path) -> int:
+    """Write the survey team's token file (.csv or .xlsx); return the number of rows.
+
+    Args:
+        db: database holding `household_identities`.
+        tokens: `Sample.tokens` (invitation_id, grid_id, household_id, token, expires_at).
+        path: output file; the suffix picks the format.
+
+    Raises:
+        SurveyError: unsupported suffix.
+    """
+    out = Path(path)
+    frame = token_file_frame(db, tokens)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        frame.write_csv(out)
+    elif suffix == ".xlsx":
+        frame.write_excel(out, worksheet="tokens", autofit=True)
+    else:
+        raise SurveyError(f"token file must end in .csv or .xlsx (got {out.name})")
+    return frame.height
