@@ -1,0 +1,64 @@
+"""`gridscore serve` (the dashboard and survey form) and `gridscore user add`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from dashboard.commands.common import DbOption, JsonOption, fail, out, print_json, user_errors
+
+app = typer.Typer()
+user_app = typer.Typer(help="Dashboard accounts (sign-in names, roles, org scope).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@app.command("serve")
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8050,
+    threads: Annotated[int, typer.Option("--threads", help="Worker threads of the one server process.")] = 8,
+) -> None:
+    """Serve the dashboard and the residents' survey form (waitress, one process, threads)."""
+    from waitress import serve as waitress_serve
+
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    with user_errors():
+        settings = Settings.from_env(db_path=db)
+        dash_app = create_app(settings)
+    out.print(f"gridscore dashboard on http://{host}:{port}/  (survey form: /s/<token>)")
+    waitress_serve(dash_app.server, host=host, port=port, threads=threads, ident="gridscore")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option("--role", help="admin | assessor | supervisor | viewer.")],
+    scope: Annotated[str | None, typer.Option("--scope", help="Org unit id whose subtree the user sees (required for supervisor).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input (first line).")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Create a dashboard account (or reset its password, role and scope)."""
+    from dashboard.auth import add_user
+    from warehouse.db import open_db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with user_errors(), open_db(db) as database:
+        user = add_user(database, name, password, role=role, scope_unit_id=scope)
+    if json_out:
+        print_json(user)
+    elif user.scope_unit_id:
+        out.print(f"user {user.name} ({user.role}, scope {user.scope_unit_id}) saved")
+    else:
+        out.print(f"user {user.name} ({user.role}) saved")
+
+
+__all__ = ["app", "fail"]

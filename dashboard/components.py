@@ -1,0 +1,86 @@
+"""Small building blocks shared by the pages: states, cards, chart styling, grids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import html
+
+from dashboard.i18n import t
+from dashboard.theme import FONT_FAMILY, PLOT_TEMPLATE
+
+
+def empty_state(lang: str, key: str = "empty.no_run", hint_key: str | None = "empty.no_run_hint") -> Any:
+    """A friendly placeholder ("暂无评分结果") instead of numbers that do not exist."""
+    children: list[Any] = [html.H5(t(key, lang), className="mb-1")]
+    if hint_key:
+        children.append(html.P(t(hint_key, lang), className="text-muted mb-0"))
+    return dbc.Alert(children, color="light", className="border empty-state", **{"data-testid": "empty"})
+
+
+def denied(lang: str, key: str = "denied") -> Any:
+    """The refusal shown in place of a page the user may not see."""
+    return dbc.Alert(t(key, lang), color="danger", className="denied", **{"data-testid": "denied"})
+
+
+def kpi(label: str, value: str, *, sub: str | None = None, testid: str | None = None) -> Any:
+    """One headline figure as a card."""
+    body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-3 fw-semibold")]
+    if sub:
+        body.append(html.Div(sub, className="small text-muted"))
+    return dbc.Card(dbc.CardBody(body), className="h-100 shadow-sm", **({"data-testid": testid} if testid else {}))
+
+
+def style_figure(fig: go.Figure, title: str, *, height: int = 340) -> go.Figure:
+    """Uniform look: template, CJK font, title, margins."""
+    fig.update_layout(
+        template=PLOT_TEMPLATE,
+        title={"text": title, "x": 0.01, "font": {"size": 16}},
+        font={"family": FONT_FAMILY, "size": 13},
+        margin={"l": 50, "r": 20, "t": 50, "b": 45},
+        height=height,
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def graph(fig: go.Figure, testid: str | None = None) -> Any:
+    """A plotly figure in a card."""
+    from dash import dcc
+
+    return dbc.Card(
+        dbc.CardBody(dcc.Graph(figure=fig, config={"displaylogo": False, "responsive": True})),
+        className="shadow-sm mb-3", **({"data-testid": testid} if testid else {}),
+    )
+
+
+def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, height: int = 520,
+         row_id: str | None = None, selectable: bool = False, quick_filter: str | None = None) -> Any:
+    """An AG Grid over a polars frame (sortable, filterable columns)."""
+    options: dict[str, Any] = {"animateRows": False, "pagination": True, "paginationPageSize": 50,
+                               "enableCellTextSelection": True}
+    if selectable:
+        options["rowSelection"] = {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
+    props: dict[str, Any] = {}
+    if row_id:
+        props["getRowId"] = f"params.data.{row_id}"
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=frame.to_dicts(),
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": False},
+        dashGridOptions=options | ({"quickFilterText": quick_filter} if quick_filter else {}),
+        columnSize="responsiveSizeToFit",
+        style={"height": f"{height}px"},
+        className="ag-theme-alpine",
+        **props,
+    )
+
+
+def section(title: str, *children: Any) -> Any:
+    """A titled block of a page."""
+    return html.Section([html.H5(title, className="mt-3 mb-2"), *children])

@@ -1,0 +1,220 @@
+"""The dashboard's doors into the domain: one small function per question.
+
+Pages call these, never SQL or scoring code of their own. Scoring and estimation
+come from `metrics` and `surveys`; when a layer has nothing yet (no run for the
+period, function not available), the function returns None and the page shows
+its empty state ("no score run yet") rather than numbers made up here.
+Warehouse look-ups (periods, org units, vetoes, work records) are plain queries
+on a per-request cursor.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import polars as pl
+
+from warehouse.db import Database, fetch_pl
+
+
+def _domain(module: str, name: str) -> Any | None:
+    """`module.name` if that layer provides it yet, else None."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def query(db: Database, sql: str, params: list | None = None) -> pl.DataFrame:
+    """Run a read query on a fresh cursor (one per request/thread)."""
+    cur = db.cursor()
+    try:
+        return fetch_pl(cur, sql, params)
+    finally:
+        cur.close()
+
+
+# ---------------------------------------------------------------- warehouse
+
+def periods(db: Database) -> pl.DataFrame:
+    """Assessment periods, years first then halves and quarters, newest first."""
+    return query(
+        db,
+        """
+        SELECT period_id, kind, starts_on, ends_on
+        FROM periods
+        ORDER BY year(starts_on) DESC,
+                 CASE kind WHEN 'year' THEN 0 WHEN 'half' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END,
+                 starts_on
+        """,
+    )
+
+
+def default_period(db: Database) -> str | None:
+    """The period a view opens on: the latest one with a score run, else the latest year."""
+    runs = list_runs(db)
+    if runs is not None and runs.height and "period_id" in runs.columns:
+        return str(runs["period_id"][0])
+    frame = periods(db)
+    return None if frame.height == 0 else str(frame["period_id"][0])
+
+
+def org_units(db: Database) -> pl.DataFrame:
+    """Org units with their level and parent (the filter's options)."""
+    return query(db, "SELECT unit_id, name, name_en, level, parent_id FROM org_units ORDER BY unit_id")
+
+
+def veto_events(db: Database, period_id: str | None) -> pl.DataFrame:
+    """Veto events of a period with the subject's display name and org unit."""
+    return query(
+        db,
+        """
+        WITH v AS (SELECT * FROM veto_events WHERE period_id = ? OR ? IS NULL),
+             names AS (
+                SELECT worker_id AS id, name FROM workers
+                UNION ALL SELECT unit_id, name FROM org_units
+                UNION ALL SELECT dept_id, name FROM departments
+             )
+        SELECT v.veto_id, v.category, v.scope, v.subject_id, coalesce(n.name, v.subject_id) AS subject_name,
+               v.period_id, v.event_on, v.evidence, v.severity, v.status
+        FROM v LEFT JOIN names AS n ON n.id = v.subject_id
+        ORDER BY v.status, v.event_on DESC NULLS LAST, v.veto_id
+        """,
+        [period_id, period_id],
+    )
+
+
+def work_records_sample(db: Database, worker_id: str, period_id: str | None, *, limit: int = 25) -> pl.DataFrame:
+    """A sample of a worker's work records in the period (no household shown)."""
+    return query(
+        db,
+        """
+        WITH p AS (SELECT starts_on, ends_on FROM periods WHERE period_id = ?)
+        SELECT r.record_id, r.type, r.opened_at, r.due_at, r.closed_at, r.status, r.outcome,
+               r.warning_level, r.source, r.verified
+        FROM work_records AS r
+        WHERE r.worker_id = ?
+          AND (NOT EXISTS (SELECT 1 FROM p)
+               OR r.opened_at::DATE BETWEEN (SELECT starts_on FROM p) AND (SELECT ends_on FROM p))
+        ORDER BY hash(r.record_id)
+        LIMIT ?
+        """,
+        [period_id, worker_id, limit],
+    )
+
+
+def worker_names(db: Database) -> pl.DataFrame:
+    """Workers with name, role and the org unit they belong to."""
+    return query(
+        db,
+        """
+        SELECT w.worker_id, w.name, w.role, coalesce(w.grid_id, d.unit_id) AS unit_id
+        FROM workers AS w LEFT JOIN departments AS d USING (dept_id)
+        ORDER BY w.worker_id
+        """,
+    )
+
+
+# ---------------------------------------------------------------- metrics
+
+def list_runs(db: Database) -> pl.DataFrame | None:
+    """All score runs (metrics.runs.list_runs), or None before metrics provides it."""
+    fn = _domain("metrics.runs", "list_runs")
+    if fn is None:
+        return None
+    try:
+        return fn(db)
+    except Exception:  # noqa: BLE001 — a missing table before metrics' migration
+        return None
+
+
+def latest_run(db: Database, period_id: str | None, *, final_only: bool = False) -> Any | None:
+    """The newest run of the period (metrics.runs.latest_run), or None."""
+    fn = _domain("metrics.runs", "latest_run")
+    if fn is None or not period_id:
+        return None
+    try:
+        return fn(db, period_id, final_only=final_only)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def run_id_of(run: Any) -> str | None:
+    """The id of a RunInfo (whatever its exact shape)."""
+    return None if run is None else str(getattr(run, "run_id", run))
+
+
+def run_status(run: Any) -> str:
+    """'final' or 'draft' for a RunInfo."""
+    status = str(getattr(run, "status", "") or "")
+    if status:
+        return status
+    return "final" if getattr(run, "final", False) or getattr(run, "finalised_at", None) else "draft"
+
+
+def worker_scores(db: Database, run_id: str | None) -> pl.DataFrame | None:
+    """Per-worker scores of a run (metrics.results.worker_scores), or None."""
+    fn = _domain("metrics.results", "worker_scores")
+    if fn is None or run_id is None:
+        return None
+    return fn(db, run_id)
+
+
+def unit_scores(db: Database, run_id: str | None, *, level: str) -> pl.DataFrame | None:
+    """Per-unit scores of a run (metrics.results.unit_scores), or None."""
+    fn = _domain("metrics.results", "unit_scores")
+    if fn is None or run_id is None:
+        return None
+    return fn(db, run_id, level=level)
+
+
+def explain_worker(db: Database, run_id: str | None, worker_id: str) -> Any | None:
+    """The explanation tree of one worker's score (metrics.explain), or None."""
+    fn = _domain("metrics.explain", "explain_worker")
+    if fn is None or run_id is None:
+        return None
+    return fn(db, run_id, worker_id)
+
+
+def explain_unit(db: Database, run_id: str | None, unit_id: str) -> Any | None:
+    """The explanation of one unit's score (metrics.explain), or None."""
+    fn = _domain("metrics.explain", "explain_unit")
+    if fn is None or run_id is None:
+        return None
+    return fn(db, run_id, unit_id)
+
+
+def veto_transition(db: Database, veto_id: str, *, action: str, actor: str, evidence: str) -> Any:
+    """Move a veto through its states, audited (metrics.vetoes.transition)."""
+    fn = _domain("metrics.vetoes", "transition")
+    if fn is None:
+        raise NotImplementedError("metrics.vetoes.transition is not available")
+    return fn(db, veto_id, action=action, actor=actor, evidence=evidence)
+
+
+def finalise_run(db: Database, run_id: str, *, actor: str) -> Any:
+    """Lock a draft run (metrics.runs.finalise)."""
+    fn = _domain("metrics.runs", "finalise")
+    if fn is None:
+        raise NotImplementedError("metrics.runs.finalise is not available")
+    return fn(db, run_id, actor=actor)
+
+
+def load_scheme() -> Any | None:
+    """The scheme in force (metrics.scheme.load_scheme), or None."""
+    fn = _domain("metrics.scheme", "load_scheme")
+    return None if fn is None else fn()
+
+
+# ---------------------------------------------------------------- surveys
+
+def satisfaction(db: Database, period_id: str | None, *, level: str = "grid") -> pl.DataFrame | None:
+    """Satisfaction estimates per unit (surveys.estimate.estimate), or None."""
+    fn = _domain("surveys.estimate", "estimate")
+    if fn is None or not period_id:
+        return None
+    try:
+        return fn(db, period_id, level=level)
+    except Exception:  # noqa: BLE001 — no sample drawn for the period yet
+        return None

@@ -1,0 +1,274 @@
+"""All user-facing text of the dashboard in Chinese and English, plus formats.
+
+`STRINGS` is the one dictionary of labels: key → (zh, en). `t(key, lang)` looks a
+label up; number, percent and date formats follow the language too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from warehouse.enums import (
+    GRADES,
+    ORG_LEVELS,
+    VETO_SCOPES,
+    VETO_SEVERITIES,
+    VETO_STATUSES,
+    WORK_OUTCOMES,
+    WORK_STATUSES,
+    WORK_TYPES,
+    WORKER_ROLES,
+)
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # shell
+    "app.title": ("网格化管理考核", "Grid governance assessment"),
+    "app.brand": ("网格考核", "GridScore"),
+    "nav.overview": ("总览", "Overview"),
+    "nav.rankings": ("排名", "Rankings"),
+    "nav.worker": ("人员详情", "Worker"),
+    "nav.unit": ("单位详情", "Unit"),
+    "nav.vetoes": ("一票否决与申诉", "Vetoes & appeals"),
+    "nav.surveys": ("满意度调查", "Survey operations"),
+    "nav.scheme": ("考核方案", "Scheme"),
+    "nav.finalise": ("定稿", "Finalise"),
+    "nav.signout": ("退出登录", "Sign out"),
+    "nav.lang_switch": ("English", "中文"),
+    "filter.period": ("考核期", "Period"),
+    "filter.unit": ("组织范围", "Org unit"),
+    "filter.all_units": ("全部", "All units"),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    # roles
+    "role.admin": ("管理员", "Administrator"),
+    "role.assessor": ("考核员", "Assessor"),
+    "role.supervisor": ("督导", "Supervisor"),
+    "role.viewer": ("查看者", "Viewer"),
+    # sign in
+    "login.title": ("登录", "Sign in"),
+    "login.user": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码不正确。", "Wrong user name or password."),
+    "login.rate_limited": ("尝试次数过多，请稍后再试。", "Too many attempts; please wait a minute."),
+    "login.signed_out": ("您已退出登录。", "You have signed out."),
+    # states
+    "empty.no_run": ("暂无评分结果", "No score run yet"),
+    "empty.no_run_hint": ("该考核期尚未运行评分（gridscore score）。", "No scoring run exists for this period yet (gridscore score)."),
+    "empty.no_data": ("暂无数据", "No data"),
+    "empty.pick_worker": ("请在排名中选择一名人员。", "Pick a worker in the rankings."),
+    "empty.pick_unit": ("请选择一个单位。", "Pick a unit."),
+    "empty.not_available": ("该功能的数据尚不可用。", "This data is not available yet."),
+    "denied": ("无权访问该范围。", "You may not access this unit."),
+    "denied.action": ("您的角色无权执行此操作。", "Your role may not do this."),
+    # overview
+    "kpi.workers": ("参评人数", "Workers assessed"),
+    "kpi.mean": ("平均分", "Mean score"),
+    "kpi.vetoes": ("一票否决", "Vetoes"),
+    "kpi.response_rate": ("调查应答率", "Survey response rate"),
+    "kpi.run": ("评分批次", "Score run"),
+    "run.draft": ("草稿", "draft"),
+    "run.final": ("已定稿", "final"),
+    "chart.distribution": ("总分分布", "Score distribution"),
+    "chart.grade_mix": ("各街道等次构成", "Grade mix by street"),
+    "chart.trend": ("各期平均分趋势", "Mean score by period"),
+    "chart.waterfall": ("得分构成", "How the score is made"),
+    "chart.indicators": ("指标与目标", "Indicators against targets"),
+    "chart.funnel": ("满意度漏斗图", "Satisfaction funnel plot"),
+    "chart.p_grade": ("等次概率", "Probability of each grade"),
+    "chart.heatmap": ("成员指标热力图", "Indicators by member"),
+    "chart.response": ("各网格应答率", "Response rate by grid"),
+    "axis.score": ("总分", "Total score"),
+    "axis.count": ("人数", "Workers"),
+    "axis.share": ("占比", "Share"),
+    "axis.points": ("分值", "Points"),
+    "axis.respondents": ("应答户数", "Respondents"),
+    "axis.satisfaction": ("满意度", "Satisfaction"),
+    "axis.period": ("考核期", "Period"),
+    # columns
+    "col.rank": ("名次", "Rank"),
+    "col.rank_interval": ("名次区间", "Rank interval"),
+    "col.name": ("姓名", "Name"),
+    "col.unit_name": ("单位", "Unit"),
+    "col.role": ("岗位", "Role"),
+    "col.grid": ("网格", "Grid"),
+    "col.community": ("社区", "Community"),
+    "col.street": ("街道", "Street"),
+    "col.results": ("工作实绩", "Work results"),
+    "col.skills": ("业务技能", "Job skills"),
+    "col.satisfaction": ("群众满意度", "Satisfaction"),
+    "col.deductions": ("扣分", "Deductions"),
+    "col.bonus": ("加分", "Bonus"),
+    "col.total": ("总分", "Total"),
+    "col.grade": ("等次", "Grade"),
+    "col.markers": ("标记", "Markers"),
+    "col.members": ("人数", "Members"),
+    "col.mean": ("平均分", "Mean"),
+    "col.indicator": ("指标", "Indicator"),
+    "col.value": ("实际值", "Value"),
+    "col.target": ("目标", "Target"),
+    "col.weight": ("权重", "Weight"),
+    "col.points": ("得分", "Points"),
+    "col.record": ("记录", "Record"),
+    "col.type": ("类型", "Type"),
+    "col.opened": ("受理时间", "Opened"),
+    "col.closed": ("办结时间", "Closed"),
+    "col.status": ("状态", "Status"),
+    "col.outcome": ("结果", "Outcome"),
+    "col.category": ("类别", "Category"),
+    "col.scope": ("对象类型", "Scope"),
+    "col.subject": ("对象", "Subject"),
+    "col.severity": ("后果", "Severity"),
+    "col.evidence": ("证据", "Evidence"),
+    "col.date": ("日期", "Date"),
+    "col.sampled": ("抽样户数", "Sampled"),
+    "col.responded": ("应答户数", "Responded"),
+    "col.rr": ("应答率", "Response rate"),
+    "col.flags": ("质量提示", "Quality flags"),
+    "col.rank_change": ("名次变化", "Rank change"),
+    "col.whatif_total": ("模拟总分", "What-if total"),
+    "col.whatif_rank": ("模拟名次", "What-if rank"),
+    "marker.vetoed": ("否决", "vetoed"),
+    "marker.ineligible": ("不参评", "ineligible"),
+    "marker.low_n": ("样本不足", "few respondents"),
+    # pages
+    "rankings.search": ("按姓名搜索…", "Search by name…"),
+    "rankings.level": ("对象", "Show"),
+    "rankings.workers": ("人员", "Workers"),
+    "rankings.department": ("部门", "Departments"),
+    "rankings.community": ("社区", "Communities"),
+    "rankings.street": ("街道", "Streets"),
+    "rankings.export": ("导出 CSV", "Export CSV"),
+    "worker.pick": ("选择人员", "Pick a worker"),
+    "worker.satisfaction": ("群众满意度估计", "Satisfaction estimate"),
+    "worker.rank": ("名次与区间", "Rank and interval"),
+    "worker.records": ("工作记录抽样", "Sample of work records"),
+    "worker.eligibility": ("参评资格", "Eligibility"),
+    "worker.veto": ("一票否决", "Veto"),
+    "worker.interval": ("95% 区间", "95% interval"),
+    "worker.respondents": ("应答户数", "respondents"),
+    "unit.pick": ("选择单位", "Pick a unit"),
+    "unit.members": ("成员", "Members"),
+    "vetoes.confirm": ("确认", "Confirm"),
+    "vetoes.appeal": ("申诉", "Appeal"),
+    "vetoes.uphold": ("维持", "Uphold"),
+    "vetoes.overturn": ("撤销", "Overturn"),
+    "vetoes.note": ("处理说明（必填）", "Reason / evidence (required)"),
+    "vetoes.done": ("已记录。", "Recorded."),
+    "vetoes.need_note": ("请填写处理说明。", "Please give a reason."),
+    "vetoes.pick": ("请先在表格中选择一条记录。", "Select a row in the table first."),
+    "surveys.below_min": ("应答不足的网格", "Grids below minimum respondents"),
+    "scheme.weights": ("权重", "Weights"),
+    "scheme.whatif": ("模拟调整（不改变已存结果）", "What-if (never changes the stored run)"),
+    "scheme.apply": ("模拟", "Simulate"),
+    "scheme.influence": ("实际影响（各部分对总分方差的贡献）", "Realised influence (share of total-score variance)"),
+    "finalise.button": ("定稿锁定", "Finalise and lock"),
+    "finalise.confirm": ("定稿后结果不可再修改，只能通过申诉更改。确定要定稿吗？", "A final run cannot be changed except through appeals. Finalise now?"),
+    "finalise.done": ("已定稿。", "The run is final."),
+    "finalise.already": ("该批次已定稿。", "This run is already final."),
+    "finalise.none": ("没有可定稿的草稿批次。", "There is no draft run to finalise."),
+    # survey form
+    "survey.title": ("居民满意度调查", "Residents' satisfaction survey"),
+    "survey.intro": ("您的家庭被随机抽中参加本次调查。回答匿名，网格员看不到谁回答了什么。大约需要两分钟。",
+                     "Your household was randomly selected for this survey. Answers are anonymous: the grid worker cannot see who answered what. It takes about two minutes."),
+    "survey.required": ("必答", "required"),
+    "survey.submit": ("提交", "Submit"),
+    "survey.thanks_title": ("感谢您的参与！", "Thank you!"),
+    "survey.thanks": ("您的回答已收到。", "Your answers have been received."),
+    "survey.closed_title": ("该调查链接无法使用", "This survey link cannot be used"),
+    "survey.closed": ("该链接可能已使用、已过期或无效。如有疑问，请联系所在社区。感谢您的关心！",
+                      "The link may have been used already, have expired, or be invalid. If in doubt please contact your community office. Thank you for your interest!"),
+    "survey.fix": ("请检查以下标出的问题。", "Please check the questions marked below."),
+    "survey.missing": ("请回答此题。", "Please answer this question."),
+    "survey.busy": ("请求过于频繁，请稍后再试。", "Too many requests; please try again shortly."),
+    "survey.lang": ("English", "中文"),
+}
+
+_ENUMS: dict[str, dict[str, str]] = {
+    "grade": GRADES,
+    "level": ORG_LEVELS,
+    "role": WORKER_ROLES,
+    "veto_scope": VETO_SCOPES,
+    "veto_severity": VETO_SEVERITIES,
+    "veto_status": VETO_STATUSES,
+    "work_type": WORK_TYPES,
+    "work_status": WORK_STATUSES,
+    "work_outcome": WORK_OUTCOMES,
+}
+
+
+def lang_of(value: object) -> Lang:
+    """Normalise a language parameter: "en" or else Chinese."""
+    return "en" if str(value or "").lower().startswith("en") else "zh"
+
+
+def t(key: str, lang: str = "zh") -> str:
+    """The label for `key` in `lang` (the key itself if missing, so gaps show)."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang_of(lang) == "en" else pair[0]
+
+
+def enum_label(kind: str, code: str | None, lang: str = "zh") -> str:
+    """Label of an enumeration code: Chinese from warehouse.enums, English from the code."""
+    if code is None:
+        return ""
+    if lang_of(lang) == "en":
+        return str(code).replace("_", " ")
+    return _ENUMS.get(kind, {}).get(str(code), str(code))
+
+
+def fmt_num(value: float | None, lang: str = "zh", *, digits: int = 1) -> str:
+    """A number with thousands separators and `digits` decimals; "—" for missing."""
+    if value is None or value != value:  # NaN
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_int(value: float | None, lang: str = "zh") -> str:
+    """A whole number with thousands separators; "—" for missing."""
+    if value is None or value != value:
+        return "—"
+    return f"{round(value):,d}"
+
+
+def fmt_pct(value: float | None, lang: str = "zh", *, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage; "—" for missing."""
+    if value is None or value != value:
+        return "—"
+    return f"{100 * value:.{digits}f}%"
+
+
+def fmt_date(value: date | datetime | None, lang: str = "zh") -> str:
+    """Dates as 2025年3月1日 in Chinese, 2025-03-01 in English."""
+    if value is None:
+        return "—"
+    if lang_of(lang) == "en":
+        return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value.isoformat()
+    text = f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, datetime):
+        text += f" {value:%H:%M}"
+    return text
+
+
+def fmt_period(period_id: str | None, lang: str = "zh") -> str:
+    """Period code as words: 2025 → 2025年度 / 2025; 2025H1 → 2025年上半年 / 2025 H1."""
+    if not period_id:
+        return "—"
+    p = str(period_id)
+    if lang_of(lang) == "en":
+        return p[:4] + (" " + p[4:] if len(p) > 4 else "")
+    year, rest = p[:4], p[4:]
+    if rest == "":
+        return f"{year}年度"
+    if rest in {"H1", "H2"}:
+        return f"{year}年{'上' if rest == 'H1' else '下'}半年"
+    if rest.startswith("Q"):
+        return f"{year}年第{rest[1:]}季度"
+    if rest.startswith("M"):
+        return f"{year}年{int(rest[1:])}月"
+    return p

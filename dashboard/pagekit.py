@@ -1,0 +1,54 @@
+"""Glue shared by the page modules: a checked layout wrapper and frame helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from dashboard.access import AccessDenied, filter_frame
+from dashboard.components import denied, empty_state
+from dashboard.context import ViewContext, request_context
+from dashboard.data import latest_run, run_id_of, worker_scores
+from dashboard.i18n import lang_of
+
+SCOPE_COLUMNS = ("worker_id", "grid_id", "unit_id", "community_id", "street_id", "dept_id")
+
+
+def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[..., Any]:
+    """Wrap a page's `view(ctx, query)` as a Dash Pages layout function.
+
+    The wrapper parses the URL's query, checks role and scope (a refusal renders a
+    "no access" notice), then renders the view.
+    """
+
+    def layout(**query: Any) -> Any:
+        lang = lang_of(query.get("lang"))
+        try:
+            ctx = request_context(period=query.get("period"), unit=query.get("unit"), lang=lang)
+        except AccessDenied:
+            return denied(lang)
+        return view(ctx, query)
+
+    layout.__name__ = getattr(view, "__name__", "layout")
+    return layout
+
+
+def scoped_scores(ctx: ViewContext) -> tuple[Any, pl.DataFrame | None]:
+    """The period's latest run and its worker scores limited to the context's unit."""
+    run = latest_run(ctx.db, ctx.period)
+    scores = worker_scores(ctx.db, run_id_of(run))
+    if scores is None:
+        return run, None
+    return run, filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS)
+
+
+def has(frame: pl.DataFrame | None, *columns: str) -> bool:
+    """True when `frame` exists and has all `columns`."""
+    return frame is not None and all(c in frame.columns for c in columns)
+
+
+def no_run(ctx: ViewContext) -> Any:
+    """The "no score run yet / 暂无评分结果" state."""
+    return empty_state(ctx.lang)

@@ -1,0 +1,30 @@
+"""Colours used everywhere in the dashboard: grades always look the same."""
+
+from __future__ import annotations
+
+GRADE_ORDER: tuple[str, ...] = ("excellent", "good", "pass", "fail")
+
+GRADE_COLOURS: dict[str, str] = {
+    "excellent": "#1a7f37",
+    "good": "#2f81f7",
+    "pass": "#d4a72c",
+    "fail": "#cf222e",
+}
+
+PILLAR_COLOURS: dict[str, str] = {
+    "results": "#0969da",
+    "skills": "#8250df",
+    "satisfaction": "#1a7f37",
+    "deductions": "#cf222e",
+    "bonus": "#2da44e",
+    "veto": "#6e7781",
+}
+
+NEUTRAL = "#57606a"
+PLOT_TEMPLATE = "plotly_white"
+FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+
+def grade_colour(grade: str | None) -> str:
+    """Colour of a grade code; neutral grey for none/unknown."""
+    return GRADE_COLOURS.get(grade or "", NEUTRAL)
