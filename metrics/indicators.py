@@ -1,0 +1,186 @@
+"""Raw indicator numerators and denominators, in one DuckDB pass over the period's work records.
+
+The scheme declares each indicator's measure as two filters over work records; this
+module turns them into `COUNT(*) FILTER (WHERE …)` aggregates of a single SQL query
+grouped by worker, joined to the roster (who was in post, where, how many households
+their grid serves). Units roll up as Σnum / Σden over their members (B1) — never a mean
+of ratios — and a zero denominator makes the value missing with reason `no_workload`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from metrics.errors import ScoringError
+from metrics.scheme import Indicator, RecordFilter, Scheme
+from warehouse.db import Database
+
+NO_WORKLOAD = "no_workload"
+Level = Literal["department", "community", "street"]
+UNIT_COLUMN: dict[str, str] = {"department": "dept_id", "community": "community_id", "street": "street_id"}
+
+
+def _quote(code: str) -> str:
+    return "'" + code.replace("'", "''") + "'"
+
+
+def filter_condition(f: RecordFilter) -> str:
+    """The SQL boolean condition of a record filter (codes are validated by the scheme)."""
+    parts = [f"r.{col} IN ({', '.join(_quote(c) for c in codes)})" for col, codes in f.codes]
+    if f.has_due is not None:
+        parts.append("r.due_at IS NOT NULL" if f.has_due else "r.due_at IS NULL")
+    if f.on_time is not None:
+        on_time = "r.closed_at IS NOT NULL AND r.due_at IS NOT NULL AND r.closed_at <= r.due_at"
+        parts.append(f"({on_time})" if f.on_time else f"NOT coalesce({on_time}, false)")
+    if f.verified is not None:
+        parts.append("r.verified IS TRUE" if f.verified else "r.verified IS FALSE")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def _aggregate(f: RecordFilter) -> str:
+    what = f"DISTINCT r.{f.distinct}" if f.distinct else "*"
+    return f"COUNT({what}) FILTER (WHERE {filter_condition(f)})"
+
+
+def _denominator(ind: Indicator) -> str:
+    den = ind.denominator
+    if den.households:
+        return "coalesce(ro.households, 0)"
+    if den.per_year is not None:
+        return f"{den.per_year!r} * p.months / 12.0"
+    return f"coalesce(a.{ind.key}__den, 0)"
+
+
+def indicator_sql(scheme: Scheme) -> str:
+    """The one-pass indicator query for `scheme` (parameter: period_id).
+
+    Output: one row per worker in post during the period, with roster columns and
+    `<key>__num`, `<key>__den` per indicator.
+    """
+    aggs = []
+    for ind in scheme.indicators:
+        aggs.append(f"        {_aggregate(ind.numerator)} AS {ind.key}__num")
+        d = ind.denominator
+        if not (d.households or d.per_year is not None):
+            aggs.append(f"        {_aggregate(d)} AS {ind.key}__den")
+    agg_sql = ",\n".join(aggs) if aggs else "        COUNT(*) AS _records"
+    select_ind = ",\n".join(
+        f"    coalesce(a.{i.key}__num, 0)::DOUBLE AS {i.key}__num,\n    ({_denominator(i)})::DOUBLE AS {i.key}__den"
+        for i in scheme.indicators
+    )
+    select_ind = (",\n" + select_ind) if select_ind else ""
+    return f"""
+WITH period AS (
+    SELECT starts_on, ends_on,
+           date_diff('month', starts_on, ends_on + INTERVAL 1 DAY) AS months
+    FROM periods WHERE period_id = $period_id
+),
+records AS (                 -- the period's work records (by opening date)
+    SELECT r.*
+    FROM work_records r, period p
+    WHERE r.opened_at >= p.starts_on AND r.opened_at < p.ends_on + INTERVAL 1 DAY
+      AND r.status <> 'cancelled'
+),
+per_worker AS (              -- the one pass: every numerator and denominator
+    SELECT r.worker_id,
+{agg_sql}
+    FROM records r
+    GROUP BY r.worker_id
+),
+grid_households AS (
+    SELECT grid_id, COUNT(*) AS households FROM households WHERE active GROUP BY grid_id
+),
+roster AS (                  -- workers in post at some time in the period, placed in the tree
+    SELECT w.worker_id, w.role, w.grid_id, w.dept_id,
+           CASE u0.level WHEN 'grid' THEN u1.unit_id WHEN 'community' THEN u0.unit_id END AS community_id,
+           CASE u0.level WHEN 'grid' THEN u2.unit_id WHEN 'community' THEN u1.unit_id
+                         WHEN 'street' THEN u0.unit_id END AS street_id,
+           CASE WHEN w.grid_id IS NULL THEN 0 ELSE coalesce(gh.households, 0) END AS households,
+           date_diff('day', w.in_post_from, least(p.ends_on, coalesce(w.in_post_to, p.ends_on))) / 30.4375
+               AS months_in_post
+    FROM workers w
+    CROSS JOIN period p
+    LEFT JOIN departments d ON d.dept_id = w.dept_id
+    LEFT JOIN org_units u0 ON u0.unit_id = coalesce(w.grid_id, d.unit_id)
+    LEFT JOIN org_units u1 ON u1.unit_id = u0.parent_id
+    LEFT JOIN org_units u2 ON u2.unit_id = u1.parent_id
+    LEFT JOIN grid_households gh ON gh.grid_id = w.grid_id
+    WHERE w.in_post_from <= p.ends_on AND (w.in_post_to IS NULL OR w.in_post_to >= p.starts_on)
+)
+SELECT ro.worker_id, ro.role, ro.grid_id, ro.dept_id, ro.community_id, ro.street_id,
+       ro.households::INTEGER AS households, ro.months_in_post::DOUBLE AS months_in_post{select_ind}
+FROM roster ro
+CROSS JOIN period p
+LEFT JOIN per_worker a ON a.worker_id = ro.worker_id
+ORDER BY ro.worker_id
+"""
+
+
+ROSTER_COLUMNS = ["worker_id", "role", "grid_id", "dept_id", "community_id", "street_id", "households", "months_in_post"]
+
+
+def wide_indicators(db: Database, period_id: str, scheme: Scheme) -> pl.DataFrame:
+    """Roster plus `<key>__num` / `<key>__den` per indicator, one row per worker (one SQL pass).
+
+    Raises:
+        ScoringError: the period does not exist.
+    """
+    if db.scalar("SELECT count(*) FROM periods WHERE period_id = ?", [period_id]) == 0:
+        raise ScoringError(f"period {period_id!r} does not exist")
+    return db.query(indicator_sql(scheme), {"period_id": period_id})
+
+
+def long_indicators(wide: pl.DataFrame, scheme: Scheme, *, id_column: str = "worker_id") -> pl.DataFrame:
+    """Reshape the wide frame to one row per (subject, indicator): num, den, value, missing_reason.
+
+    Examples:
+        >>> import polars as pl
+        >>> from metrics.scheme import load_scheme
+        >>> s = load_scheme()
+        >>> w = pl.DataFrame({"worker_id": ["W1"], **{f"{i.key}__{p}": [1.0 if p == "num" else 0.0]
+        ...      for i in s.indicators for p in ("num", "den")}})
+        >>> long_indicators(w, s)["missing_reason"].unique().to_list()
+        ['no_workload']
+    """
+    frames = [
+        wide.select(
+            pl.col(id_column),
+            pl.lit(ind.key).alias("indicator"),
+            pl.col(f"{ind.key}__num").cast(pl.Float64).alias("num"),
+            pl.col(f"{ind.key}__den").cast(pl.Float64).alias("den"),
+        )
+        for ind in scheme.indicators
+    ]
+    if not frames:
+        return pl.DataFrame(schema={id_column: pl.String, "indicator": pl.String, "num": pl.Float64,
+                                    "den": pl.Float64, "value": pl.Float64, "missing_reason": pl.String})
+    out = pl.concat(frames)
+    return out.with_columns(
+        pl.when(pl.col("den") > 0).then(pl.col("num") / pl.col("den")).otherwise(None).alias("value"),
+        pl.when(pl.col("den") > 0).then(None).otherwise(pl.lit(NO_WORKLOAD)).alias("missing_reason"),
+    ).sort(id_column, "indicator")
+
+
+def worker_indicators(db: Database, period_id: str, scheme: Scheme) -> pl.DataFrame:
+    """Per worker and indicator: num, den, value (= num/den) or missing_reason `no_workload`."""
+    return long_indicators(wide_indicators(db, period_id, scheme), scheme)
+
+
+def unit_indicators(wide: pl.DataFrame, scheme: Scheme, *, level: Level) -> pl.DataFrame:
+    """Per unit of `level` and indicator: Σnum / Σden over the unit's members (B1).
+
+    Members without a unit at that level are left out. Output columns: unit_id,
+    indicator, num, den, value, missing_reason.
+    """
+    col = UNIT_COLUMN[level]
+    sums = [pl.col(c).sum() for c in wide.columns if c.endswith("__num") or c.endswith("__den")]
+    grouped = (
+        wide.filter(pl.col(col).is_not_null())
+        .group_by(col)
+        .agg(*sums)
+        .rename({col: "unit_id"})
+        .sort("unit_id")
+    )
+    return long_indicators(grouped, scheme, id_column="unit_id")

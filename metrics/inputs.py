@@ -1,0 +1,277 @@
+"""Gather the scoring inputs of a period from the database into `ScoreInputs` frames.
+
+Indicators come from `metrics.indicators` (one pass over work records); skills from
+`skill_assessments`; satisfaction from `surveys.estimate.estimate` (shrunk value for
+ranking, raw mean shown); deduction and bonus lines with their evidence ids; vetoes
+mapped to the subjects they reach. Events recorded for a sub-period (e.g. 2025Q2) count
+in every period that contains it (2025H1, 2025).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+
+from metrics.indicators import UNIT_COLUMN, Level, long_indicators, unit_indicators, wide_indicators
+from metrics.scheme import Scheme
+from metrics.score import ScoreInputs
+from warehouse.db import Database
+
+PERIOD_CTE = """
+period AS (
+    SELECT period_id, starts_on, ends_on FROM periods WHERE period_id = $period_id
+),
+sub_periods AS (             -- the period itself and every period inside it
+    SELECT s.period_id FROM periods s, period p
+    WHERE s.starts_on >= p.starts_on AND s.ends_on <= p.ends_on
+)"""
+
+SKILLS_SQL = f"""
+WITH {PERIOD_CTE},
+per_item AS (                -- Σscore / Σmax per item (raters of a panel pooled)
+    SELECT a.worker_id, a.item, sum(a.score) / sum(a.max_score) AS ratio, count(*) AS ratings
+    FROM skill_assessments a JOIN sub_periods USING (period_id)
+    GROUP BY a.worker_id, a.item
+)
+SELECT worker_id AS subject_id, 100.0 * avg(ratio) AS skills, count(*)::INTEGER AS skill_items,
+       sum(ratings)::INTEGER AS skill_ratings
+FROM per_item GROUP BY worker_id ORDER BY worker_id
+"""
+
+EVENTS_SQL = f"""
+WITH {PERIOD_CTE},
+inspection AS (
+    SELECT i.worker_id, i.unit_id, 'inspection' AS event, i.inspection_id AS evidence_id,
+           i.deduction AS recorded
+    FROM inspections i, period p
+    WHERE i.inspected_on BETWEEN p.starts_on AND p.ends_on
+),
+rectification_overdue AS (   -- 限期整改: not rectified by the deadline
+    SELECT i.worker_id, i.unit_id, 'rectification_overdue', i.inspection_id, NULL::DOUBLE
+    FROM inspections i, period p
+    WHERE i.rectify_by BETWEEN p.starts_on AND p.ends_on
+      AND (i.rectified_at > i.rectify_by OR (i.rectified_at IS NULL))
+),
+valid_complaint AS (         -- 有效投诉
+    SELECT c.worker_id, c.unit_id, 'valid_complaint', c.complaint_id, NULL::DOUBLE
+    FROM complaints c, period p
+    WHERE c.valid AND c.received_on BETWEEN p.starts_on AND p.ends_on
+),
+failed_spot_check AS (       -- records a supervisor's spot check did not confirm
+    SELECT r.worker_id, NULL::VARCHAR, 'failed_spot_check', r.record_id, NULL::DOUBLE
+    FROM work_records r, period p
+    WHERE r.verified IS FALSE AND r.status <> 'cancelled'
+      AND r.opened_at >= p.starts_on AND r.opened_at < p.ends_on + INTERVAL 1 DAY
+)
+SELECT * FROM inspection
+UNION ALL SELECT * FROM rectification_overdue
+UNION ALL SELECT * FROM valid_complaint
+UNION ALL SELECT * FROM failed_spot_check
+"""
+
+BONUS_SQL = f"""
+WITH {PERIOD_CTE}
+SELECT b.worker_id, b.unit_id, b.category AS item, 'bonus' AS event, b.bonus_id AS evidence_id,
+       b.points::DOUBLE AS points
+FROM bonus_events b JOIN sub_periods USING (period_id)
+"""
+
+VETO_SQL = f"""
+WITH {PERIOD_CTE}
+SELECT v.veto_id, v.category, v.scope, v.subject_id AS target_id, v.severity, v.status, v.evidence
+FROM veto_events v JOIN sub_periods USING (period_id)
+"""
+
+EMPTY_SURVEY = pl.DataFrame(schema={"unit_id": pl.String, "shrunk": pl.Float64, "mean": pl.Float64,
+                                    "se": pl.Float64, "respondents": pl.Int64, "reliability": pl.Float64})
+LINE_SCHEMA = {"subject_id": pl.String, "item": pl.String, "event": pl.String, "evidence_id": pl.String,
+               "points": pl.Float64, "zeroing": pl.Boolean}
+VETO_SCHEMA = {"subject_id": pl.String, "veto_id": pl.String, "category": pl.String, "severity": pl.String,
+               "status": pl.String, "evidence": pl.String}
+
+
+@dataclass(frozen=True)
+class PeriodInputs:
+    """Worker inputs plus the raw frames the unit roll-ups and the fingerprint need."""
+
+    workers: ScoreInputs
+    wide: pl.DataFrame
+    events: pl.DataFrame
+    bonus: pl.DataFrame
+    vetoes: pl.DataFrame
+    skills: pl.DataFrame
+    surveys: dict[str, pl.DataFrame]
+
+
+def survey_estimates(db: Database, period_id: str, *, level: str = "grid") -> pl.DataFrame:
+    """Satisfaction estimates per unit from `surveys.estimate.estimate` (empty if none yet).
+
+    Suppressed units (fewer than k respondents, A11) come back with no value, so the
+    satisfaction pillar is missing with a reason rather than silently re-weighted.
+    """
+    try:
+        from surveys.errors import SurveyError
+        from surveys.estimate import estimate
+    except ImportError:
+        return EMPTY_SURVEY
+    try:
+        est = estimate(db, period_id, level=level)
+    except SurveyError:
+        return EMPTY_SURVEY
+    if est is None or est.height == 0:
+        return EMPTY_SURVEY
+    cols = est.columns
+    out = est.select(
+        pl.col("unit_id").cast(pl.String),
+        (pl.col("shrunk") if "shrunk" in cols else pl.col("mean")).cast(pl.Float64).alias("shrunk"),
+        pl.col("mean").cast(pl.Float64),
+        (pl.col("se") if "se" in cols else pl.lit(None)).cast(pl.Float64).alias("se"),
+        pl.col("respondents").cast(pl.Int64),
+        (pl.col("reliability") if "reliability" in cols else pl.lit(None)).cast(pl.Float64).alias("reliability"),
+        (pl.col("suppressed") if "suppressed" in cols else pl.lit(False)).fill_null(False).alias("suppressed"),
+    )
+    return out.with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in ("shrunk", "mean", "se")
+    ).drop("suppressed").sort("unit_id")
+
+
+def _lines(events: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """Event rows → deduction lines: one per (event, item listing it), with the scheme's points."""
+    rules = pl.DataFrame(
+        [{"item": d.key, "event": e, "per_event": pts, "zeroing": e in d.zeroing}
+         for d in scheme.deductions for e, pts in d.events],
+        schema={"item": pl.String, "event": pl.String, "per_event": pl.Float64, "zeroing": pl.Boolean},
+    )
+    return events.join(rules, on="event").with_columns(
+        pl.coalesce(pl.col("per_event"), pl.col("recorded"), pl.lit(0.0)).alias("points")
+    )
+
+
+def _veto_subjects(vetoes: pl.DataFrame, roster: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """Map veto events to the workers they reach (scope worker, grid roles, community if configured)."""
+    direct = vetoes.filter(pl.col("scope") == "worker").with_columns(pl.col("target_id").alias("subject_id"))
+    grid = vetoes.filter(pl.col("scope") == "grid").join(
+        roster.filter(pl.col("role").is_in(list(scheme.veto.grid_roles))).select("subject_id", "grid_id"),
+        left_on="target_id", right_on="grid_id",
+    )
+    parts = [direct, grid]
+    if scheme.veto.community_reaches_workers:
+        parts.append(vetoes.filter(pl.col("scope") == "community").join(
+            roster.select("subject_id", "community_id"), left_on="target_id", right_on="community_id"))
+    return pl.concat([p.select(list(VETO_SCHEMA)) for p in parts]).cast(VETO_SCHEMA)
+
+
+def load_period_inputs(db: Database, period_id: str, scheme: Scheme) -> PeriodInputs:
+    """Everything scoring a period needs, read from the database (no scores computed here)."""
+    params = {"period_id": period_id}
+    wide = wide_indicators(db, period_id, scheme)
+    roster = wide.select(
+        pl.col("worker_id").alias("subject_id"), "role", "grid_id", "dept_id", "community_id",
+        "street_id", "households", "months_in_post",
+    )
+    indicators = long_indicators(wide, scheme).rename({"worker_id": "subject_id"})
+    skills = db.query(SKILLS_SQL, params)
+    grid_survey = survey_estimates(db, period_id, level="grid")
+    satisfaction = roster.select("subject_id", "grid_id").join(
+        grid_survey, left_on="grid_id", right_on="unit_id", how="inner"
+    ).drop("grid_id")
+    events = db.query(EVENTS_SQL, params)
+    lines = _lines(events, scheme)
+    bonus = db.query(BONUS_SQL, params)
+    vetoes = db.query(VETO_SQL, params)
+    workers = ScoreInputs(
+        roster=roster,
+        indicators=indicators,
+        skills=skills,
+        satisfaction=satisfaction,
+        deductions=lines.filter(pl.col("worker_id").is_not_null())
+        .rename({"worker_id": "subject_id"}).select(list(LINE_SCHEMA)).cast(LINE_SCHEMA)
+        .join(roster.select("subject_id"), on="subject_id", how="semi"),
+        bonus=bonus.filter(pl.col("worker_id").is_not_null()).rename({"worker_id": "subject_id"})
+        .select("subject_id", "item", "event", "evidence_id", "points")
+        .join(roster.select("subject_id"), on="subject_id", how="semi"),
+        vetoes=_veto_subjects(vetoes, roster, scheme),
+    )
+    return PeriodInputs(workers=workers, wide=wide, events=lines, bonus=bonus, vetoes=vetoes,
+                        skills=skills, surveys={"grid": grid_survey})
+
+
+def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
+                worker_scores: pl.DataFrame, *, level: Level) -> ScoreInputs:
+    """Inputs of the unit roll-up at `level` (B10).
+
+    Rates are Σnum/Σden over members; skills and (where no survey estimate exists at the
+    level) satisfaction are members' means weighted by households served (at least 1);
+    deductions, bonus and vetoes are the events recorded against the unit itself.
+    """
+    col = UNIT_COLUMN[level]
+    w = pin.wide.filter(pl.col(col).is_not_null())
+    weight = (pl.col("households").clip(lower_bound=1) if scheme.member_weight == "households" else pl.lit(1))
+    members = worker_scores.filter(pl.col(col).is_not_null()).with_columns(weight.cast(pl.Float64).alias("_w"))
+    roster = (
+        w.group_by(col).agg(pl.len().cast(pl.Int32).alias("members"), pl.col("households").sum().alias("households"))
+        .rename({col: "subject_id"})
+        .with_columns(pl.lit("unit").alias("role"), pl.lit(None, dtype=pl.Float64).alias("months_in_post"))
+        .sort("subject_id")
+    )
+
+    def wmean(c: str) -> pl.Expr:
+        ok = pl.col(c).is_not_null()
+        return ((pl.col(c) * pl.col("_w")).filter(ok).sum() / pl.col("_w").filter(ok).sum()).alias(c)
+
+    agg = members.group_by(col).agg(
+        wmean("skills"), wmean("satisfaction"), wmean("satisfaction_raw"), wmean("total").alias("members_total"),
+        pl.col("satisfaction_n").sum().alias("respondents"),
+    ).rename({col: "subject_id"})
+    skills = agg.select("subject_id", "skills").filter(pl.col("skills").is_not_null())
+    survey = EMPTY_SURVEY
+    if level in ("community", "street"):
+        survey = survey_estimates(db, period_id, level=level)
+        pin.surveys[level] = survey
+    own = survey.rename({"unit_id": "subject_id"})
+    fallback = agg.filter(~pl.col("subject_id").is_in(own["subject_id"].implode())).select(
+        "subject_id", pl.col("satisfaction").alias("shrunk"), pl.col("satisfaction_raw").alias("mean"),
+        pl.lit(None, dtype=pl.Float64).alias("se"), pl.col("respondents").cast(pl.Int64),
+        pl.lit(None, dtype=pl.Float64).alias("reliability"),
+    ).filter(pl.col("shrunk").is_not_null())
+    satisfaction = pl.concat([own.select(fallback.columns).cast(fallback.schema), fallback]).join(
+        roster.select("subject_id"), on="subject_id", how="semi")
+
+    lines = pin.events.filter(pl.col("worker_id").is_null() & pl.col("unit_id").is_not_null()).rename(
+        {"unit_id": "subject_id"}).select(list(LINE_SCHEMA)).cast(LINE_SCHEMA)
+    bonus = pin.bonus.filter(pl.col("worker_id").is_null() & pl.col("unit_id").is_not_null()).rename(
+        {"unit_id": "subject_id"}).select("subject_id", "item", "event", "evidence_id", "points")
+    scope = {"department": "department", "community": "community", "street": "street"}[level]
+    vetoes = pin.vetoes.filter(pl.col("scope") == scope).rename({"target_id": "subject_id"}).select(
+        list(VETO_SCHEMA)).cast(VETO_SCHEMA)
+    members_total = agg.select("subject_id", "members_total")
+    return ScoreInputs(
+        roster=roster.join(members_total, on="subject_id", how="left"),
+        indicators=unit_indicators(pin.wide, scheme, level=level).rename({"unit_id": "subject_id"}),
+        skills=skills,
+        satisfaction=satisfaction,
+        deductions=lines.join(roster.select("subject_id"), on="subject_id", how="semi"),
+        bonus=bonus.join(roster.select("subject_id"), on="subject_id", how="semi"),
+        vetoes=vetoes.join(roster.select("subject_id"), on="subject_id", how="semi"),
+    )
+
+
+def frame_digest(frame: pl.DataFrame) -> str:
+    """sha256 of a frame's content, independent of row order (rows sorted on every column)."""
+    if frame.height == 0:
+        return hashlib.sha256(",".join(frame.columns).encode()).hexdigest()
+    ordered = frame.sort(frame.columns, nulls_last=True)
+    return hashlib.sha256(ordered.write_csv(float_precision=12).encode()).hexdigest()
+
+
+def input_fingerprint(pin: PeriodInputs) -> str:
+    """sha256 over the digests of every scoring input frame (B15)."""
+    parts = [
+        ("wide", pin.wide), ("skills", pin.skills), ("events", pin.events.drop("per_event", strict=False)),
+        ("bonus", pin.bonus), ("vetoes", pin.vetoes),
+        *[(f"survey_{k}", v) for k, v in sorted(pin.surveys.items())],
+    ]
+    text = "\n".join(f"{name}:{frame_digest(f)}" for name, f in parts)
+    return hashlib.sha256(text.encode()).hexdigest()

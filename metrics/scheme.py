@@ -1,0 +1,635 @@
+"""The scoring scheme: a versioned TOML file, loaded into frozen dataclasses and validated.
+
+The scheme holds every number a supervisor may argue about — pillar weights (the 4:1:5
+rule), indicators with their measure, targets or bands, deductions, bonus cap, veto
+categories, grade bands and quota, eligibility and roll-up rules — so the code holds
+none. Loading is strict: any unknown key, missing target, weights that do not sum, or
+bands with a gap is refused with a one-line message naming the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metrics.errors import ScoringError
+from warehouse.enums import (
+    GRADES,
+    VETO_SEVERITIES,
+    VETO_STATUSES,
+    WARNING_LEVELS,
+    WORK_OUTCOMES,
+    WORK_SOURCES,
+    WORK_STATUSES,
+    WORK_TYPES,
+    WORKER_ROLES,
+)
+
+DEFAULT_SCHEME = Path(__file__).parent / "schemes" / "default.toml"
+
+PILLAR_SOURCES = ("indicators", "skill_assessments", "survey")
+DEDUCTION_EVENTS = ("inspection", "rectification_overdue", "valid_complaint", "failed_spot_check")
+FILTER_CODES: dict[str, dict[str, str]] = {
+    "type": WORK_TYPES,
+    "status": WORK_STATUSES,
+    "outcome": WORK_OUTCOMES,
+    "warning_level": WARNING_LEVELS,
+    "source": WORK_SOURCES,
+}
+FILTER_FLAGS = ("on_time", "has_due", "verified")
+DISTINCT_COLUMNS = ("household_id",)
+ROLLUP_LEVELS = ("department", "community", "street")
+WEIGHT_TOLERANCE = 1e-6
+
+
+class SchemeError(ScoringError):
+    """The scheme file is invalid; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """A filter over work records: codes per column, flags, and an optional distinct count."""
+
+    codes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    on_time: bool | None = None
+    has_due: bool | None = None
+    verified: bool | None = None
+    distinct: str | None = None
+    households: bool = False
+    per_year: float | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    """Points awarded when the value lies in [low, high)."""
+
+    low: float
+    high: float
+    points: float
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: measure (numerator/denominator), normalisation and weight in its pillar."""
+
+    key: str
+    pillar: str
+    name_zh: str
+    name_en: str
+    numerator: RecordFilter
+    denominator: RecordFilter
+    direction: str
+    weight: float
+    target: float | None = None
+    floor: float | None = None
+    bands: tuple[Band, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """A deduction item inside a pillar (B4): full points, points per event, zeroing events."""
+
+    key: str
+    pillar: str
+    name_zh: str
+    name_en: str
+    full: float
+    weight: float
+    events: tuple[tuple[str, float | None], ...]  # None = the recorded points
+    zeroing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """A pillar of the total (results, skills, satisfaction) with its weight out of the cap."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    weight: float
+    source: str
+    min_coverage: float
+    measurement_sd: float = 0.0
+    value: str = "shrunk"
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A grade band [low, high) on the rounded score (the top band includes the cap)."""
+
+    key: str
+    name_zh: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class VetoCategory:
+    """A veto category and its default severity."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class VetoRules:
+    """How vetoes act (B7)."""
+
+    acting_statuses: tuple[str, ...]
+    grade_cap: str
+    no_award_cap: str
+    grid_roles: tuple[str, ...]
+    community_reaches_workers: bool
+    categories: tuple[VetoCategory, ...]
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Optional top-grade quota (B8): at most floor(top_share · eligible) per role."""
+
+    top_share: float = 0.0
+    tie_rule: str = "include"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Eligibility for ranking (B9)."""
+
+    min_months_in_post: float = 6
+    survey_n_min: int = 10
+    min_reliability: float = 0.7
+    require_coverage: bool = True
+    exclude_pending_appeal: bool = True
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Monte Carlo settings (B11)."""
+
+    weight_jitter: float = 0.25
+    top_k: int = 10
+    interval: float = 0.90
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A complete, validated scoring scheme."""
+
+    key: str
+    version: str
+    name_zh: str
+    name_en: str
+    cap: float
+    decimals: int
+    pillars: tuple[Pillar, ...]
+    indicators: tuple[Indicator, ...]
+    deductions: tuple[Deduction, ...]
+    bonus_cap: float
+    bonus_categories: tuple[tuple[str, str], ...]
+    veto: VetoRules
+    grades: tuple[Grade, ...]
+    quota: Quota
+    eligibility: Eligibility
+    rollup_levels: tuple[str, ...]
+    member_weight: str
+    uncertainty: Uncertainty
+    source_hash: str = field(default="", compare=False)
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the scheme's canonical content (independent of comments and layout)."""
+        return self.source_hash
+
+    def pillar(self, key: str) -> Pillar:
+        """The pillar named `key`."""
+        for p in self.pillars:
+            if p.key == key:
+                return p
+        raise SchemeError(f"scheme has no pillar {key!r}")
+
+    def items(self, pillar: str) -> list[Indicator | Deduction]:
+        """Indicators and deduction items of a pillar, in scheme order."""
+        return [i for i in self.indicators if i.pillar == pillar] + [
+            d for d in self.deductions if d.pillar == pillar
+        ]
+
+    def veto_category(self, key: str) -> VetoCategory | None:
+        """The veto category named `key` (None when the scheme does not list it)."""
+        return next((c for c in self.veto.categories if c.key == key), None)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Table:
+    """A TOML table being read: tracks the keys used so unknown keys can be refused."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise SchemeError(f"{where}: expected a table, got {type(data).__name__}")
+        self.data = data
+        self.where = where
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.where else name
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., *, where: str | None = None) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            if default is ...:
+                raise SchemeError(f"{self.key(name)}: missing")
+            return default
+        value = self.data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds:
+            raise SchemeError(f"{self.key(name)}: expected {'/'.join(k.__name__ for k in kinds)}, got {value!r}")
+        if not isinstance(value, kinds):
+            raise SchemeError(f"{self.key(name)}: expected {'/'.join(k.__name__ for k in kinds)}, got {value!r}")
+        return value
+
+    def table(self, name: str, *, required: bool = True) -> _Table:
+        self.used.add(name)
+        if name not in self.data:
+            if required:
+                raise SchemeError(f"{self.key(name)}: missing")
+            return _Table({}, self.key(name))
+        return _Table(self.data[name], self.key(name))
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise SchemeError(f"{self.key(unknown[0])}: unknown key")
+
+
+def _number(t: _Table, name: str, default: Any = ..., *, minimum: float | None = None, maximum: float | None = None) -> float:
+    value = t.get(name, float, default)
+    if value is None:
+        return value
+    if math.isnan(value):
+        raise SchemeError(f"{t.key(name)}: must be a number, got nan")
+    if minimum is not None and value < minimum:
+        what = "negative" if minimum == 0 else f"below {minimum:g}"
+        raise SchemeError(f"{t.key(name)}: must not be {what}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise SchemeError(f"{t.key(name)}: must be at most {maximum:g}, got {value:g}")
+    return value
+
+
+def _codes(t: _Table, name: str, allowed: dict[str, str] | tuple[str, ...]) -> tuple[str, ...]:
+    raw = t.get(name, (str, list))
+    values = [raw] if isinstance(raw, str) else raw
+    if not values:
+        raise SchemeError(f"{t.key(name)}: empty list")
+    for v in values:
+        if not isinstance(v, str) or v not in allowed:
+            raise SchemeError(f"{t.key(name)}: unknown code {v!r} (allowed: {', '.join(allowed)})")
+    return tuple(values)
+
+
+def _filter(data: Any, where: str, *, denominator: bool) -> RecordFilter:
+    t = _Table(data, where)
+    codes = tuple((col, _codes(t, col, allowed)) for col, allowed in FILTER_CODES.items() if col in t.data)
+    flags = {f: t.get(f, bool, None) for f in FILTER_FLAGS}
+    distinct = t.get("distinct", str, None)
+    if distinct is not None and distinct not in DISTINCT_COLUMNS:
+        raise SchemeError(f"{t.key('distinct')}: unknown column {distinct!r} (allowed: {', '.join(DISTINCT_COLUMNS)})")
+    households = False
+    per_year = None
+    if denominator:
+        households = t.get("households", bool, False)
+        per_year = _number(t, "per_year", None, minimum=0)
+        if per_year is not None and per_year == 0:
+            raise SchemeError(f"{t.key('per_year')}: must be positive")
+        special = households or per_year is not None
+        if special and (codes or any(v is not None for v in flags.values()) or distinct):
+            raise SchemeError(f"{where}: households / per_year cannot be combined with record filters")
+        if households and per_year is not None:
+            raise SchemeError(f"{where}: choose one of households and per_year")
+    t.done()
+    return RecordFilter(codes=codes, distinct=distinct, households=households, per_year=per_year, **flags)
+
+
+def _bands(raw: Any, where: str) -> tuple[Band, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise SchemeError(f"{where}: expected a non-empty list of bands")
+    bands = []
+    for n, item in enumerate(raw):
+        t = _Table(item, f"{where}[{n}]")
+        low = _number(t, "min")
+        high = _number(t, "max")
+        points = _number(t, "points", minimum=0, maximum=100)
+        t.done()
+        if not high > low:
+            raise SchemeError(f"{t.where}: max {high:g} must exceed min {low:g}")
+        bands.append(Band(low, high, points))
+    bands.sort(key=lambda b: b.low)
+    for a, b in zip(bands, bands[1:], strict=False):
+        if b.low > a.high:
+            raise SchemeError(f"{where}: gap between {a.high:g} and {b.low:g} (values there fall in no band)")
+        if b.low < a.high:
+            raise SchemeError(f"{where}: bands overlap between {b.low:g} and {a.high:g}")
+    return tuple(bands)
+
+
+def _check_weights(where: str, weights: list[tuple[str, float]], total: float) -> None:
+    s = sum(w for _, w in weights)
+    if abs(s - total) > WEIGHT_TOLERANCE:
+        parts = ", ".join(f"{k}={w:g}" for k, w in weights)
+        raise SchemeError(f"{where}: weights sum to {s:g}, must sum to {total:g} ({parts})")
+
+
+def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
+    """Validate a parsed TOML mapping and build the `Scheme`.
+
+    Raises:
+        SchemeError: the first problem found, naming its key.
+    """
+    root = _Table(data, "")
+    head = root.table("scheme")
+    key = head.get("key", str)
+    version = head.get("version", str)
+    name_zh = head.get("name_zh", str)
+    name_en = head.get("name_en", str, "")
+    cap = _number(head, "cap", 100.0, minimum=0)
+    decimals = head.get("decimals", int, 1)
+    if not 0 <= decimals <= 4:
+        raise SchemeError(f"scheme.decimals: must be 0–4, got {decimals}")
+    head.done()
+
+    # pillars
+    ptab = root.table("pillars")
+    pillars = []
+    for pkey in ptab.data:
+        t = ptab.table(pkey)
+        source = t.get("source", str)
+        if source not in PILLAR_SOURCES:
+            raise SchemeError(f"{t.key('source')}: unknown source {source!r} (allowed: {', '.join(PILLAR_SOURCES)})")
+        value = t.get("value", str, "shrunk")
+        if value not in ("shrunk", "mean"):
+            raise SchemeError(f"{t.key('value')}: must be 'shrunk' or 'mean', got {value!r}")
+        pillars.append(
+            Pillar(
+                key=pkey,
+                name_zh=t.get("name_zh", str),
+                name_en=t.get("name_en", str, ""),
+                weight=_number(t, "weight", minimum=0),
+                source=source,
+                min_coverage=_number(t, "min_coverage", 1.0, minimum=0, maximum=1),
+                measurement_sd=_number(t, "measurement_sd", 0.0, minimum=0),
+                value=value,
+            )
+        )
+        t.done()
+    ptab.done()
+    if not pillars:
+        raise SchemeError("pillars: at least one pillar is required")
+    _check_weights("pillars", [(p.key, p.weight) for p in pillars], cap)
+    pkeys = {p.key: p for p in pillars}
+    for src in ("skill_assessments", "survey"):
+        if sum(p.source == src for p in pillars) > 1:
+            raise SchemeError(f"pillars: only one pillar may have source {src!r}")
+
+    # indicators
+    indicators: list[Indicator] = []
+    seen: set[str] = set()
+    raw_ind = root.get("indicators", list, [])
+    for n, item in enumerate(raw_ind):
+        t = _Table(item, f"indicators[{n}]")
+        ikey = t.get("key", str)
+        t.where = f"indicators.{ikey}"
+        if ikey in seen:
+            raise SchemeError(f"{t.where}: duplicate indicator key")
+        seen.add(ikey)
+        pillar = t.get("pillar", str)
+        if pillar not in pkeys:
+            raise SchemeError(f"{t.key('pillar')}: unknown pillar {pillar!r}")
+        if pkeys[pillar].source != "indicators":
+            raise SchemeError(f"{t.key('pillar')}: pillar {pillar!r} does not take indicators (source {pkeys[pillar].source})")
+        direction = t.get("direction", str, "higher")
+        if direction not in ("higher", "lower"):
+            raise SchemeError(f"{t.key('direction')}: must be 'higher' or 'lower', got {direction!r}")
+        t.used.update({"numerator", "denominator"})
+        if "numerator" not in t.data:
+            raise SchemeError(f"{t.key('numerator')}: missing")
+        if "denominator" not in t.data:
+            raise SchemeError(f"{t.key('denominator')}: missing")
+        num = _filter(t.data["numerator"], t.key("numerator"), denominator=False)
+        den = _filter(t.data["denominator"], t.key("denominator"), denominator=True)
+        target = _number(t, "target", None, minimum=0)
+        floor = _number(t, "floor", None, minimum=0)
+        bands: tuple[Band, ...] = ()
+        if "bands" in t.data:
+            t.used.add("bands")
+            bands = _bands(t.data["bands"], t.key("bands"))
+            if target is not None or floor is not None:
+                raise SchemeError(f"{t.where}: give either bands or target/floor, not both")
+        else:
+            if target is None:
+                raise SchemeError(f"{t.key('target')}: missing (or give bands)")
+            if floor is None:
+                raise SchemeError(f"{t.key('floor')}: missing (the value scoring 0)")
+            if direction == "higher" and not floor < target:
+                raise SchemeError(f"{t.key('floor')}: must be below target {target:g} for a higher-is-better indicator, got {floor:g}")
+            if direction == "lower" and not floor > target:
+                raise SchemeError(f"{t.key('floor')}: must be above target {target:g} for a lower-is-better indicator, got {floor:g}")
+        indicators.append(
+            Indicator(
+                key=ikey, pillar=pillar, name_zh=t.get("name_zh", str), name_en=t.get("name_en", str, ""),
+                numerator=num, denominator=den, direction=direction,
+                weight=_number(t, "weight", minimum=0), target=target, floor=floor, bands=bands,
+            )
+        )
+        t.done()
+
+    # deductions
+    deductions: list[Deduction] = []
+    for n, item in enumerate(root.get("deductions", list, [])):
+        t = _Table(item, f"deductions[{n}]")
+        dkey = t.get("key", str)
+        t.where = f"deductions.{dkey}"
+        if dkey in seen:
+            raise SchemeError(f"{t.where}: duplicate item key")
+        seen.add(dkey)
+        pillar = t.get("pillar", str)
+        if pillar not in pkeys:
+            raise SchemeError(f"{t.key('pillar')}: unknown pillar {pillar!r}")
+        if pkeys[pillar].source != "indicators":
+            raise SchemeError(f"{t.key('pillar')}: deductions live in an indicators pillar, not {pillar!r}")
+        full = _number(t, "full", minimum=0)
+        if full == 0:
+            raise SchemeError(f"{t.key('full')}: must be positive")
+        ev = t.table("events")
+        events: list[tuple[str, float | None]] = []
+        for ename, pts in ev.data.items():
+            ev.used.add(ename)
+            if ename not in DEDUCTION_EVENTS:
+                raise SchemeError(f"{ev.key(ename)}: unknown event (allowed: {', '.join(DEDUCTION_EVENTS)})")
+            if pts == "recorded":
+                if ename != "inspection":
+                    raise SchemeError(f"{ev.key(ename)}: 'recorded' points exist only for inspection")
+                events.append((ename, None))
+            else:
+                events.append((ename, _number(ev, ename, minimum=0)))
+        ev.done()
+        zeroing = t.get("zeroing", list, [])
+        for z in zeroing:
+            if z not in DEDUCTION_EVENTS:
+                raise SchemeError(f"{t.key('zeroing')}: unknown event {z!r}")
+        deductions.append(
+            Deduction(
+                key=dkey, pillar=pillar, name_zh=t.get("name_zh", str), name_en=t.get("name_en", str, ""),
+                full=full, weight=_number(t, "weight", minimum=0), events=tuple(events), zeroing=tuple(zeroing),
+            )
+        )
+        t.done()
+    for p in pillars:
+        if p.source != "indicators":
+            continue
+        items = [(i.key, i.weight) for i in indicators if i.pillar == p.key] + [
+            (d.key, d.weight) for d in deductions if d.pillar == p.key
+        ]
+        if not items:
+            raise SchemeError(f"pillars.{p.key}: no indicators")
+        _check_weights(f"pillars.{p.key} indicator", items, 100.0)
+
+    # bonus
+    bt = root.table("bonus", required=False)
+    bonus_cap = _number(bt, "cap", 0.0, minimum=0)
+    cats = bt.get("categories", dict, {})
+    bt.done()
+
+    # vetoes
+    vt = root.table("veto")
+    acting = _codes(vt, "acting_statuses", VETO_STATUSES)
+    if "overturned" in acting or "proposed" in acting:
+        raise SchemeError("veto.acting_statuses: proposed and overturned vetoes never act")
+    grade_keys = {g: g for g in GRADES}
+    grade_cap = vt.get("grade_cap", str, "pass")
+    no_award_cap = vt.get("no_award_cap", str, "good")
+    grid_roles = _codes(vt, "grid_roles", WORKER_ROLES) if "grid_roles" in vt.data else ("grid_worker",)
+    reach = vt.get("community_reaches_workers", bool, False)
+    ct = vt.table("categories")
+    categories = []
+    for ckey in ct.data:
+        c = ct.table(ckey)
+        sev = c.get("severity", str)
+        if sev not in VETO_SEVERITIES:
+            raise SchemeError(f"{c.key('severity')}: unknown severity {sev!r} (allowed: {', '.join(VETO_SEVERITIES)})")
+        categories.append(VetoCategory(ckey, c.get("name_zh", str), c.get("name_en", str, ""), sev))
+        c.done()
+    ct.done()
+    vt.done()
+
+    # grades
+    grades = []
+    for n, item in enumerate(root.get("grades", list)):
+        t = _Table(item, f"grades[{n}]")
+        gkey = t.get("key", str)
+        t.where = f"grades.{gkey}"
+        if gkey not in GRADES:
+            raise SchemeError(f"{t.key('key')}: unknown grade {gkey!r} (allowed: {', '.join(GRADES)})")
+        low = _number(t, "min", minimum=0)
+        high = _number(t, "max", minimum=0)
+        if not high > low:
+            raise SchemeError(f"{t.where}: max {high:g} must exceed min {low:g}")
+        grades.append(Grade(gkey, t.get("name_zh", str, GRADES[gkey]), low, high))
+        t.done()
+    if len({g.key for g in grades}) != len(grades):
+        raise SchemeError("grades: duplicate grade key")
+    grades.sort(key=lambda g: -g.low)
+    asc = grades[::-1]
+    if asc[0].low != 0:
+        raise SchemeError(f"grades.{asc[0].key}: lowest band must start at 0, starts at {asc[0].low:g}")
+    if asc[-1].high != cap:
+        raise SchemeError(f"grades.{asc[-1].key}: highest band must end at the cap {cap:g}, ends at {asc[-1].high:g}")
+    for a, b in zip(asc, asc[1:], strict=False):
+        if b.low > a.high:
+            raise SchemeError(f"grades: gap between {a.high:g} ({a.key}) and {b.low:g} ({b.key}); scores there get no grade")
+        if b.low < a.high:
+            raise SchemeError(f"grades: bands {a.key} and {b.key} overlap between {b.low:g} and {a.high:g}")
+    for name, g in (("grade_cap", grade_cap), ("no_award_cap", no_award_cap)):
+        if g not in grade_keys or g not in {x.key for x in grades}:
+            raise SchemeError(f"veto.{name}: unknown grade {g!r}")
+    if "fail" not in {g.key for g in grades}:
+        raise SchemeError("grades.fail: the fail grade (不合格) is required for the veto")
+
+    qt = root.table("quota", required=False)
+    quota = Quota(top_share=_number(qt, "top_share", 0.0, minimum=0, maximum=1), tie_rule=qt.get("tie_rule", str, "include"))
+    if quota.tie_rule not in ("include", "exclude"):
+        raise SchemeError(f"quota.tie_rule: must be 'include' or 'exclude', got {quota.tie_rule!r}")
+    qt.done()
+
+    et = root.table("eligibility", required=False)
+    elig = Eligibility(
+        min_months_in_post=_number(et, "min_months_in_post", 6.0, minimum=0),
+        survey_n_min=et.get("survey_n_min", int, 10),
+        min_reliability=_number(et, "min_reliability", 0.7, minimum=0, maximum=1),
+        require_coverage=et.get("require_coverage", bool, True),
+        exclude_pending_appeal=et.get("exclude_pending_appeal", bool, True),
+    )
+    if elig.survey_n_min < 0:
+        raise SchemeError(f"eligibility.survey_n_min: must not be negative, got {elig.survey_n_min}")
+    et.done()
+
+    rt = root.table("rollup", required=False)
+    levels = _codes(rt, "levels", ROLLUP_LEVELS) if "levels" in rt.data else ROLLUP_LEVELS
+    member_weight = rt.get("member_weight", str, "households")
+    if member_weight not in ("households", "equal"):
+        raise SchemeError(f"rollup.member_weight: must be 'households' or 'equal', got {member_weight!r}")
+    rt.done()
+
+    ut = root.table("uncertainty", required=False)
+    unc = Uncertainty(
+        weight_jitter=_number(ut, "weight_jitter", 0.25, minimum=0, maximum=0.9),
+        top_k=ut.get("top_k", int, 10),
+        interval=_number(ut, "interval", 0.90, minimum=0.5, maximum=0.999),
+    )
+    ut.done()
+    root.done()
+
+    return Scheme(
+        key=key, version=version, name_zh=name_zh, name_en=name_en, cap=cap, decimals=decimals,
+        pillars=tuple(pillars), indicators=tuple(indicators), deductions=tuple(deductions),
+        bonus_cap=bonus_cap, bonus_categories=tuple(sorted((str(k), str(v)) for k, v in cats.items())),
+        veto=VetoRules(acting, grade_cap, no_award_cap, tuple(grid_roles), reach, tuple(categories)),
+        grades=tuple(grades), quota=quota, eligibility=elig, rollup_levels=tuple(levels),
+        member_weight=member_weight, uncertainty=unc, source_hash=source_hash,
+    )
+
+
+def canonical_hash(data: dict[str, Any]) -> str:
+    """sha256 of a canonical JSON rendering of the parsed TOML (layout and comments ignored)."""
+    import json
+
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_scheme(path: str | Path | None = None) -> Scheme:
+    """Load and validate a scheme TOML file (default: `metrics/schemes/default.toml`).
+
+    Raises:
+        SchemeError: the file is not valid TOML or breaks a rule (the message names the key).
+        FileNotFoundError: the file does not exist.
+    """
+    p = Path(path) if path is not None else DEFAULT_SCHEME
+    text = p.read_text(encoding="utf-8")
+    return scheme_from_text(text, where=str(p))
+
+
+def scheme_from_text(text: str, *, where: str = "scheme") -> Scheme:
+    """Parse and validate scheme TOML given as text (tests and the CLI use it)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"{where}: not valid TOML: {exc}") from None
+    return parse_scheme(data, source_hash=canonical_hash(data))

@@ -1,0 +1,116 @@
+"""Rank uncertainty by vectorised Monte Carlo (B11).
+
+Each draw perturbs what is uncertain or arbitrary in a score: the satisfaction estimate
+(survey resampling, approximated by a normal draw with the estimate's standard error),
+the skills score (exam / panel measurement error, the scheme's `measurement_sd`), and
+the pillar weights (each × U(1 − j, 1 + j), renormalised to the cap). Draws are a
+(draws × workers) numpy array; ranks per draw come from a double argsort inside each
+rank group. Outputs: median rank, the scheme's interval (90 %), P(grade = g), P(top k).
+Seeded from the run seed, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from metrics.scheme import Scheme
+from metrics.score import ScoreInputs, ScoreResult, grade_rank, round_half_up_np
+
+
+def _ranks_desc(totals: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest total, per row (continuous draws: ties have probability ~0)."""
+    order = np.argsort(-totals, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(totals.shape[0])[:, None]
+    ranks[rows, order] = np.arange(1, totals.shape[1] + 1)[None, :]
+    return ranks
+
+
+def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int, draws: int) -> np.ndarray:
+    """Totals per draw (draws × subjects) for the subjects of `scores`, in its row order.
+
+    Subjects without a total get NaN.
+    """
+    rng = np.random.default_rng(seed)
+    n = scores.height
+    jitter = scheme.uncertainty.weight_jitter
+    pillars = scheme.pillars
+    w = np.array([p.weight for p in pillars], dtype=float)
+    factors = rng.uniform(1 - jitter, 1 + jitter, size=(draws, len(pillars))) if jitter > 0 else np.ones((draws, len(pillars)))
+    wd = w[None, :] * factors
+    wd = wd / wd.sum(axis=1, keepdims=True) * scheme.cap  # (draws, pillars)
+    total = np.zeros((draws, n))
+    for k, p in enumerate(pillars):
+        base = scores[p.key].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if p.source == "survey":
+            se = scores["satisfaction_se"].cast(pl.Float64).fill_null(0.0).to_numpy()
+            noise = rng.standard_normal((draws, n)) * se[None, :]
+        elif p.source == "skill_assessments" and p.measurement_sd > 0:
+            noise = rng.standard_normal((draws, n)) * p.measurement_sd
+        else:
+            noise = 0.0
+        val = np.clip(base[None, :] + noise, 0.0, 100.0)
+        total += wd[:, k : k + 1] * val / 100.0
+    bonus = scores["bonus"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    return np.minimum(total + bonus[None, :], scheme.cap)
+
+
+def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, seed: int = 0,
+                draws: int = 1000, group: str = "role") -> pl.DataFrame:
+    """Median rank, rank interval, P(grade) and P(top k) per subject.
+
+    Ranks are among the eligible subjects of the same `group` (as the point ranks);
+    ineligible subjects get grade probabilities only. A fail veto gives P(fail) = 1.
+
+    Examples:
+        >>> import numpy as np
+        >>> _ranks_desc(np.array([[3.0, 1.0, 2.0]])).tolist()
+        [[1, 3, 2]]
+    """
+    scores = result.scores.sort("subject_id")
+    n = scores.height
+    cols = ["rank_median", "rank_low", "rank_high", "p_top_k"] + [f"p_grade_{g.key}" for g in scheme.grades]
+    if draws <= 0 or n == 0:
+        return scores.select("subject_id", *[pl.lit(None, dtype=pl.Float64).alias(c) for c in cols])
+    totals = round_half_up_np(draw_totals(scores, scheme, seed=seed, draws=draws), scheme.decimals)
+
+    # grades per draw, with the veto caps
+    gpos = grade_rank(scheme)
+    grades_desc = sorted(scheme.grades, key=lambda g: -g.low)
+    gidx = np.full(totals.shape, -1, dtype=np.int8)
+    for g in grades_desc[::-1]:
+        inside = (totals >= g.low) & ((totals < g.high) | ((g.high == scheme.cap) & (totals <= g.high)))
+        gidx[inside] = gpos[g.key]
+    cap_for = {"fail": "fail", "grade_cap": scheme.veto.grade_cap, "no_award": scheme.veto.no_award_cap}
+    sev = scores["veto_severity"].to_list()
+    cap = np.array([gpos[cap_for[s]] if s in cap_for else -1 for s in sev], dtype=np.int8)
+    gidx = np.where(cap[None, :] > gidx, cap[None, :], gidx)
+    has_total = scores["total"].is_not_null().to_numpy()
+    vetoed_fail = np.array([s == "fail" for s in sev])
+    valid = has_total | vetoed_fail
+    probs = {}
+    for g in scheme.grades:
+        p = (gidx == gpos[g.key]).mean(axis=0)
+        probs[f"p_grade_{g.key}"] = np.where(valid, p, np.nan)
+
+    # ranks among eligible peers
+    eligible = scores["eligible"].fill_null(False).to_numpy()
+    groups = scores[group].fill_null("").to_numpy() if group in scores.columns else np.zeros(n)
+    q = (1 - scheme.uncertainty.interval) / 2
+    med = np.full(n, np.nan)
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    topk = np.full(n, np.nan)
+    for gval in np.unique(groups[eligible]):
+        idx = np.nonzero(eligible & (groups == gval))[0]
+        ranks = _ranks_desc(totals[:, idx])
+        med[idx] = np.median(ranks, axis=0)
+        low[idx] = np.quantile(ranks, q, axis=0, method="lower")
+        high[idx] = np.quantile(ranks, 1 - q, axis=0, method="higher")
+        topk[idx] = (ranks <= scheme.uncertainty.top_k).mean(axis=0)
+    out = pl.DataFrame({
+        "subject_id": scores["subject_id"],
+        "rank_median": med, "rank_low": low, "rank_high": high, "p_top_k": topk, **probs,
+    })
+    return out.with_columns(pl.col(pl.Float64).fill_nan(None))
