@@ -1,0 +1,525 @@
+"""Satisfaction estimates with their uncertainty, per grid and rolled up (A4–A11).
+
+Everything is computed for all units at once: DuckDB reads the answers, polars
+aggregates per grid, numpy/scipy evaluate the formulas on whole columns. There is no
+loop over grids.
+
+The design is stratified SRSWOR with stratum = grid (see `surveys.design`): N_h
+households in the register, r_h respondents, y a resident's 0–100 score on the
+questionnaire's overall item, and "satisfied" the top-2 box.
+
+Reading order: `estimate` (the public entry) → `estimate_grids` (A4, A5, A6) →
+`roll_up` (A7) → `_finish` (A8 reliability, A9 shrinkage, A10 funnel limits,
+A11 suppression).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from surveys.dispositions import COUNT_COLUMNS, disposition_counts, with_response_rates
+from surveys.errors import SurveyError
+from surveys.questionnaire import Questionnaire, load_questionnaire, questionnaire_for
+from warehouse.db import Database
+
+Level = Literal["grid", "community", "street", "district"]
+LEVELS: tuple[str, ...] = ("grid", "community", "street", "district")
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """Settings of the estimators (defaults follow docs/methodology.md)."""
+
+    k_min: int = 5  # A11: suppress below this many respondents
+    confidence: float = 0.95  # A4, A5
+    min_cell: int = 3  # A6: a weighting class needs this many respondents, else classes merge
+    max_adjustment: float = 3.0  # A6: non-response adjustment factors are trimmed at this
+    target_reliability: float = 0.7  # A8: minimum n reported for this reliability
+    low_response: float = 0.5  # A6: best/worst bounds are flagged when RR3 is below this
+    winsor: float = 0.1  # A10: z-scores winsorised at this tail share
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def t_interval(
+    mean: np.ndarray, s2: np.ndarray, r: np.ndarray, big_n: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A4: SE and t-interval of a mean under SRSWOR with finite-population correction.
+
+    Var(ȳ) = (1 − r/N)·s²/r, CI = ȳ ± t(r − 1)·SE. A census (r = N) has zero
+    variance; fewer than 2 respondents (not a census) give NaN.
+
+    Examples:
+        >>> se, lo, hi = t_interval(np.array([68.0]), np.array([1000.0]), np.array([5]), np.array([400]))
+        >>> round(float(se[0]), 6), round(float(lo[0]), 4)
+        (14.053469, 28.9813)
+    """
+    r = np.asarray(r, dtype=float)
+    big_n = np.asarray(big_n, dtype=float)
+    census = (r >= 1) & (r >= big_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(census, 0.0, np.where(r >= 2, (1 - r / big_n) * s2 / r, np.nan))
+        df = np.where(r >= 2, r - 1, np.where(census, 1.0, np.nan))
+        tq = stats.t.ppf(0.5 + confidence / 2, df)
+    se = np.sqrt(var)
+    half = np.where(census, 0.0, tq * se)
+    return se, mean - half, mean + half
+
+
+def wilson_fpc(
+    x: np.ndarray, r: np.ndarray, big_n: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A5: proportion with a Wilson interval using the FPC-effective sample size.
+
+    n* = r·(N − 1)/(N − r); a census (r = N) gives a zero-width interval at p̂.
+    Stays inside [0, 1] and is not degenerate at 0 % or 100 % unless a census.
+
+    Examples:
+        >>> p, lo, hi = wilson_fpc(np.array([40]), np.array([40]), np.array([400]))
+        >>> round(float(lo[0]), 3), float(hi[0])
+        (0.92, 1.0)
+    """
+    x = np.asarray(x, dtype=float)
+    r = np.asarray(r, dtype=float)
+    big_n = np.asarray(big_n, dtype=float)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(r > 0, x / r, np.nan)
+        census = r >= big_n
+        n_star = np.where(census, np.inf, r * (big_n - 1) / (big_n - r))
+        denom = 1 + z**2 / n_star
+        centre = (p + z**2 / (2 * n_star)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n_star + z**2 / (4 * n_star**2))
+    lo = np.where(census, p, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(census, p, np.clip(centre + half, 0.0, 1.0))
+    # never let rounding push the estimate outside its own interval
+    return p, np.minimum(lo, p), np.maximum(hi, p)
+
+
+def wilson_effective(
+    p: np.ndarray, n_eff: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson interval for an estimated proportion with an effective sample size (roll-ups)."""
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = 1 + z**2 / n_eff
+        centre = (p + z**2 / (2 * n_eff)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2))
+        lo = np.where(np.isinf(n_eff), p, np.clip(centre - half, 0.0, 1.0))
+        hi = np.where(np.isinf(n_eff), p, np.clip(centre + half, 0.0, 1.0))
+    return np.minimum(lo, p), np.maximum(hi, p)
+
+
+# --------------------------------------------------------------------------- inputs
+
+RESPONDENTS_SQL = """
+SELECT r.grid_id, r.weight_class, a.score AS y,
+       list_contains($satisfied, a.answer_code) AS satisfied
+FROM survey_responses r
+JOIN survey_answers a USING (response_id)
+WHERE r.period_id = $period AND a.item_key = $item AND a.score IS NOT NULL
+"""
+
+STRATA_SQL = """
+SELECT s.grid_id, s.population
+FROM survey_strata s JOIN survey_designs d USING (design_id)
+WHERE d.period_id = $period
+"""
+
+FLAGS_SQL = """
+SELECT r.grid_id, count(DISTINCT f.response_id) AS flagged_responses
+FROM survey_quality_flags f JOIN survey_responses r USING (response_id)
+WHERE f.period_id = $period
+GROUP BY r.grid_id
+"""
+
+TREE_SQL = """
+SELECT g.unit_id AS grid_id, g.name AS grid_name,
+       c.unit_id AS community_id, c.name AS community_name,
+       s.unit_id AS street_id, s.name AS street_name,
+       d.unit_id AS district_id, d.name AS district_name
+FROM org_units g
+LEFT JOIN org_units c ON c.unit_id = g.parent_id
+LEFT JOIN org_units s ON s.unit_id = c.parent_id
+LEFT JOIN org_units d ON d.unit_id = s.parent_id
+WHERE g.level = 'grid'
+"""
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def estimate_grids(
+    respondents: pl.DataFrame,
+    strata: pl.DataFrame,
+    *,
+    counts: pl.DataFrame | None = None,
+    options: EstimateOptions = EstimateOptions(),
+    scale_min: float = 0.0,
+    scale_max: float = 100.0,
+) -> pl.DataFrame:
+    """Per-grid estimates (A4 mean/SE/t-CI, A5 Wilson, A6 adjustment and bounds), unsuppressed.
+
+    Args:
+        respondents: one row per respondent: grid_id, weight_class, y (0–100),
+            satisfied (bool).
+        strata: grid_id, population (N_h) for every sampled grid.
+        counts: outcome counts per grid and weighting class (from
+            `disposition_counts(by_class=True)`); without it A6 uses the respondents only.
+        options: estimator settings.
+        scale_min: lowest score on the scale (worst-case bound).
+        scale_max: highest score on the scale (best-case bound).
+
+    Returns:
+        One row per grid of `strata`.
+    """
+    resp = respondents.with_columns(pl.col("y").cast(pl.Float64), pl.col("satisfied").cast(pl.Int64))
+    per_grid = resp.group_by("grid_id").agg(
+        pl.len().cast(pl.Int64).alias("respondents"),
+        pl.col("y").mean().alias("mean"),
+        pl.col("y").var(ddof=1).alias("s2"),
+        pl.col("y").sum().alias("sum_y"),
+        pl.col("satisfied").sum().cast(pl.Int64).alias("n_satisfied"),
+    )
+    per_class = resp.group_by("grid_id", "weight_class").agg(
+        pl.len().cast(pl.Int64).alias("r_c"), pl.col("y").mean().alias("mean_c")
+    )
+    if counts is None:
+        counts = per_class.select(
+            "grid_id", "weight_class",
+            pl.col("r_c").alias("invited"), pl.col("r_c").alias("n_complete"),
+            *[pl.lit(0, dtype=pl.Int64).alias(c) for c in COUNT_COLUMNS[2:]],
+        )
+    counts = counts.with_columns((pl.col("invited") - pl.col("n_ineligible")).alias("eligible_c"))
+    # A6: weighting-class adjustment inside each grid, sparse classes merged, factors trimmed
+    cells = counts.select("grid_id", "weight_class", "eligible_c").join(
+        per_class, on=["grid_id", "weight_class"], how="full", coalesce=True
+    ).with_columns(pl.col("r_c").fill_null(0), pl.col("eligible_c").fill_null(0))
+    sparse = cells.group_by("grid_id").agg(
+        ((pl.col("eligible_c") > 0) & (pl.col("r_c") < options.min_cell)).any().alias("merge")
+    )
+    adjusted = (
+        cells.join(sparse, on="grid_id")
+        .filter(pl.col("r_c") > 0)
+        .with_columns(
+            pl.when(pl.col("merge")).then(1.0)
+            .otherwise((pl.col("eligible_c") / pl.col("r_c")).clip(upper_bound=options.max_adjustment))
+            .alias("factor")
+        )
+        .group_by("grid_id")
+        .agg(
+            ((pl.col("r_c") * pl.col("factor") * pl.col("mean_c")).sum()
+             / (pl.col("r_c") * pl.col("factor")).sum()).alias("mean_adjusted"),
+            pl.col("merge").first().alias("classes_merged"),
+        )
+    )
+    disp = with_response_rates(counts.group_by("grid_id").agg(pl.col(COUNT_COLUMNS).sum()))
+    grid = (
+        strata.select("grid_id", pl.col("population").cast(pl.Int64))
+        .join(per_grid, on="grid_id", how="left")
+        .join(adjusted, on="grid_id", how="left")
+        .join(disp, on="grid_id", how="left")
+        .with_columns(
+            pl.col("respondents").fill_null(0),
+            pl.col("n_satisfied").fill_null(0),
+            pl.col("sum_y").fill_null(0.0),
+            *[pl.col(c).fill_null(0) for c in COUNT_COLUMNS],
+        )
+        .sort("grid_id")
+    )
+    r = grid["respondents"].to_numpy().astype(float)
+    big_n = grid["population"].to_numpy().astype(float)
+    mean = grid["mean"].fill_null(np.nan).to_numpy()
+    s2 = grid["s2"].fill_null(np.nan).to_numpy()
+    se, lo, hi = t_interval(mean, s2, r, big_n, options.confidence)
+    p, p_lo, p_hi = wilson_fpc(grid["n_satisfied"].to_numpy(), r, big_n, options.confidence)
+    census = (r >= 1) & (r >= big_n)
+    reason = np.where(r == 0, "no respondents", np.where((r == 1) & ~census, "fewer than 2 respondents", None))
+    # A6 bounds: every eligible non-respondent at the scale's minimum / maximum
+    eligible = np.maximum((grid["invited"] - grid["n_ineligible"]).to_numpy().astype(float), r)
+    missing = eligible - r
+    sum_y = grid["sum_y"].to_numpy()
+    x = grid["n_satisfied"].to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        worst = np.where(eligible > 0, (sum_y + scale_min * missing) / eligible, np.nan)
+        best = np.where(eligible > 0, (sum_y + scale_max * missing) / eligible, np.nan)
+        p_worst = np.where(eligible > 0, x / eligible, np.nan)
+        p_best = np.where(eligible > 0, (x + missing) / eligible, np.nan)
+        var = se**2
+        # pooled within-grid variance for reliability (A8): a grid whose few
+        # respondents happen to agree must not look perfectly reliable
+        df_w = np.where(r >= 2, r - 1, 0.0)
+        sigma_w2 = float(np.nansum(np.where(r >= 2, s2, 0.0) * df_w) / df_w.sum()) if df_w.sum() > 0 else np.nan
+        v_pooled = np.where(r >= 1, (1 - r / big_n) * sigma_w2 / r, np.nan)
+    return grid.with_columns(
+        pl.lit("grid").alias("level"),
+        pl.Series("se", se).fill_nan(None),
+        pl.Series("variance", var).fill_nan(None),
+        pl.Series("ci_low", lo).fill_nan(None),
+        pl.Series("ci_high", hi).fill_nan(None),
+        pl.Series("se_reason", reason.tolist(), dtype=pl.String),
+        pl.Series("p_satisfied", p).fill_nan(None),
+        pl.Series("p_low", p_lo).fill_nan(None),
+        pl.Series("p_high", p_hi).fill_nan(None),
+        pl.Series("eligible", eligible).cast(pl.Int64),
+        pl.Series("mean_worst", worst).fill_nan(None),
+        pl.Series("mean_best", best).fill_nan(None),
+        pl.Series("p_worst", p_worst).fill_nan(None),
+        pl.Series("p_best", p_best).fill_nan(None),
+        pl.Series("v_reliability", v_pooled).fill_nan(None),
+        pl.lit(sigma_w2 if np.isfinite(sigma_w2) else None, dtype=pl.Float64).alias("sigma_w2"),
+    ).rename({"grid_id": "unit_id"})
+
+
+# --------------------------------------------------------------------------- roll-ups
+
+
+def roll_up(grids: pl.DataFrame, tree: pl.DataFrame, level: Level, *, options: EstimateOptions = EstimateOptions()) -> pl.DataFrame:
+    """A7: stratified estimator over the grids of each unit.
+
+    ȳ_U = Σ_h (N_h/N)·ȳ_h and Var = Σ_h (N_h/N)²·Var(ȳ_h), over the grids of the
+    unit that have respondents (N is their register total; `coverage` says what
+    share of the unit's households that is). The t-interval uses the design degrees
+    of freedom Σ r_h − H. The proportion's Wilson interval uses the effective
+    sample size p(1 − p)/Var(p̂). If a grid with respondents has no variance (one
+    respondent), the unit's SE is not given.
+    """
+    key = f"{level}_id"
+    g = grids.join(tree.select(pl.col("grid_id").alias("unit_id"), key), on="unit_id", how="left").filter(
+        pl.col(key).is_not_null()
+    )
+    has = pl.col("respondents") > 0
+    n_cov = pl.col("population").filter(has).sum()
+    w = pl.col("population") / n_cov
+    var_p_grid = pl.when(pl.col("respondents") >= pl.col("population")).then(0.0).when(pl.col("respondents") >= 2).then(
+        (1 - pl.col("respondents") / pl.col("population"))
+        * pl.col("p_satisfied") * (1 - pl.col("p_satisfied")) / (pl.col("respondents") - 1)
+    )
+
+    def wsum(expr: pl.Expr) -> pl.Expr:
+        return (w * expr).filter(has).sum()
+
+    units = g.group_by(key).agg(
+        pl.col("population").sum().alias("population"),
+        n_cov.alias("covered_population"),
+        pl.len().alias("grids"),
+        has.sum().alias("grids_with_respondents"),
+        pl.col("respondents").sum(),
+        pl.col("n_satisfied").sum(),
+        pl.col("sum_y").sum(),
+        pl.col("eligible").sum(),
+        *[pl.col(c).sum() for c in COUNT_COLUMNS],
+        wsum(pl.col("mean")).alias("mean"),
+        ((w**2) * pl.col("variance")).filter(has).sum().alias("variance"),
+        pl.col("variance").filter(has).is_null().any().alias("_var_missing"),
+        (pl.col("respondents") >= pl.col("population")).filter(has).all().alias("_census"),
+        wsum(pl.col("p_satisfied")).alias("p_satisfied"),
+        ((w**2) * var_p_grid).filter(has).sum().alias("_var_p"),
+        wsum(pl.col("mean_adjusted")).alias("mean_adjusted"),
+        wsum(pl.col("mean_worst")).alias("mean_worst"),
+        wsum(pl.col("mean_best")).alias("mean_best"),
+        wsum(pl.col("p_worst")).alias("p_worst"),
+        wsum(pl.col("p_best")).alias("p_best"),
+        pl.col("flagged_responses").sum() if "flagged_responses" in g.columns else pl.lit(0).alias("flagged_responses"),
+        ((pl.col("respondents") > 0) & (pl.col("respondents") < options.k_min)).sum().alias("_small_children"),
+    ).rename({key: "unit_id"})
+    units = units.with_columns(
+        pl.when(pl.col("respondents") == 0).then(None).otherwise(pl.col("mean")).alias("mean"),
+        pl.when(pl.col("respondents") == 0).then(None).otherwise(pl.col("p_satisfied")).alias("p_satisfied"),
+        pl.when((pl.col("respondents") == 0) | pl.col("_var_missing")).then(None).otherwise(pl.col("variance")).alias("variance"),
+    ).sort("unit_id")
+    r = units["respondents"].to_numpy().astype(float)
+    h = units["grids_with_respondents"].to_numpy().astype(float)
+    mean = units["mean"].fill_null(np.nan).to_numpy()
+    var = units["variance"].fill_null(np.nan).to_numpy()
+    census = units["_census"].fill_null(False).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(r - h >= 1, r - h, np.nan)
+        tq = stats.t.ppf(0.5 + options.confidence / 2, df)
+        se = np.sqrt(var)
+        half = np.where(census, 0.0, tq * se)
+        p = units["p_satisfied"].fill_null(np.nan).to_numpy()
+        var_p = units["_var_p"].fill_null(np.nan).to_numpy()
+        big_n = units["covered_population"].to_numpy().astype(float)
+        n_fallback = np.where(r >= big_n, np.inf, r * (big_n - 1) / (big_n - r))
+        n_eff = np.where(census, np.inf, np.where(var_p > 0, p * (1 - p) / var_p, n_fallback))
+    p_lo, p_hi = wilson_effective(p, n_eff, options.confidence)
+    reason = np.where(
+        r == 0, "no respondents",
+        np.where(units["_var_missing"].to_numpy(), "a grid has a single respondent",
+                 np.where(np.isnan(df) & ~census, "too few respondents", None)),
+    )
+    return units.with_columns(
+        pl.lit(level).alias("level"),
+        pl.Series("se", se).fill_nan(None),
+        pl.Series("ci_low", mean - half).fill_nan(None),
+        pl.Series("ci_high", mean + half).fill_nan(None),
+        pl.Series("se_reason", reason.tolist(), dtype=pl.String),
+        pl.Series("p_low", p_lo).fill_nan(None),
+        pl.Series("p_high", p_hi).fill_nan(None),
+        pl.col("variance").alias("v_reliability"),
+        (pl.col("covered_population") / pl.col("population")).alias("coverage"),
+    ).drop("_var_missing", "_census", "_var_p").pipe(with_response_rates)
+
+
+# --------------------------------------------------------------------------- A8–A11
+
+
+def _finish(units: pl.DataFrame, options: EstimateOptions) -> pl.DataFrame:
+    """Reliability (A8), shrinkage (A9), funnel limits (A10), suppression (A11)."""
+    r = units["respondents"].to_numpy().astype(float)
+    mean = units["mean"].fill_null(np.nan).to_numpy()
+    v = units["v_reliability"].fill_null(np.nan).to_numpy()
+    ok = (r >= 1) & np.isfinite(mean) & np.isfinite(v)
+    # A8: between-unit variance τ² by moments: Var(ȳ_i) − mean(V_i), floored at 0
+    if ok.sum() >= 2:
+        tau2 = max(0.0, float(np.var(mean[ok], ddof=1) - np.mean(v[ok])))
+        grand = float(np.mean(mean[ok]))
+    else:
+        tau2, grand = np.nan, (float(np.mean(mean[ok])) if ok.any() else np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(ok, tau2 / (tau2 + v), np.nan)
+        rel = np.where(ok & (v == 0), 1.0, rel)
+        shrunk = rel * mean + (1 - rel) * grand
+    sigma_w2 = units["sigma_w2"][0] if "sigma_w2" in units.columns and units.height else None
+    rstar = options.target_reliability
+    n_target = None
+    if sigma_w2 is not None and np.isfinite(tau2) and tau2 > 0:
+        n_target = int(np.ceil(rstar / (1 - rstar) * sigma_w2 / tau2))
+    # A9 for proportions: beta-binomial prior fitted by moments across units
+    x = units["n_satisfied"].to_numpy().astype(float)
+    okp = r >= 1
+    p_shrunk = np.full(r.shape, np.nan)
+    if okp.sum() >= 2:
+        mu = x[okp].sum() / r[okp].sum()
+        phat = x[okp] / r[okp]
+        between = float(np.var(phat, ddof=1) - np.mean(mu * (1 - mu) / r[okp]))
+        ab = 1e6 if between <= 0 or mu in (0.0, 1.0) else min(1e6, max(mu * (1 - mu) / between - 1, 1e-6))
+        p_shrunk = np.where(okp, (x + mu * ab) / (r + ab), np.nan)
+    # A10: funnel limits around the overall proportion, overdispersion from winsorised z
+    p = units["p_satisfied"].fill_null(np.nan).to_numpy()
+    lim = {}
+    p0 = x[okp].sum() / r[okp].sum() if okp.any() else np.nan
+    phi = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if okp.sum() >= 3 and 0 < p0 < 1:
+            z = (p[okp] - p0) / np.sqrt(p0 * (1 - p0) / r[okp])
+            lo_q, hi_q = np.quantile(z, [options.winsor, 1 - options.winsor])
+            phi = max(1.0, float(np.mean(np.clip(z, lo_q, hi_q) ** 2)))
+        for name, zq in (("95", 1.959964), ("998", 3.090232)):
+            half = zq * np.sqrt(phi * p0 * (1 - p0) / r)
+            lim[f"funnel_low_{name}"] = np.where(okp, np.clip(p0 - half, 0, 1), np.nan)
+            lim[f"funnel_high_{name}"] = np.where(okp, np.clip(p0 + half, 0, 1), np.nan)
+    signal = np.where(
+        ~okp, None,
+        np.where(p > lim["funnel_high_998"], "above_99.8",
+                 np.where(p < lim["funnel_low_998"], "below_99.8",
+                          np.where(p > lim["funnel_high_95"], "above_95",
+                                   np.where(p < lim["funnel_low_95"], "below_95", None)))),
+    )
+    out = units.with_columns(
+        pl.Series("reliability", rel).fill_nan(None),
+        pl.Series("shrunk", shrunk).fill_nan(None),
+        pl.Series("p_shrunk", p_shrunk).fill_nan(None),
+        pl.lit(n_target, dtype=pl.Int64).alias("n_for_target_reliability"),
+        pl.lit(tau2 if np.isfinite(tau2) else None, dtype=pl.Float64).alias("tau2"),
+        pl.lit(p0 if np.isfinite(p0) else None, dtype=pl.Float64).alias("funnel_p0"),
+        pl.lit(phi, dtype=pl.Float64).alias("funnel_phi"),
+        *[pl.Series(k, val).fill_nan(None) for k, val in lim.items()],
+        pl.Series("funnel_signal", signal.tolist(), dtype=pl.String),
+        (pl.col("rr3") < options.low_response).alias("low_response"),
+    )
+    # A11: suppression below k respondents; a roll-up with exactly one small child
+    # would let that child be recovered by differencing, so it is suppressed too.
+    small = (pl.col("respondents") < options.k_min)
+    differencing = (pl.col("_small_children") == 1) if "_small_children" in out.columns else pl.lit(False)
+    out = out.with_columns(
+        (small | differencing).alias("suppressed"),
+        pl.when(small).then(pl.lit(f"fewer than {options.k_min} respondents"))
+        .when(differencing).then(pl.lit("would reveal a suppressed grid by difference"))
+        .alias("suppressed_reason"),
+    )
+    hidden = [
+        "mean", "se", "ci_low", "ci_high", "p_satisfied", "p_low", "p_high", "mean_adjusted",
+        "mean_worst", "mean_best", "p_worst", "p_best", "reliability", "shrunk", "p_shrunk",
+        "funnel_signal",
+    ]
+    return out.with_columns(
+        [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in hidden]
+    )
+
+
+OUTPUT_COLUMNS = [
+    "unit_id", "name", "level", "population", "invited", "eligible", "respondents",
+    "mean", "se", "ci_low", "ci_high", "se_reason",
+    "p_satisfied", "p_low", "p_high",
+    "mean_adjusted", "mean_worst", "mean_best", "p_worst", "p_best", "low_response",
+    "rr1", "rr3", "eligibility_rate",
+    "reliability", "shrunk", "p_shrunk", "n_for_target_reliability",
+    "funnel_p0", "funnel_phi", "funnel_low_95", "funnel_high_95", "funnel_low_998", "funnel_high_998",
+    "funnel_signal", "flagged_responses", "suppressed", "suppressed_reason",
+]
+
+
+def load_inputs(db: Database, period_id: str, *, questionnaire: Questionnaire | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Respondents (grid, class, y, satisfied), strata (grid, N) and outcome counts of a period."""
+    strata = db.query(STRATA_SQL, {"period": period_id})
+    if strata.is_empty():
+        raise SurveyError(f"period {period_id} has no survey sample (run `gridscore sample --period {period_id}`)")
+    if questionnaire is None:
+        version = db.scalar("SELECT questionnaire_version FROM survey_designs WHERE period_id = ?", [period_id])
+        try:
+            questionnaire = questionnaire_for(version)
+        except SurveyError:
+            questionnaire = load_questionnaire()
+    respondents = db.query(
+        RESPONDENTS_SQL,
+        {"period": period_id, "item": questionnaire.overall_item, "satisfied": sorted(questionnaire.satisfied_codes)},
+    )
+    return respondents, strata, disposition_counts(db, period_id, by_class=True)
+
+
+def estimate(
+    db: Database,
+    period_id: str,
+    *,
+    level: Level = "grid",
+    k_min: int = 5,
+    options: EstimateOptions | None = None,
+) -> pl.DataFrame:
+    """Satisfaction per unit of a level for a period, with its uncertainty (A4–A11).
+
+    One row per unit: unit_id, name, respondents, mean (0–100) with se, ci_low,
+    ci_high (95 % t, FPC), p_satisfied with Wilson+FPC p_low/p_high, the
+    non-response-adjusted mean and best/worst bounds, rr1/rr3, reliability, the
+    shrunk value beside the raw one, funnel limits, flagged responses, and
+    `suppressed` (values blanked below `k_min` respondents).
+
+    Raises:
+        SurveyError: the period has no sample, or the level is unknown.
+    """
+    if level not in LEVELS:
+        raise SurveyError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
+    opts = options or EstimateOptions(k_min=k_min)
+    if options is None or k_min != 5:
+        opts = EstimateOptions(**{**opts.__dict__, "k_min": k_min})
+    respondents, strata, counts = load_inputs(db, period_id)
+    grids = estimate_grids(respondents, strata, counts=counts, options=opts)
+    flags = db.query(FLAGS_SQL, {"period": period_id})
+    grids = grids.join(flags.rename({"grid_id": "unit_id"}), on="unit_id", how="left").with_columns(
+        pl.col("flagged_responses").fill_null(0).cast(pl.Int64)
+    )
+    tree = db.query(TREE_SQL)
+    if level == "grid":
+        units = grids.with_columns(pl.lit(0).alias("_small_children"))
+    else:
+        units = roll_up(grids, tree, level, options=opts)
+    names = tree.select(pl.col(f"{level}_id").alias("unit_id"), pl.col(f"{level}_name").alias("name")).unique("unit_id")
+    units = _finish(units, opts).join(names, on="unit_id", how="left")
+    return units.select(OUTPUT_COLUMNS).sort("unit_id")
