@@ -70,7 +70,7 @@ class GenerationSummary:
 def _insert(cur, table: str, frame: pl.DataFrame) -> int:
     """Bulk-insert a polars frame by column name (Arrow, no per-row work)."""
     name = f"_gen_{table}"
-    cur.register(name, frame.to_arrow())
+    cur.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
     finally:

@@ -283,12 +283,11 @@ def _finish(
         return pl.Series(values + (None,), dtype=pl.String).gather(idx)
 
     hh_width = max(7, len(str(int(households.first[-1] + households.count[-1]))))
-    record_no = pl.int_range(first_record + 1, first_record + n + 1, eager=True)
+    # "R" + year + ten-digit number, built as one integer (cheaper than zero-padding)
+    record_no = pl.int_range(first_record + 1, first_record + n + 1, eager=True) + year * 10**10
     frame = pl.DataFrame(
         {
-            "record_id": pl.select(
-                pl.concat_str(pl.lit(f"R{year}"), record_no.cast(pl.String).str.zfill(10))
-            ).to_series(),
+            "record_id": pl.select(pl.concat_str(pl.lit("R"), record_no.cast(pl.String))).to_series(),
             "worker_id": staff.worker_ids.gather(worker),
             "grid_id": tree.grid_ids.gather(grid),
             "type": labels(TYPES, type_.astype(np.int64)),
@@ -308,6 +307,11 @@ def _finish(
         pl.when(pl.Series(~is_open)).then(pl.col("closed_at")).alias("closed_at"),
         pl.when(pl.Series(checked)).then(pl.col("verified")).alias("verified"),
         pl.when(pl.col("household_id") >= 0)
-        .then(pl.concat_str(pl.lit("H"), (pl.col("household_id") + 1).cast(pl.String).str.zfill(hh_width)))
+        .then(
+            pl.concat_str(
+                pl.lit("H"),
+                (pl.col("household_id") + 1 + 10**hh_width).cast(pl.String).str.slice(1),
+            )
+        )
         .alias("household_id"),
     )
