@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import dash
 from dash import Input, Output, State, html
+from dash.exceptions import PreventUpdate
 from flask import Flask, Response, g, make_response, redirect, render_template_string, request
 
 from dashboard import ids
@@ -201,7 +202,10 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _filters(period: str | None, unit: str | None, search: str | None) -> str:
-        return filters_to_search(period, unit, search)
+        new = filters_to_search(period, unit, search)
+        if new == (search or ""):
+            raise PreventUpdate
+        return new
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> dash.Dash:

@@ -19,12 +19,12 @@ def empty_state(lang: str, key: str = "empty.no_run", hint_key: str | None = "em
     children: list[Any] = [html.H5(t(key, lang), className="mb-1")]
     if hint_key:
         children.append(html.P(t(hint_key, lang), className="text-muted mb-0"))
-    return dbc.Alert(children, color="light", className="border empty-state", **{"data-testid": "empty"})
+    return html.Div(dbc.Alert(children, color="light", className="border empty-state"), **{"data-testid": "empty"})
 
 
 def denied(lang: str, key: str = "denied") -> Any:
     """The refusal shown in place of a page the user may not see."""
-    return dbc.Alert(t(key, lang), color="danger", className="denied", **{"data-testid": "denied"})
+    return html.Div(dbc.Alert(t(key, lang), color="danger", className="denied"), **{"data-testid": "denied"})
 
 
 def kpi(label: str, value: str, *, sub: str | None = None, testid: str | None = None) -> Any:
@@ -32,7 +32,8 @@ def kpi(label: str, value: str, *, sub: str | None = None, testid: str | None = 
     body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-3 fw-semibold")]
     if sub:
         body.append(html.Div(sub, className="small text-muted"))
-    return dbc.Card(dbc.CardBody(body), className="h-100 shadow-sm", **({"data-testid": testid} if testid else {}))
+    return html.Div(dbc.Card(dbc.CardBody(body), className="h-100 shadow-sm"), className="h-100",
+                    **({"data-testid": testid} if testid else {}))
 
 
 def style_figure(fig: go.Figure, title: str, *, height: int = 340) -> go.Figure:
@@ -52,10 +53,9 @@ def graph(fig: go.Figure, testid: str | None = None) -> Any:
     """A plotly figure in a card."""
     from dash import dcc
 
-    return dbc.Card(
-        dbc.CardBody(dcc.Graph(figure=fig, config={"displaylogo": False, "responsive": True})),
-        className="shadow-sm mb-3", **({"data-testid": testid} if testid else {}),
-    )
+    card = dbc.Card(dbc.CardBody(dcc.Graph(figure=fig, config={"displaylogo": False, "responsive": True})),
+                    className="shadow-sm mb-3")
+    return html.Div(card, **({"data-testid": testid} if testid else {}))
 
 
 def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, height: int = 520,

@@ -27,9 +27,9 @@ def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[
         lang = lang_of(query.get("lang"))
         try:
             ctx = request_context(period=query.get("period"), unit=query.get("unit"), lang=lang)
+            return view(ctx, query)
         except AccessDenied:
             return denied(lang)
-        return view(ctx, query)
 
     layout.__name__ = getattr(view, "__name__", "layout")
     return layout

@@ -1,22 +1,88 @@
-"""Page stub (filled in next)."""
+"""Survey operations: sample progress and response rates per grid, quality flags."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
 from dash import html
 
+from dashboard.access import filter_frame, require
+from dashboard.components import empty_state, graph, grid, kpi, section, style_figure
 from dashboard.context import ViewContext
-from dashboard.i18n import t
-from dashboard.pagekit import no_run, page_layout
+from dashboard.data import _domain, satisfaction
+from dashboard.i18n import fmt_int, fmt_pct, fmt_period, t
+from dashboard.pagekit import has, page_layout
 
 PATH = "/surveys"
+K_MIN = 5
+
+
+def progress_frame(counts: pl.DataFrame | None, estimates: pl.DataFrame | None) -> pl.DataFrame:
+    """Per grid: invited, respondents, response rate and flags (from surveys' own figures)."""
+    if counts is None or counts.height == 0:
+        return pl.DataFrame(schema={"grid_id": pl.String, "invited": pl.Int64, "respondents": pl.Int64,
+                                    "rr": pl.Float64, "low_n": pl.Boolean, "suppressed": pl.Boolean})
+    frame = counts.select("grid_id", pl.col("invited").cast(pl.Int64))
+    if has(estimates, "unit_id", "respondents") and estimates is not None:
+        est_cols = ["unit_id", "respondents"] + [c for c in ("rr1", "suppressed") if c in estimates.columns]
+        frame = frame.join(estimates.select(est_cols).rename({"unit_id": "grid_id"}), on="grid_id", how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("respondents"))
+    if "rr1" not in frame.columns:
+        frame = frame.with_columns((pl.col("respondents") / pl.col("invited")).alias("rr1"))
+    if "suppressed" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("suppressed"))
+    return frame.rename({"rr1": "rr"}).with_columns(
+        low_n=pl.col("respondents").fill_null(0) < K_MIN,
+        respondents=pl.col("respondents").cast(pl.Int64),
+    ).select("grid_id", "invited", "respondents", "rr", "low_n", "suppressed")
+
+
+def response_figure(frame: pl.DataFrame, names: dict[str, str], lang: str) -> go.Figure:
+    """Response rate by grid, lowest first."""
+    part = frame.sort("rr", nulls_last=False).head(40)
+    fig = go.Figure(go.Bar(x=[names.get(g, g) for g in part["grid_id"].to_list()], y=part["rr"].to_list(),
+                           marker_color=["#cf222e" if low else "#0969da" for low in part["low_n"].to_list()]))
+    fig.update_layout(yaxis_tickformat=".0%", yaxis_title=t("col.rr", lang))
+    return style_figure(fig, t("chart.response", lang))
 
 
 def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
-    """Placeholder."""
-    return html.Div([html.H3(t("nav.surveys", ctx.lang)), no_run(ctx)])
+    """The survey operations page (needs the `survey_ops` right)."""
+    require(ctx.user, "survey_ops", ctx.unit, tree=ctx.tree)
+    lang = ctx.lang
+    title = html.H3(f"{t('nav.surveys', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    counts_fn = _domain("surveys.design", "sample_counts")
+    counts = counts_fn(ctx.db, ctx.period) if counts_fn and ctx.period else None
+    if counts is None or counts.height == 0:
+        return html.Div([title, empty_state(lang, "empty.no_data", None)])
+    counts = filter_frame(counts, ctx.tree, ctx.unit, columns=("grid_id",))
+    frame = progress_frame(counts, satisfaction(ctx.db, ctx.period, level="grid"))
+    invited = frame["invited"].sum()
+    responded = frame["respondents"].fill_null(0).sum()
+    low = frame.filter(pl.col("low_n"))
+    cards = dbc.Row([
+        dbc.Col(kpi(t("col.sampled", lang), fmt_int(invited, lang)), md=3),
+        dbc.Col(kpi(t("col.responded", lang), fmt_int(responded, lang)), md=3),
+        dbc.Col(kpi(t("col.rr", lang), fmt_pct(responded / invited if invited else None, lang)), md=3),
+        dbc.Col(kpi(t("surveys.below_min", lang), fmt_int(low.height, lang)), md=3),
+    ], className="g-3 mb-3")
+    names = ctx.tree.names
+    rows = pl.DataFrame({
+        "grid": [names.get(g, g) for g in frame["grid_id"].to_list()],
+        "sampled": frame["invited"].to_list(),
+        "responded": frame["respondents"].to_list(),
+        "rr": [fmt_pct(v, lang) for v in frame["rr"].to_list()],
+        "flags": [" ".join(x for x in (t("marker.low_n", lang) if lo else "", "suppressed" if sup else "") if x)
+                  for lo, sup in zip(frame["low_n"].to_list(), frame["suppressed"].to_list(), strict=True)],
+    }, strict=False)
+    cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
+    return html.Div([title, cards, graph(response_figure(frame, names, lang), "chart-response"),
+                     section(t("nav.surveys", lang), grid(rows, cols, grid_id="survey-grid", height=420))])
 
 
 layout = page_layout(view)
@@ -24,4 +90,4 @@ layout = page_layout(view)
 
 def register(app: dash.Dash) -> None:
     """Register the page with Dash Pages."""
-    dash.register_page(__name__, path=PATH, name="surveys", title="网格化管理考核", layout=layout)
+    dash.register_page(__name__, path=PATH, name="surveys", title="网格化管理考核", layout=layout, order=5)

@@ -1,22 +1,95 @@
-"""Page stub (filled in next)."""
+"""Unit detail: members, unit scores, roll-up, heat map of pillar points by member."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
 from dash import html
 
+from dashboard.access import filter_frame, require
+from dashboard.components import empty_state, graph, grid, kpi, section, style_figure
 from dashboard.context import ViewContext
-from dashboard.i18n import t
-from dashboard.pagekit import no_run, page_layout
+from dashboard.data import run_id_of, unit_scores
+from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
+from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
 
 PATH = "/unit"
+HEAT_COLUMNS = ("results", "skills", "satisfaction", "deductions", "bonus", "total")
+
+
+def member_rows(members: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Members of a unit for the table (name, role, pillars, total, grade)."""
+    cols = {c: members[c] for c in ("name", *HEAT_COLUMNS) if c in members.columns}
+    frame = pl.DataFrame(cols)
+    if "role" in members.columns:
+        frame = frame.with_columns(pl.Series("role", [enum_label("role", r, lang) for r in members["role"].to_list()]))
+    if "grade" in members.columns:
+        frame = frame.with_columns(pl.Series("grade", [enum_label("grade", g, lang) for g in members["grade"].to_list()]))
+    return frame.sort("total", descending=True, nulls_last=True) if "total" in frame.columns else frame
+
+
+def heatmap_figure(members: pl.DataFrame, lang: str) -> go.Figure:
+    """Members × pillar points, each column scaled to its own range."""
+    cols = [c for c in HEAT_COLUMNS if c in members.columns]
+    frame = members.sort("total", descending=True, nulls_last=True).head(60) if "total" in members.columns else members.head(60)
+    z = []
+    for c in cols:
+        s = frame[c].cast(pl.Float64)
+        lo, hi = s.min(), s.max()
+        span = (hi - lo) if (hi is not None and lo is not None and hi != lo) else 1.0
+        z.append([None if v is None else (v - (lo or 0.0)) / span for v in s.to_list()])
+    text = [[fmt_num(v, lang) for v in frame[c].to_list()] for c in cols]
+    fig = go.Figure(go.Heatmap(z=list(map(list, zip(*z, strict=True))) if z else [],
+                               x=[t(f"col.{c}", lang) for c in cols],
+                               y=frame["name"].to_list() if "name" in frame.columns else None,
+                               text=list(map(list, zip(*text, strict=True))) if text else None,
+                               texttemplate="%{text}", colorscale="Blues", showscale=False))
+    fig.update_yaxes(autorange="reversed")
+    return style_figure(fig, t("chart.heatmap", lang), height=max(300, 22 * frame.height + 120))
 
 
 def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
-    """Placeholder."""
-    return html.Div([html.H3(t("nav.unit", ctx.lang)), no_run(ctx)])
+    """The unit page: about the filter's unit, or a department given as `subject`."""
+    lang = ctx.lang
+    subject = (query.get("subject") or "")[:32] or ctx.unit
+    title = html.H3(f"{t('nav.unit', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    if subject is None:
+        return html.Div([title, empty_state(lang, "empty.pick_unit", None)])
+    require(ctx.user, "view", subject, tree=ctx.tree)
+    run, scores = scoped_scores(ctx)
+    if scores is None:
+        return html.Div([title, no_run(ctx)])
+    members = filter_frame(scores, ctx.tree, subject, columns=SCOPE_COLUMNS)
+    if "dept_id" in scores.columns and subject not in ctx.tree.parent:
+        members = scores.filter(pl.col("dept_id") == subject)
+    name = ctx.tree.names.get(subject, subject)
+    level = enum_label("level", ctx.tree.levels.get(subject), lang)
+    unit_row: dict[str, Any] | None = None
+    for lv in ("community", "street", "department"):
+        frame = unit_scores(ctx.db, run_id_of(run), level=lv)
+        if frame is not None:
+            frame = filter_frame(frame, ctx.tree, subject, columns=("unit_id", "dept_id"))
+            hit = frame.filter(pl.col(frame.columns[0]) == subject) if frame.height else frame
+            if hit.height:
+                unit_row = hit.row(0, named=True)
+                break
+    cards = dbc.Row([
+        dbc.Col(kpi(t("col.members", lang), fmt_int(members.height, lang)), md=3),
+        dbc.Col(kpi(t("col.mean", lang), fmt_num(members["total"].mean() if has(members, "total") and members.height else None, lang)), md=3),
+        dbc.Col(kpi(t("col.total", lang), fmt_num((unit_row or {}).get("total"), lang),
+                    sub=enum_label("grade", (unit_row or {}).get("grade"), lang) or None), md=3),
+    ], className="g-3 mb-3")
+    rows = member_rows(members, lang)
+    cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
+    return html.Div([
+        title, html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
+        dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420)), lg=6),
+                 dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),
+    ])
 
 
 layout = page_layout(view)
@@ -24,4 +97,4 @@ layout = page_layout(view)
 
 def register(app: dash.Dash) -> None:
     """Register the page with Dash Pages."""
-    dash.register_page(__name__, path=PATH, name="unit", title="网格化管理考核", layout=layout)
+    dash.register_page(__name__, path=PATH, name="unit", title="网格化管理考核", layout=layout, order=3)

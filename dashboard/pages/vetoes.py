@@ -1,27 +1,119 @@
-"""Page stub (filled in next)."""
+"""Vetoes and appeals: one-vote veto events with status and evidence; audited actions."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-from dash import html
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import Input, Output, State, html
+from dash import ctx as dash_ctx
 
-from dashboard.context import ViewContext
-from dashboard.i18n import t
-from dashboard.pagekit import no_run, page_layout
+from dashboard import ids
+from dashboard.access import AccessDenied, allowed, filter_frame, load_tree, require
+from dashboard.auth import User
+from dashboard.components import empty_state, grid
+from dashboard.context import ViewContext, current_db, current_user
+from dashboard.data import query, veto_events, veto_transition
+from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, t
+from dashboard.pagekit import page_layout
+from dashboard.shell import parse_search
+from warehouse.db import Database
 
 PATH = "/vetoes"
+ACTIONS = ("confirm", "appeal", "uphold", "overturn")
+ACTION_RIGHT = {"confirm": "veto_decide", "uphold": "veto_decide", "overturn": "veto_decide", "appeal": "veto_appeal"}
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
-    """Placeholder."""
-    return html.Div([html.H3(t("nav.vetoes", ctx.lang)), no_run(ctx)])
+def veto_rows(events: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Veto events shaped for the grid (labels; free text stays text)."""
+    return pl.DataFrame({
+        "veto_id": events["veto_id"].to_list(),
+        "subject": events["subject_name"].to_list(),
+        "scope": [enum_label("veto_scope", v, lang) for v in events["scope"].to_list()],
+        "category": events["category"].to_list(),
+        "severity": [enum_label("veto_severity", v, lang) for v in events["severity"].to_list()],
+        "status": [enum_label("veto_status", v, lang) for v in events["status"].to_list()],
+        "date": [fmt_date(v, lang) for v in events["event_on"].to_list()],
+        "evidence": events["evidence"].to_list(),
+    }, schema={k: pl.String for k in ("veto_id", "subject", "scope", "category", "severity", "status", "date", "evidence")})
+
+
+def scoped_events(ctx: ViewContext) -> pl.DataFrame:
+    """The period's veto events within the view's unit."""
+    events = veto_events(ctx.db, ctx.period)
+    return filter_frame(events, ctx.tree, ctx.unit, columns=("subject_id",))
+
+
+def act(db: Database, user: User | None, veto_id: str | None, action: str, note: str | None) -> str:
+    """Callback logic: apply an action to a veto after checking role and the subject's scope.
+
+    The veto's subject is read from the database (never from the browser), so a
+    forged id outside the user's subtree is refused.
+
+    Returns:
+        The outcome message key ("vetoes.done", "vetoes.need_note", "vetoes.pick").
+    """
+    if action not in ACTION_RIGHT:
+        raise AccessDenied(user, action, veto_id)
+    if user is None or not allowed(user, ACTION_RIGHT[action]):
+        raise AccessDenied(user, ACTION_RIGHT[action], veto_id)
+    if not veto_id:
+        return "vetoes.pick"
+    found = query(db, "SELECT subject_id FROM veto_events WHERE veto_id = ?", [veto_id[:64]])
+    if found.height == 0:
+        raise AccessDenied(user, ACTION_RIGHT[action], veto_id)
+    require(user, ACTION_RIGHT[action], found["subject_id"][0], tree=load_tree(db))
+    if not (note or "").strip():
+        return "vetoes.need_note"
+    veto_transition(db, veto_id, action=action, actor=user.name, evidence=note.strip()[:2000])
+    return "vetoes.done"
+
+
+def view(ctx: ViewContext, query_: dict[str, Any]) -> Any:
+    """The vetoes page."""
+    lang = ctx.lang
+    events = scoped_events(ctx)
+    title = html.H3(f"{t('nav.vetoes', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    if events.height == 0:
+        table: Any = empty_state(lang, "empty.no_data", None)
+    else:
+        rows = veto_rows(events, lang)
+        cols = [{"field": c, "headerName": t(f"col.{c}", lang) if c != "veto_id" else "ID"} for c in rows.columns]
+        table = grid(rows, cols, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
+    buttons = [
+        html.Button(t(f"vetoes.{a}", lang), id=f"{ids.VETO_ACTION}-{a}", n_clicks=0,
+                    className=f"btn btn-{'danger' if a == 'overturn' else 'outline-primary'} me-2",
+                    disabled=not allowed(ctx.user, ACTION_RIGHT[a]))
+        for a in ACTIONS
+    ]
+    form = dbc.Card(dbc.CardBody([
+        dbc.Label(t("vetoes.note", lang), html_for=ids.VETO_NOTE),
+        dbc.Textarea(id=ids.VETO_NOTE, maxLength=2000, className="mb-2"),
+        html.Div(buttons),
+        html.Div(id=ids.VETO_RESULT, className="mt-2", role="status"),
+    ]), className="mt-3 shadow-sm")
+    return html.Div([title, table, form])
 
 
 layout = page_layout(view)
 
 
 def register(app: dash.Dash) -> None:
-    """Register the page with Dash Pages."""
-    dash.register_page(__name__, path=PATH, name="vetoes", title="网格化管理考核", layout=layout)
+    """Register the page and its action callback."""
+    dash.register_page(__name__, path=PATH, name="vetoes", title="网格化管理考核", layout=layout, order=4)
+
+    @app.callback(
+        Output(ids.VETO_RESULT, "children"),
+        *[Input(f"{ids.VETO_ACTION}-{a}", "n_clicks") for a in ACTIONS],
+        State(ids.VETO_GRID, "selectedRows"), State(ids.VETO_NOTE, "value"), State(ids.LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    def _act(*args: Any) -> Any:
+        selected, note, search = args[-3:]
+        action = str(dash_ctx.triggered_id or "").removeprefix(f"{ids.VETO_ACTION}-")
+        veto_id = (selected or [{}])[0].get("veto_id") if selected else None
+        key = act(current_db(), current_user(), veto_id, action, note)
+        lang = lang_of(parse_search(search).get("lang"))
+        return dbc.Alert(t(key, lang), color="success" if key == "vetoes.done" else "warning", className="py-2")

@@ -1,27 +1,234 @@
-"""Page stub (filled in next)."""
+"""Worker detail: how the score is made, indicators vs targets, satisfaction, rank, records."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-from dash import html
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
-from dashboard.context import ViewContext
-from dashboard.i18n import t
-from dashboard.pagekit import no_run, page_layout
+from dashboard import ids
+from dashboard.access import require
+from dashboard.auth import User
+from dashboard.components import empty_state, graph, grid, kpi, section, style_figure
+from dashboard.context import ViewContext, current_db, current_user, make_context
+from dashboard.data import explain_worker, run_id_of, satisfaction, work_records_sample
+from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
+from dashboard.pagekit import has, no_run, page_layout, scoped_scores
+from dashboard.shell import build_search, parse_search
+from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, PILLAR_COLOURS, grade_colour
+from warehouse.db import Database
 
 PATH = "/worker"
 
 
+def waterfall_steps(row: dict[str, Any], lang: str) -> list[tuple[str, float, str]]:
+    """(label, points, kind) steps from pillar points to the total.
+
+    Pillars are added, deductions subtracted, bonus added; a veto is shown as the
+    last step when the total was forced (kind "total" closes the chart).
+    """
+    steps: list[tuple[str, float, str]] = []
+    for key in ("results", "skills", "satisfaction"):
+        if row.get(key) is not None:
+            steps.append((t(f"col.{key}", lang), float(row[key]), "relative"))
+    if row.get("deductions"):
+        steps.append((t("col.deductions", lang), -abs(float(row["deductions"])), "relative"))
+    if row.get("bonus"):
+        steps.append((t("col.bonus", lang), float(row["bonus"]), "relative"))
+    if row.get("total") is not None:
+        steps.append((t("col.total", lang), float(row["total"]), "total"))
+    return steps
+
+
+def waterfall_figure(row: dict[str, Any], lang: str) -> go.Figure:
+    """Waterfall of the worker's score."""
+    steps = waterfall_steps(row, lang)
+    fig = go.Figure(go.Waterfall(
+        x=[s[0] for s in steps], y=[s[1] for s in steps], measure=[s[2] for s in steps],
+        text=[fmt_num(s[1], lang) for s in steps], textposition="outside",
+        increasing={"marker": {"color": PILLAR_COLOURS["results"]}},
+        decreasing={"marker": {"color": PILLAR_COLOURS["deductions"]}},
+        totals={"marker": {"color": grade_colour(row.get("grade"))}},
+    ))
+    fig.update_layout(yaxis_title=t("axis.points", lang), showlegend=False)
+    return style_figure(fig, t("chart.waterfall", lang))
+
+
+def indicator_rows(explanation: Any, lang: str) -> pl.DataFrame:
+    """Indicators of an explanation (value, target, weight, points) as a frame."""
+    rows = []
+    for pillar in getattr(explanation, "pillars", None) or ():
+        for ind in getattr(pillar, "indicators", None) or ():
+            name = getattr(ind, "name_en" if lang == "en" else "name_zh", None) or getattr(ind, "key", "")
+            rows.append({
+                "indicator": name,
+                "value": getattr(ind, "value", None),
+                "target": getattr(ind, "target", None),
+                "weight": getattr(ind, "weight", None),
+                "points": getattr(ind, "points", None),
+            })
+    return pl.DataFrame(rows, schema={"indicator": pl.String, "value": pl.Float64, "target": pl.Float64,
+                                      "weight": pl.Float64, "points": pl.Float64}, strict=False)
+
+
+def indicator_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
+    """Indicator values against their targets."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=frame["indicator"].to_list(), x=frame["value"].to_list(), orientation="h",
+                         name=t("col.value", lang), marker_color=PILLAR_COLOURS["results"]))
+    fig.add_trace(go.Scatter(y=frame["indicator"].to_list(), x=frame["target"].to_list(), mode="markers",
+                             marker={"symbol": "line-ns-open", "size": 18, "color": "#cf222e"},
+                             name=t("col.target", lang)))
+    return style_figure(fig, t("chart.indicators", lang), height=max(260, 30 * frame.height + 100))
+
+
+def funnel_figure(estimates: pl.DataFrame, grid_id: str | None, lang: str) -> go.Figure:
+    """Every grid's satisfaction against its respondents, this grid highlighted, funnel limits if given."""
+    fig = go.Figure()
+    if has(estimates, "respondents", "mean"):
+        est = estimates.sort("respondents")
+        fig.add_trace(go.Scatter(x=est["respondents"].to_list(), y=est["mean"].to_list(), mode="markers",
+                                 marker={"color": "#8c959f", "size": 6}, name=t("col.grid", lang)))
+        for col in [c for c in est.columns if c.startswith("funnel")]:
+            fig.add_trace(go.Scatter(x=est["respondents"].to_list(), y=est[col].to_list(), mode="lines",
+                                     line={"dash": "dot", "width": 1}, name=col))
+        mine = est.filter(pl.col("unit_id") == grid_id) if "unit_id" in est.columns else est.clear()
+        if mine.height:
+            fig.add_trace(go.Scatter(x=mine["respondents"].to_list(), y=mine["mean"].to_list(), mode="markers",
+                                     marker={"color": "#cf222e", "size": 14, "symbol": "diamond"},
+                                     name=t("nav.worker", lang)))
+    fig.update_layout(xaxis_title=t("axis.respondents", lang), yaxis_title=t("axis.satisfaction", lang))
+    return style_figure(fig, t("chart.funnel", lang))
+
+
+def p_grade_figure(row: dict[str, Any], lang: str) -> go.Figure | None:
+    """Bar chart of P(grade) from the run's uncertainty draws (None if not given)."""
+    probs = [(g, row.get(f"p_grade_{g}")) for g in GRADE_ORDER]
+    if all(p is None for _, p in probs):
+        return None
+    fig = go.Figure(go.Bar(x=[enum_label("grade", g, lang) for g, _ in probs], y=[p or 0 for _, p in probs],
+                           marker_color=[GRADE_COLOURS[g] for g, _ in probs],
+                           text=[fmt_pct(p, lang) for _, p in probs], textposition="outside"))
+    fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.1], showlegend=False)
+    return style_figure(fig, t("chart.p_grade", lang), height=280)
+
+
+def record_rows(records: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Work records shaped for display (labels, dates)."""
+    return pl.DataFrame({
+        "record": records["record_id"].to_list(),
+        "type": [enum_label("work_type", v, lang) for v in records["type"].to_list()],
+        "opened": [fmt_date(v, lang) for v in records["opened_at"].to_list()],
+        "closed": [fmt_date(v, lang) for v in records["closed_at"].to_list()],
+        "status": [enum_label("work_status", v, lang) for v in records["status"].to_list()],
+        "outcome": [enum_label("work_outcome", v, lang) for v in records["outcome"].to_list()],
+    }, schema={k: pl.String for k in ("record", "type", "opened", "closed", "status", "outcome")})
+
+
+def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
+    """The detail of one worker (the caller's scope is checked here)."""
+    require(ctx.user, "view", worker_id, tree=ctx.tree)
+    lang = ctx.lang
+    run, scores = scoped_scores(ctx)
+    if scores is None:
+        return no_run(ctx)
+    mine = scores.filter(pl.col("worker_id") == worker_id)
+    if mine.height == 0:
+        return empty_state(lang, "empty.no_data", None)
+    row = mine.row(0, named=True)
+    grade = row.get("grade")
+    badge = html.Span(enum_label("grade", grade, lang), className="grade-badge ms-2",
+                      style={"background": grade_colour(grade)})
+    header = html.Div([
+        html.H3([row.get("name") or worker_id, badge], className="mt-2 mb-0", id="worker-name"),
+        html.Div(" · ".join(x for x in (enum_label("role", row.get("role"), lang),
+                                        ctx.tree.names.get(row.get("grid_id") or "", ""),
+                                        str(row.get("community_name") or ""), str(row.get("street_name") or "")) if x),
+                 className="text-muted"),
+    ], className="mb-3")
+    rank_text = fmt_int(row.get("rank"), lang)
+    if row.get("rank_low") is not None:
+        rank_text += f"（{row['rank_low']}–{row['rank_high']}）"
+    flags = []
+    if row.get("vetoed"):
+        flags.append(dbc.Badge(f"⛔ {t('worker.veto', lang)}: {row.get('veto_reason') or ''}", color="danger", className="me-2"))
+    if row.get("eligible") is False:
+        flags.append(dbc.Badge(f"{t('marker.ineligible', lang)}: {row.get('ineligible_reason') or ''}", color="secondary"))
+    estimates = satisfaction(ctx.db, ctx.period, level="grid")
+    sat_row = None
+    if has(estimates, "unit_id") and estimates is not None and row.get("grid_id"):
+        hit = estimates.filter(pl.col("unit_id") == row["grid_id"])
+        sat_row = hit.row(0, named=True) if hit.height else None
+    sat_text = "—"
+    if sat_row:
+        sat_text = f"{fmt_num(sat_row.get('mean'), lang)} [{fmt_num(sat_row.get('ci_low'), lang)}, {fmt_num(sat_row.get('ci_high'), lang)}]"
+    cards = dbc.Row([
+        dbc.Col(kpi(t("col.total", lang), fmt_num(row.get("total"), lang), testid="worker-total"), md=3),
+        dbc.Col(kpi(t("worker.rank", lang), rank_text), md=3),
+        dbc.Col(kpi(t("worker.satisfaction", lang), sat_text,
+                    sub=(f"{fmt_int(sat_row.get('respondents'), lang)} {t('worker.respondents', lang)}" if sat_row else None)), md=3),
+        dbc.Col(html.Div(flags), md=3),
+    ], className="g-3 mb-3")
+    explanation = explain_worker(ctx.db, run_id_of(run), worker_id)
+    indicators = indicator_rows(explanation, lang) if explanation is not None else None
+    charts: list[Any] = [dbc.Col(graph(waterfall_figure(row, lang), "chart-waterfall"), lg=6)]
+    pg = p_grade_figure(row, lang)
+    if pg is not None:
+        charts.append(dbc.Col(graph(pg, "chart-p-grade"), lg=6))
+    if indicators is not None and indicators.height:
+        charts.append(dbc.Col(graph(indicator_figure(indicators, lang), "chart-indicators"), lg=6))
+    if estimates is not None:
+        charts.append(dbc.Col(graph(funnel_figure(estimates, row.get("grid_id"), lang), "chart-funnel"), lg=6))
+    records = record_rows(work_records_sample(ctx.db, worker_id, ctx.period), lang)
+    rec_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in records.columns]
+    return html.Div([header, cards, dbc.Row(charts),
+                     section(t("worker.records", lang), grid(records, rec_cols, grid_id="worker-records", height=360))])
+
+
+def worker_options(ctx: ViewContext) -> list[dict[str, str]]:
+    """Workers the user may pick (their scope only), by name."""
+    _run, scores = scoped_scores(ctx)
+    if not has(scores, "worker_id", "name") or scores is None:
+        return []
+    return [{"label": n, "value": w} for w, n in scores.select("worker_id", "name").sort("name").iter_rows()]
+
+
+def on_pick(db: Database, user: User | None, worker_id: str | None, search: str | None) -> str:
+    """Callback logic: the URL query for a picked worker (checks scope)."""
+    if not worker_id:
+        raise PreventUpdate
+    p = parse_search(search)
+    ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"))
+    require(ctx.user, "view", worker_id, tree=ctx.tree)
+    return build_search({**p, "worker": worker_id})
+
+
 def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
-    """Placeholder."""
-    return html.Div([html.H3(t("nav.worker", ctx.lang)), no_run(ctx)])
+    """The worker page (empty state until a worker is picked)."""
+    lang = ctx.lang
+    worker_id = (query.get("worker") or "")[:32] or None
+    picker = dcc.Dropdown(id=ids.WORKER_PICK, options=worker_options(ctx), value=worker_id,
+                          placeholder=t("worker.pick", lang), className="mb-3")
+    if worker_id is None:
+        body = empty_state(lang, "empty.pick_worker", None)
+    else:
+        body = worker_detail(ctx, worker_id)
+    return html.Div([html.H3(f"{t('nav.worker', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2"), picker, body])
 
 
 layout = page_layout(view)
 
 
 def register(app: dash.Dash) -> None:
-    """Register the page with Dash Pages."""
-    dash.register_page(__name__, path=PATH, name="worker", title="网格化管理考核", layout=layout)
+    """Register the page and its callbacks."""
+    dash.register_page(__name__, path=PATH, name="worker", title="网格化管理考核", layout=layout, order=2)
+
+    @app.callback(Output(ids.LOCATION, "search", allow_duplicate=True), Input(ids.WORKER_PICK, "value"),
+                  State(ids.LOCATION, "search"), prevent_initial_call=True)
+    def _pick(worker_id: str | None, search: str | None) -> str:
+        return on_pick(current_db(), current_user(), worker_id, search)
