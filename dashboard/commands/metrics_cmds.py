@@ -1,0 +1,236 @@
+"""Scoring commands: score, runs, finalise, appeal, audit verify, veto <action>, explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from dashboard.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    out,
+    print_frame,
+    print_json,
+    progress,
+    user_errors,
+)
+
+app = typer.Typer()
+audit_app = typer.Typer(help="Audit log (hash chain) commands.", no_args_is_help=True)
+veto_app = typer.Typer(help="One-vote veto (一票否决) workflow: confirm, appeal, uphold, overturn.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(veto_app, name="veto")
+
+ActorOption = Annotated[str, typer.Option("--actor", help="Who acts (recorded in the audit log).")]
+
+
+@app.command()
+def score(
+    period: Annotated[str, typer.Option("--period", help="Period to score, e.g. 2025 or 2025H1.")],
+    scheme: Annotated[Path | None, typer.Option("--scheme", help="Scheme TOML file (default: the built-in 4:1:5 scheme).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the rank Monte Carlo.")] = 0,
+    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws (0 skips rank intervals).")] = 1000,
+    actor: Annotated[str, typer.Option("--actor", help="Who runs the scoring (audit log).")] = "cli",
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Score a period and store it as a new draft run (评分)."""
+    from metrics.runs import remember_scheme_text, score_period
+    from metrics.scheme import load_scheme
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db) as database:
+        sch = None
+        if scheme is not None:
+            sch = load_scheme(scheme)
+            remember_scheme_text(sch, scheme.read_text(encoding="utf-8"))
+        with progress(f"scoring {period}", total=100, enabled=not json) as advance:
+            done = [0.0]
+
+            def report(_stage: str, fraction: float) -> None:
+                advance(100 * fraction - done[0])
+                done[0] = 100 * fraction
+
+            summary = score_period(database, period, scheme=sch, seed=seed, draws=draws, actor=actor, progress=report)
+        if json:
+            print_json(summary)
+        else:
+            out.print(
+                f"run {summary.run_id}: {summary.workers} workers ({summary.ranked} ranked, {summary.vetoed} vetoed), "
+                f"{summary.units} units in {summary.seconds:.2f} s — draft; fingerprint {summary.input_fingerprint[:12]}"
+            )
+
+
+@app.command()
+def runs(db: DbOption = None, json: JsonOption = False) -> None:
+    """List score runs, newest first."""
+    from metrics.runs import list_runs
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db, read_only=True) as database:
+        frame = list_runs(database)
+        if json:
+            print_json(frame)
+        else:
+            print_frame(frame.select("run_id", "period_id", "status", "scheme_version", "seed", "created_by",
+                                     "created_at", "finalised_by", pl.col("input_fingerprint").str.slice(0, 12)),
+                        title="score runs")
+
+
+@app.command()
+def finalise(
+    run: Annotated[str, typer.Argument(help="Run id, e.g. 2025-001.")],
+    actor: ActorOption,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Finalise (lock) a draft run; later corrections go through appeals."""
+    from metrics.runs import finalise as do_finalise
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db) as database:
+        info = do_finalise(database, run, actor=actor)
+        if json:
+            print_json(info)
+        else:
+            out.print(f"run {info.run_id} is final (by {info.finalised_by} at {info.finalised_at:%Y-%m-%d %H:%M})")
+
+
+@app.command()
+def appeal(
+    run: Annotated[str, typer.Argument(help="Final run id.")],
+    worker: Annotated[str, typer.Argument(help="Worker id.")],
+    field: Annotated[str, typer.Option("--field", help="total or grade.")],
+    after: Annotated[str, typer.Option("--after", help="Corrected value.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
+    actor: ActorOption,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Correct a worker's total or grade in a final run (who, when, why, before, after)."""
+    from metrics.runs import appeal as do_appeal
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db) as database:
+        row = do_appeal(database, run, worker, field=field, after=after, reason=reason, actor=actor)
+        if json:
+            print_json(row.to_dicts()[0])
+        else:
+            r = row.row(0, named=True)
+            out.print(f"appeal {r['appeal_id']}: {worker} {field} {r['value_before']} → {r['value_after']}")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None, json: JsonOption = False) -> None:
+    """Verify the audit hash chain and every run's score tables; exit 1 on any problem."""
+    from metrics.audit import verify
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db, read_only=True) as database:
+        report = verify(database)
+    if json:
+        print_json(report)
+    elif report.ok:
+        out.print(f"audit ok: {report.rows} log rows, {report.runs_checked} runs checked")
+    if not report.ok:
+        if not json:
+            for p in report.problems:
+                out.print(f"[red]✗[/] {p}", highlight=False)
+        fail(f"audit found {len(report.problems)} problem(s)")
+
+
+def _veto(action: str, veto_id: str, actor: str, evidence: str, db: str | None, json: bool) -> None:
+    from metrics.vetoes import transition
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db) as database:
+        step = transition(database, veto_id, action=action, actor=actor, evidence=evidence)  # type: ignore[arg-type]
+    if json:
+        print_json(step)
+    else:
+        out.print(f"veto {veto_id}: {step.from_status} → {step.to_status} (by {actor}); re-score the draft run to apply")
+
+
+EvidenceOption = Annotated[str, typer.Option("--evidence", help="Evidence or reason (recorded).")]
+VetoArg = Annotated[str, typer.Argument(help="Veto id.")]
+
+
+@veto_app.command("confirm")
+def veto_confirm(veto_id: VetoArg, actor: ActorOption, evidence: EvidenceOption, db: DbOption = None, json: JsonOption = False) -> None:
+    """Confirm a proposed veto (it then acts on scores)."""
+    _veto("confirm", veto_id, actor, evidence, db, json)
+
+
+@veto_app.command("appeal")
+def veto_appeal(veto_id: VetoArg, actor: ActorOption, evidence: EvidenceOption, db: DbOption = None, json: JsonOption = False) -> None:
+    """Record an appeal against a confirmed veto (the worker is not ranked while pending)."""
+    _veto("appeal", veto_id, actor, evidence, db, json)
+
+
+@veto_app.command("uphold")
+def veto_uphold(veto_id: VetoArg, actor: ActorOption, evidence: EvidenceOption, db: DbOption = None, json: JsonOption = False) -> None:
+    """Uphold an appealed veto (it keeps acting)."""
+    _veto("uphold", veto_id, actor, evidence, db, json)
+
+
+@veto_app.command("overturn")
+def veto_overturn(veto_id: VetoArg, actor: ActorOption, evidence: EvidenceOption, db: DbOption = None, json: JsonOption = False) -> None:
+    """Overturn an appealed veto (it stops acting)."""
+    _veto("overturn", veto_id, actor, evidence, db, json)
+
+
+@app.command()
+def explain(
+    worker: Annotated[str, typer.Argument(help="Worker id.")],
+    run: Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run of --period or of any period).")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="Period, to pick its latest run.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Explain a worker's score: pillars → indicators → evidence, vetoes, eligibility."""
+    from metrics.explain import explain_worker
+    from metrics.runs import latest_run, list_runs
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db, read_only=True) as database:
+        run_id = run
+        if run_id is None:
+            if period is not None:
+                info = latest_run(database, period)
+                run_id = info.run_id if info else None
+            else:
+                all_runs = list_runs(database)
+                run_id = all_runs["run_id"][0] if all_runs.height else None
+        if run_id is None:
+            fail("no score run yet; run `gridscore score --period P` first")
+        e = explain_worker(database, run_id, worker)
+    if json:
+        print_json(e)
+        return
+    out.print(f"[bold]{e.subject_id} {e.name or ''}[/] run {e.run_id}: total {e.total} grade {e.grade} "
+              f"({e.grade_reason}) rank {e.rank}/{e.ranked_among}", highlight=False)
+    out.print(f"  base {e.base} · deductions {e.deductions} (inside base) · bonus {e.bonus}", highlight=False)
+    for p in e.pillars:
+        out.print(f"  {p.name_zh} {p.key} weight {p.weight:g}: score {p.score if p.score is None else round(p.score, 2)} "
+                  f"points {p.points if p.points is None else round(p.points, 2)}" + (f" — missing: {p.reason}" if p.reason else ""),
+                  highlight=False)
+        for i in p.items:
+            num = "" if i.num is None else f"{i.num:g}"
+            den = "" if i.den is None else f"/{i.den:g}"
+            norm = "—" if i.normalised is None else f"{i.normalised:.1f}"
+            pts = "—" if i.points is None else f"{i.points:.2f}"
+            extra = f" ({i.missing_reason})" if i.missing_reason else ""
+            out.print(f"    {i.name_zh} {num}{den} target {i.target} → {norm} × w{i.weight:g} = {pts}{extra}", highlight=False)
+    for d in e.deduction_lines:
+        out.print(f"  − {d.item} {d.event} {d.evidence_id}: {d.points:g}" + (" (zeroing)" if d.zeroing else ""), highlight=False)
+    for b in e.bonus_lines:
+        out.print(f"  + {b.item} {b.evidence_id}: {b.points:g}", highlight=False)
+    for v in e.vetoes:
+        mark = "deciding" if v.deciding else ("acting" if v.acting else "not acting")
+        out.print(f"  veto {v.veto_id} {v.category} {v.severity} [{v.status}] {mark}: {v.evidence}", highlight=False)
+    if e.ineligible_reasons:
+        out.print(f"  not ranked: {', '.join(e.ineligible_reasons)}", highlight=False)
