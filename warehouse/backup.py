@@ -118,15 +118,13 @@ def backup(db: Database, out_dir: str | os.PathLike[str], *, progress: Progress 
     Raises:
         BackupError: `out_dir` exists and is not empty, or a file cannot be written.
     """
-    from warehouse.migrations import schema_version
-
     report = progress or (lambda _stage, _fraction: None)
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"backup directory {out} is not empty; choose a new directory")
     out.mkdir(parents=True, exist_ok=True)
-    version = schema_version(db)
     cur = db.cursor()
+    version = int(cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
     fingerprints: list[TableFingerprint] = []
     try:
         cur.execute("BEGIN TRANSACTION")

@@ -1,12 +1,65 @@
-"""Warehouse commands: init, generate, ingest, template, backup, restore."""
+"""Warehouse commands: init, generate, backup, restore, demo.
+
+The functions stay thin: parse options, call one warehouse function, print the
+result (a table, or JSON with --json). Ingest and template live in their own module.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+
 import typer
 
-from dashboard.commands.common import DbOption, JsonOption, out, print_json, user_errors
+from dashboard.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    out,
+    print_json,
+    progress,
+    user_errors,
+)
 
 app = typer.Typer()
+
+SizeOption = Annotated[
+    str,
+    typer.Option("--size", help="small (≈60 grids, demo/tests) | city (≈3,000 grids) | province (≈100,000 grids)."),
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same city.")]
+YearOption = Annotated[int, typer.Option("--year", help="Calendar year to generate.")]
+
+DEMO_SEED = 20251
+DEMO_YEAR = 2025
+
+
+@contextmanager
+def _fraction_bar(description: str, *, enabled: bool) -> Iterator[Callable[[str, float], None]]:
+    """A progress bar driven by `(stage, fraction_done)` callbacks (0–100 %)."""
+    with progress(description, total=100, enabled=enabled) as advance:
+        done = [0.0]
+
+        def update(_stage: str, fraction: float) -> None:
+            target = round(100 * fraction)
+            if target > done[0]:
+                advance(target - done[0])
+                done[0] = target
+
+        yield update
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
 
 
 @app.command()
@@ -21,3 +74,121 @@ def init(db: DbOption = None, json: JsonOption = False) -> None:
             print_json({"db": database.path, "schema_version": version})
         else:
             out.print(f"database {database.path} ready (schema version {version})")
+
+
+@app.command()
+def generate(
+    size: SizeOption = "small",
+    seed: SeedOption = DEMO_SEED,
+    year: YearOption = DEMO_YEAR,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Generate a synthetic city (org tree, workers, households, a year of records) into an empty database."""
+    from warehouse.db import open_db
+    from warehouse.synthetic import generate as run
+
+    with user_errors():
+        chosen = _size(size)
+    with user_errors(), open_db(db) as database:
+        with _fraction_bar(f"generating {size} city", enabled=not json) as bar:
+            summary = run(database, size=chosen, seed=seed, year=year, progress=bar)
+        database.checkpoint()
+        if json:
+            print_json({"db": database.path, **_summary_dict(summary)})
+        else:
+            _print_counts(f"{size} city, seed {seed}, year {year} ({summary.seconds:.1f} s)", summary.counts)
+            out.print(f"database {database.path}")
+
+
+def _size(size: str) -> Literal["small", "city", "province"]:
+    from warehouse.errors import WarehouseError
+
+    if size not in ("small", "city", "province"):
+        raise WarehouseError(f"unknown size {size!r}; choose small, city or province")
+    return size  # type: ignore[return-value]
+
+
+def _summary_dict(summary) -> dict:
+    return {
+        "size": summary.size,
+        "seed": summary.seed,
+        "year": summary.year,
+        "seconds": round(summary.seconds, 3),
+        "counts": summary.counts,
+    }
+
+
+@app.command()
+def backup(
+    out_dir: Annotated[Path, typer.Option("--out", help="New (or empty) directory for the snapshot.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Snapshot every table to Parquet plus manifest.json (schema version, row counts, content hashes)."""
+    from warehouse.backup import backup as run
+    from warehouse.db import open_db
+
+    with (
+        user_errors(),
+        open_db(db, read_only=True) as database,
+        _fraction_bar("backing up", enabled=not json) as bar,
+    ):
+        manifest = run(database, out_dir, progress=bar)
+    counts = {t.table: t.rows for t in manifest.tables}
+    if json:
+        print_json({"out": str(out_dir), "schema_version": manifest.schema_version, "tables": manifest.tables})
+    else:
+        _print_counts(f"backup of {database.path} (schema version {manifest.schema_version})", counts)
+        out.print(f"snapshot written to {out_dir}")
+
+
+@app.command()
+def restore(
+    snapshot: Annotated[Path, typer.Argument(help="Backup directory written by `gridscore backup`.")],
+    db: Annotated[str, typer.Option("--db", help="New database file to create (must not exist).")],
+    json: JsonOption = False,
+) -> None:
+    """Restore a backup into a new database file, verifying every table's count and hash."""
+    from warehouse.backup import restore as run
+
+    with user_errors(), _fraction_bar("restoring", enabled=not json) as bar:
+        manifest = run(snapshot, db, progress=bar)
+    counts = {t.table: t.rows for t in manifest.tables}
+    if json:
+        print_json({"db": db, "schema_version": manifest.schema_version, "verified": True, "counts": counts})
+    else:
+        _print_counts(f"restored into {db} (all tables verified)", counts)
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the dashboard.")] = 8050,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the database and stop (no dashboard).")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Build the demo: a fresh database with the small synthetic city (seed 20251, year 2025)."""
+    from warehouse.db import open_db, resolve_path
+    from warehouse.synthetic import generate as run
+
+    path = Path(resolve_path(db))
+    with user_errors():
+        for stale in (path, path.with_name(path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        with open_db(path) as database:
+            with _fraction_bar("generating the small city", enabled=not json) as bar:
+                summary = run(database, size="small", seed=DEMO_SEED, year=DEMO_YEAR, progress=bar)
+            # --- later steps of the demo go here (draw samples, simulate surveys, score) ---
+            database.checkpoint()
+    result = {"db": str(path.resolve()), **_summary_dict(summary)}
+    if json:
+        print_json(result)
+    else:
+        _print_counts(f"demo city (seed {DEMO_SEED}, year {DEMO_YEAR})", summary.counts)
+        out.print(f"populated database: {path.resolve()}")
+    if no_serve:
+        return
+    # --- serving the dashboard goes here (host, port) ---
+    console.print(f"(dashboard not wired into demo yet; would serve on http://{host}:{port})")
