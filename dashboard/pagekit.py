@@ -35,13 +35,26 @@ def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[
     return layout
 
 
+PILLAR_KEYS = ("results", "skills", "satisfaction")
+
+
+def with_points(frame: pl.DataFrame) -> pl.DataFrame:
+    """Pillar columns as the points they add to the total (`<pillar>_points` when given).
+
+    metrics reports each pillar as a 0–100 score and as points (score × weight);
+    the dashboard shows points, so pillars, deductions and bonus add up to the total.
+    """
+    swap = [pl.col(f"{k}_points").alias(k) for k in PILLAR_KEYS if f"{k}_points" in frame.columns]
+    return frame.with_columns(swap) if swap else frame
+
+
 def scoped_scores(ctx: ViewContext) -> tuple[Any, pl.DataFrame | None]:
     """The period's latest run and its worker scores limited to the context's unit."""
     run = latest_run(ctx.db, ctx.period)
     scores = worker_scores(ctx.db, run_id_of(run))
     if scores is None:
         return run, None
-    return run, filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS)
+    return run, with_points(filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS))
 
 
 def has(frame: pl.DataFrame | None, *columns: str) -> bool:

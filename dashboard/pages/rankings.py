@@ -17,7 +17,7 @@ from dashboard.components import grid
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import latest_run, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_period, t
-from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores, with_points
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
@@ -105,7 +105,7 @@ def level_frame(ctx: ViewContext, level: str) -> pl.DataFrame | None:
     frame = unit_scores(ctx.db, run_id_of(run), level=level)
     if frame is None:
         return None
-    return filter_frame(frame, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS)
+    return with_points(filter_frame(frame, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS))
 
 
 def rankings_table(ctx: ViewContext, level: str) -> Any:

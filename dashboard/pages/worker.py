@@ -63,8 +63,8 @@ def indicator_rows(explanation: Any, lang: str) -> pl.DataFrame:
     """Indicators of an explanation (value, target, weight, points) as a frame."""
     rows = []
     for pillar in getattr(explanation, "pillars", None) or ():
-        for ind in getattr(pillar, "indicators", None) or ():
-            name = getattr(ind, "name_en" if lang == "en" else "name_zh", None) or getattr(ind, "key", "")
+        for ind in getattr(pillar, "items", None) or getattr(pillar, "indicators", None) or ():
+            name = getattr(ind, "name_en" if lang == "en" else "name_zh", None) or getattr(ind, "item", "")
             rows.append({
                 "indicator": name,
                 "value": getattr(ind, "value", None),
@@ -200,10 +200,10 @@ def worker_options(ctx: ViewContext) -> list[dict[str, str]]:
 
 def on_pick(db: Database, user: User | None, worker_id: str | None, search: str | None) -> str:
     """Callback logic: the URL query for a picked worker (checks scope)."""
-    if not worker_id:
-        raise PreventUpdate
     p = parse_search(search)
     ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"))
+    if not worker_id:
+        raise PreventUpdate
     require(ctx.user, "view", worker_id, tree=ctx.tree)
     return build_search({**p, "worker": worker_id})
 
