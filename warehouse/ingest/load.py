@@ -20,7 +20,7 @@ from warehouse.db import Database, fetch_pl
 from warehouse.errors import IngestError
 from warehouse.ingest.read import file_format, read_raw
 from warehouse.ingest.specs import get_spec
-from warehouse.ingest.validate import CHK, SRC, collect_rejects, empty_rejects, q, run_checks
+from warehouse.ingest.validate import BAD, SRC, collect_rejects, empty_rejects, run_checks
 
 
 @dataclass(frozen=True)
@@ -132,26 +132,18 @@ def ingest_file(db: Database, kind: str, path: str | Path) -> IngestResult:
     raw = read_raw(path, spec)
     frame = raw.frame
     schema = dict(frame.schema)
-    names = ", ".join(q(c) for c in spec.names)
     with db.transaction() as cur:
         cur.register(SRC, frame)
-        rules = run_checks(cur, spec, schema)
-        counts = cur.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE _bad), "
-            f"count(*) FILTER (WHERE NOT _bad AND NOT _found) FROM {CHK}"
-        ).fetchone()
-        read, rejected, inserted = (int(v) for v in counts)
-        rejects = collect_rejects(cur, rules) if rejected else empty_rejects()
-        cur.execute(
-            f"INSERT INTO {q(spec.table)} ({names}, batch_id) "
-            f"SELECT {names}, ? FROM {CHK} WHERE NOT _bad AND NOT _found",
-            [batch_id],
-        )
+        plan = run_checks(cur, spec, schema)
+        rejected = int(cur.execute(f"SELECT count(*) FROM {BAD}").fetchall()[0][0])
+        read = frame.height
+        rejects = collect_rejects(cur, plan.rules) if rejected else empty_rejects()
+        inserted = int(cur.execute(plan.insert_sql, {"batch_id": batch_id}).fetchall()[0][0])
         if rejects.height:
             cur.register("_ing_rejects", rejects)
             cur.execute(
                 "INSERT INTO ingest_rejects (batch_id, file_name, row_number, column_name, value, reason) "
-                "SELECT ?, ?, row_number, column, value, reason FROM _ing_rejects",
+                "SELECT ?, ?, row_number, \"column\", value, reason FROM _ing_rejects",
                 [batch_id, path.name],
             )
             cur.unregister("_ing_rejects")
@@ -161,7 +153,7 @@ def ingest_file(db: Database, kind: str, path: str | Path) -> IngestResult:
             [batch_id, kind, path.name, file_hash, read, read - rejected, rejected,
              datetime.now()],
         )
-        cur.execute(f"DROP TABLE IF EXISTS {CHK}")
+        cur.execute(f"DROP TABLE IF EXISTS {BAD}")
     return IngestResult(
         kind=kind, file=str(path), batch_id=batch_id, read=read, accepted=read - rejected,
         rejected=rejected, already_loaded=False, rejects=rejects, inserted=inserted,

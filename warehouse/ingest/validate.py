@@ -1,11 +1,12 @@
 """Vectorised validation of a staged file in DuckDB SQL.
 
 The staged file is a relation `_ing_src` (row_number + one column per spec column;
-text for CSV/Excel, native types for Parquet). One query turns it into the temp
-table `_ing_chk`: typed columns, one `_cN` column per rule holding the reject
-reason (NULL when the rule passes), `_bad` (any rule failed) and `_found` (the
-natural key is already stored). Rejects are then read from the bad rows only,
-one row per (row, column, reason). No Python loop touches rows.
+text for CSV/Excel, native types for Parquet). A `typed` CTE parses every column
+with TRY_CAST-style expressions; one query evaluates every rule on every row and
+keeps only the bad rows in the small temp table `_ing_bad` (per rule N: reason
+`_cN` and value `_vN`); a second query inserts the typed rows not in `_ing_bad`.
+Rejects are read from `_ing_bad`, one row per (row, column, reason). No Python
+loop touches rows.
 
 The rules, in order: required, type/enumeration, the kind's foreign keys, its row
 checks (date order, ranges, org-tree levels), duplicate natural key in the file
@@ -24,7 +25,7 @@ from warehouse.ingest.read import ROW_NUMBER
 from warehouse.ingest.specs import ColumnSpec, KindSpec
 
 SRC = "_ing_src"
-CHK = "_ing_chk"
+BAD = "_ing_bad"
 SELF = "_ing_self"
 
 TYPE_REASONS = {
@@ -54,7 +55,8 @@ def _in_list(values: list[str] | tuple[str, ...]) -> str:
 
 
 def _enum_expr(v: str, enum: dict[str, str]) -> str:
-    whens = [f"WHEN lower({v}) IN {_in_list(list(enum))} THEN lower({v})"]
+    whens = [f"WHEN {v} IN {_in_list(list(enum))} THEN {v}",
+             f"WHEN lower({v}) IN {_in_list(list(enum))} THEN lower({v})"]
     whens += [f"WHEN {v} = {lit(label)} THEN {lit(code)}" for code, label in enum.items()]
     return "CASE " + " ".join(whens) + " END"
 
@@ -138,8 +140,9 @@ def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str,
             clean.append(f"{c} AS {r}")
             expr = native
         else:
-            text = c if dtype == pl.String else f"CAST({c} AS VARCHAR)"
-            clean.append(f"nullif(trim({text}), '') AS {r}")
+            # text columns arrive stripped with empty → NULL (see read.read_raw)
+            text = c if dtype == pl.String else f"nullif(trim(CAST({c} AS VARCHAR)), '')"
+            clean.append(f"{text} AS {r}")
             expr = _text_typed(col, r)
         if col.name in spec.defaults:
             default = _text_typed(col, lit(spec.defaults[col.name]))
@@ -187,25 +190,46 @@ def _rules(spec: KindSpec, *, has_existing: bool, self_ref: bool) -> list[tuple[
     return rules
 
 
-def build_check_sql(
+@dataclass(frozen=True)
+class CheckPlan:
+    """The SQL of one file's validation: the typed stage, the bad-row pass, the insert."""
+
+    typed_cte: str
+    bad_sql: str
+    insert_sql: str
+    rules: tuple[Rule, ...]
+
+
+def build_plan(
     spec: KindSpec,
     schema: dict[str, pl.DataType],
     *,
     has_existing: bool,
     self_ref: bool,
-) -> tuple[str, list[Rule]]:
-    """The CREATE TEMP TABLE `_ing_chk` statement and its rules (one `_cN` column each).
+) -> CheckPlan:
+    """Build the two passes over the staged file `_ing_src`.
 
-    Raw values (`_r_c`) are kept only for bad rows (for the rejects' `value`), so
-    the table of a clean file holds little more than the typed rows.
+    Pass 1 (`bad_sql`) creates the small temp table `_ing_bad`: one row per bad
+    row with, for each rule N, its reason `_cN` and offending value `_vN` (NULL
+    when the rule passes). Pass 2 (`insert_sql`) inserts the typed rows that are
+    not in `_ing_bad` and whose key is not stored yet. Nothing as wide as the file
+    is materialised besides the target table itself.
     """
     clean_items, typed_items = _stage_selects(spec, schema)
+    typed_cte = f"""clean AS (
+    SELECT
+        {clean_items}
+    FROM {SRC}
+),
+typed AS (
+    SELECT
+        {typed_items}
+    FROM clean
+)"""
     rules = _rules(spec, has_existing=has_existing, self_ref=self_ref)
     keys_present = " AND ".join(f"{q(k)} IS NOT NULL" for k in spec.key)
-    partition = ", ".join(q(k) for k in spec.key)
-    cols = ", ".join(q(c) for c in spec.names)
-    raw_kept = ", ".join(f"CASE WHEN _bad THEN {q('_r_' + c)} END AS {q('_r_' + c)}" for c in spec.names)
-    rule_cols = ", ".join(f"_c{i}" for i in range(len(rules)))
+    key_list = ", ".join(q(k) for k in spec.key)
+    key_on = " AND ".join(f"d.{q(k)} = typed.{q(k)}" for k in spec.key)
 
     parent_join = ""
     parent_col = ""
@@ -215,112 +239,116 @@ def build_check_sql(
             ref += f" UNION ALL SELECT unit_id, level FROM {SELF}"
         parent_join = (
             f"LEFT JOIN (SELECT unit_id AS _pid, any_value(level) AS _parent_level "
-            f"FROM ({ref}) GROUP BY unit_id) p ON p._pid = keyed.parent_id"
+            f"FROM ({ref}) GROUP BY unit_id) p ON p._pid = typed.parent_id"
         )
         parent_col = ", p._parent_level"
 
     if has_existing:
         same = " AND ".join(
-            f"keyed.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in spec.names if c not in spec.key
+            f"typed.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in spec.names if c not in spec.key
         ) or "true"
-        on = " AND ".join(f"t.{q(k)} = keyed.{q(k)}" for k in spec.key)
+        on = " AND ".join(f"t.{q(k)} = typed.{q(k)}" for k in spec.key)
         exist_join = f"LEFT JOIN {q(spec.table)} t ON {on}"
         exist_cols = f", t.{q(spec.key[0])} IS NOT NULL AS _found, coalesce({same}, false) AS _same"
     else:
         exist_join = ""
-        exist_cols = ", false AS _found, false AS _same"
+        exist_cols = ""
 
     checks = ",\n        ".join(
         f"CASE WHEN {cond} THEN {rule.reason_sql} END AS _c{i}" for i, (cond, rule) in enumerate(rules)
     )
     any_bad = " OR ".join(f"_c{i} IS NOT NULL" for i in range(len(rules)))
-    sql = f"""
-CREATE OR REPLACE TEMP TABLE {CHK} AS
-WITH clean AS (
-    SELECT
-        {clean_items}
-    FROM {SRC}
-),
-typed AS (
-    SELECT
-        {typed_items}
-    FROM clean
-),
-keyed AS (
-    SELECT *,
-        CASE WHEN {keys_present}
-             THEN min(row_number) OVER (PARTITION BY {partition}) END AS _first_row
+    outputs = ", ".join(
+        f"_c{i}, CASE WHEN _c{i} IS NOT NULL THEN {rule.value_sql} END AS _v{i}"
+        for i, (_cond, rule) in enumerate(rules)
+    )
+    bad_sql = f"""
+CREATE OR REPLACE TEMP TABLE {BAD} AS
+WITH {typed_cte},
+dups AS (
+    SELECT {key_list}, min(row_number) AS _first_row
     FROM typed
+    WHERE {keys_present}
+    GROUP BY {key_list}
+    HAVING count(*) > 1
 ),
 joined AS (
-    SELECT keyed.*{parent_col}{exist_cols}
-    FROM keyed {parent_join} {exist_join}
+    SELECT typed.*, d._first_row{parent_col}{exist_cols}
+    FROM typed
+    LEFT JOIN dups d ON {key_on}
+    {parent_join} {exist_join}
 ),
 checked AS (
     SELECT *,
         {checks}
     FROM joined
-),
-flagged AS (
-    SELECT *, ({any_bad}) AS _bad FROM checked
 )
-SELECT row_number, {cols}, _found, _first_row, {rule_cols}, _bad, {raw_kept}
-FROM flagged
+SELECT row_number, {outputs}
+FROM checked
+WHERE {any_bad}
 """
-    return sql, [rule for _, rule in rules]
+    names = ", ".join(q(c) for c in spec.names)
+    stored = ""
+    if has_existing:
+        match = " AND ".join(f"t.{q(k)} = typed.{q(k)}" for k in spec.key)
+        stored = f"AND NOT EXISTS (SELECT 1 FROM {q(spec.table)} t WHERE {match})"
+    insert_sql = f"""
+INSERT INTO {q(spec.table)} ({names}, batch_id)
+WITH {typed_cte}
+SELECT {names}, $batch_id
+FROM typed
+WHERE row_number NOT IN (SELECT row_number FROM {BAD})
+{stored}
+"""
+    return CheckPlan(typed_cte, bad_sql, insert_sql, tuple(r for _, r in rules))
 
 
 def run_checks(
     cur: duckdb.DuckDBPyConnection,
     spec: KindSpec,
     schema: dict[str, pl.DataType],
-) -> list[Rule]:
-    """Create `_ing_chk` for the staged `_ing_src`; for self-referencing kinds, iterate.
+) -> CheckPlan:
+    """Create `_ing_bad` for the staged `_ing_src`; for self-referencing kinds, iterate.
 
     A self-referencing foreign key (the org tree) may point at rows of the same
-    file; those count only while they are themselves good. The first pass finds
-    the typed rows, the second lets every first-occurrence row of the file count as
-    existing, and further passes keep only the rows still good, until the set of
-    bad rows stops growing (at most the depth of the tree plus a few passes).
+    file; those count only while they are themselves good. The first pass lets
+    every row of the file whose key parses count as existing; later passes keep
+    only the rows still good, until the set of bad rows stops growing (at most the
+    depth of the tree plus one passes; org files are small).
     """
-    has_existing = bool(cur.execute(f"SELECT EXISTS (SELECT 1 FROM {q(spec.table)})").fetchone()[0])
+    has_existing = bool(cur.execute(f"SELECT EXISTS (SELECT 1 FROM {q(spec.table)})").fetchall()[0][0])
     self_fks = [fk for fk in spec.foreign_keys if fk.self_ref]
-    sql, rules = build_check_sql(spec, schema, has_existing=has_existing, self_ref=bool(self_fks))
+    plan = build_plan(spec, schema, has_existing=has_existing, self_ref=bool(self_fks))
     if not self_fks:
-        cur.execute(sql)
-        return rules
+        cur.execute(plan.bad_sql)
+        return plan
     key = q(self_fks[0].key)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {SELF} ({key} VARCHAR, level VARCHAR)")
-    cur.execute(sql)
     refill = (
-        f"INSERT INTO {SELF} SELECT {key}, level FROM {CHK} "
-        f"WHERE {key} IS NOT NULL AND (_first_row = row_number) {{extra}}"
+        f"INSERT INTO {SELF} WITH {plan.typed_cte} SELECT {key}, level FROM typed "
+        f"WHERE {key} IS NOT NULL {{extra}}"
     )
     cur.execute(refill.format(extra=""))
     previous = -1
     for _ in range(10):
-        cur.execute(sql)
-        bad = cur.execute(f"SELECT count(*) FROM {CHK} WHERE _bad").fetchone()[0]
+        cur.execute(plan.bad_sql)
+        bad = cur.execute(f"SELECT count(*) FROM {BAD}").fetchall()[0][0]
         if bad == previous:
             break
         previous = bad
         cur.execute(f"DELETE FROM {SELF}")
-        cur.execute(refill.format(extra="AND NOT _bad"))
-    return rules
+        cur.execute(refill.format(extra=f"AND row_number NOT IN (SELECT row_number FROM {BAD})"))
+    return plan
 
 
-def collect_rejects(cur: duckdb.DuckDBPyConnection, rules: list[Rule]) -> pl.DataFrame:
-    """One row per (row, column, reason) from the bad rows of `_ing_chk`, ordered."""
+def collect_rejects(cur: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...]) -> pl.DataFrame:
+    """One row per (row, column, reason) from `_ing_bad`, ordered by row and rule."""
     parts = [
-        f"SELECT row_number, {lit(rule.column)} AS column, {rule.value_sql} AS value, "
-        f"_c{i} AS reason, {i} AS _rule FROM bad WHERE _c{i} IS NOT NULL"
+        f"SELECT row_number, {lit(rule.column)} AS column, CAST(_v{i} AS VARCHAR) AS value, "
+        f"_c{i} AS reason, {i} AS _rule FROM {BAD} WHERE _c{i} IS NOT NULL"
         for i, rule in enumerate(rules)
     ]
-    sql = (
-        f"WITH bad AS (SELECT * FROM {CHK} WHERE _bad)\n"
-        + "\nUNION ALL\n".join(parts)
-        + "\nORDER BY row_number, _rule"
-    )
+    sql = "\nUNION ALL\n".join(parts) + "\nORDER BY row_number, _rule"
     frame = fetch_pl(cur, sql)
     if frame.height == 0:
         return empty_rejects()
