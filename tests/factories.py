@@ -23,13 +23,13 @@ INSERT INTO org_units (unit_id, name, name_en, level, parent_id) VALUES
     ('D01S01C01G01', '第一网格', 'Grid 1', 'grid', 'D01S01C01'),
     ('D01S01C01G02', '第二网格', 'Grid 2', 'grid', 'D01S01C01');
 INSERT INTO departments (dept_id, name, name_en, kind, unit_id) VALUES
-    ('DEP01', '民政局', 'Civil Affairs', 'functional', 'D01');
+    ('DEP01', '民政局', 'Civil Affairs Bureau', 'functional', 'D01');
 INSERT INTO workers (worker_id, name, role, grid_id, dept_id, in_post_from, in_post_to) VALUES
     ('W000001', '张三', 'grid_worker', 'D01S01C01G01', NULL, DATE '2024-01-01', NULL),
     ('W000002', '李四', 'grid_worker', 'D01S01C01G02', NULL, DATE '2024-01-01', NULL),
     ('W000003', '王五', 'grid_police', 'D01S01C01G01', 'DEP01', DATE '2023-06-01', NULL);
 INSERT INTO households (household_id, grid_id, size, tags, registered_on, active) VALUES
-    ('H0000001', 'D01S01C01G01', 3, 'elderly', DATE '2020-01-01', true),
+    ('H0000001', 'D01S01C01G01', 3, 'elderly', DATE '2020-05-01', true),
     ('H0000002', 'D01S01C01G01', 1, NULL, NULL, true),
     ('H0000003', 'D01S01C01G02', 4, NULL, NULL, true);
 INSERT INTO periods (period_id, kind, starts_on, ends_on) VALUES
