@@ -1,0 +1,189 @@
+"""Real-browser tests: Debian chromium (headless) against the real server on loopback.
+
+One server process (waitress, as `gridscore serve` runs it) over a copy of the
+dashboard city; screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard.conftest import PASSWORD, DashCity
+from warehouse.db import open_db
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+SERVER = """
+import sys
+from waitress import serve
+from dashboard.app import create_app
+from dashboard.settings import Settings
+app = create_app(Settings(db_path=sys.argv[1]))
+serve(app.server, host="127.0.0.1", port=int(sys.argv[2]), threads=8, ident="gridscore")
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    db_path: Path
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(dash_city: DashCity, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    db_path = tmp_path_factory.mktemp("browser") / "dash.duckdb"
+    shutil.copyfile(dash_city.path, db_path)
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-c", SERVER, str(db_path), str(port)], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("server did not start")
+    srv = Server(url=url, db_path=db_path, process=process)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def _wait_page(page) -> None:
+    page.wait_for_selector("#lang-switch", timeout=15000)
+    page.wait_for_load_state("networkidle")
+
+
+def test_supervisor_journey(server: Server, browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "/")
+    assert "/login" in page.url
+    page.fill("#user", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("#signin")
+    _wait_page(page)
+    page.wait_for_selector("[data-testid=kpi-workers]", timeout=15000)
+    assert page.locator("#nav-overview").inner_text() == "总览"
+    _shot(page, "overview")
+    # drill down: overview → rankings → worker
+    page.click("#drill-rankings")
+    page.wait_for_selector(".drill-link", timeout=15000)
+    page.fill("#rankings-search", "")
+    _shot(page, "rankings")
+    first = page.locator(".drill-link").first
+    name = first.inner_text()
+    first.click()
+    page.wait_for_selector("#worker-name", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    assert name in page.locator("#worker-name").inner_text()
+    _shot(page, "worker")
+    # filter: a street in the URL narrows the rankings
+    page.goto(server.url + "/rankings?period=2025&unit=D01S01")
+    _wait_page(page)
+    page.wait_for_selector(".drill-link", timeout=15000)
+    page.fill("#rankings-search", name[:1])
+    for path, shot in (("/unit?period=2025&unit=D01S01C01", "unit"), ("/vetoes?period=2025", "vetoes"),
+                       ("/surveys?period=2025", "surveys"), ("/scheme?period=2025", "scheme"),
+                       ("/finalise?period=2025", "finalise")):
+        page.goto(server.url + path)
+        _wait_page(page)
+        assert page.locator("[data-testid=denied]").count() == 0
+        _shot(page, shot)
+    # language switch keeps the page and turns the labels English
+    page.click("#lang-switch")
+    _wait_page(page)
+    assert "lang=en" in page.url and page.locator("#nav-overview").inner_text() == "Overview"
+    _shot(page, "finalise_en")
+    # sign out: back to the sign-in page and the session is gone
+    page.click("#signout")
+    page.wait_for_selector("#signin")
+    page.goto(server.url + "/rankings")
+    assert "/login" in page.url
+    assert errors == []
+    page.close()
+
+
+def _answer_all(page) -> None:
+    names = page.eval_on_selector_all("input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
+    for name in names:
+        page.locator(f"input[type=radio][name='{name}']").first.check()
+
+
+def test_survey_form_on_a_phone(server: Server, browser, dash_city: DashCity) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    page = context.new_page()
+    token = dash_city.tokens[10]
+    page.goto(f"{server.url}/s/{token}")
+    assert page.locator("h1").inner_text() == "居民满意度调查"
+    _shot(page, "survey_form")
+    page.click("button[type=submit]")  # nothing answered: the browser blocks the submit
+    assert page.locator("h1").count() == 1 and page.locator("form").count() == 1
+    _answer_all(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=感谢您的参与")
+    _shot(page, "survey_thanks")
+    page.goto(f"{server.url}/s/{token}")  # the used token
+    assert page.locator("text=该调查链接无法使用").count() == 1
+    _shot(page, "survey_used")
+    # double tap on another token
+    other = dash_city.tokens[11]
+    page.goto(f"{server.url}/s/{other}")
+    _answer_all(page)
+    page.locator("button[type=submit]").dblclick()
+    page.wait_for_selector("text=感谢您的参与")
+    context.close()
+
+
+def test_double_tap_stored_one_response(server: Server) -> None:
+    server.stop()
+    with open_db(server.db_path, read_only=True) as db:
+        assert db.scalar("SELECT count(*) FROM survey_responses WHERE period_id = '2025Q4'") == 2
