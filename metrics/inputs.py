@@ -209,7 +209,11 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
     col = UNIT_COLUMN[level]
     w = pin.wide.filter(pl.col(col).is_not_null())
     weight = (pl.col("households").clip(lower_bound=1) if scheme.member_weight == "households" else pl.lit(1))
-    members = worker_scores.filter(pl.col(col).is_not_null()).with_columns(weight.cast(pl.Float64).alias("_w"))
+    members = (
+        worker_scores.filter(pl.col(col).is_not_null())
+        .with_columns(weight.cast(pl.Float64).alias("_w"))
+        .sort(col, "subject_id")
+    )
     roster = (
         w.group_by(col).agg(pl.len().cast(pl.Int32).alias("members"), pl.col("households").sum().alias("households"))
         .rename({col: "subject_id"})
@@ -221,7 +225,7 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
         ok = pl.col(c).is_not_null()
         return ((pl.col(c) * pl.col("_w")).filter(ok).sum() / pl.col("_w").filter(ok).sum()).alias(c)
 
-    agg = members.group_by(col).agg(
+    agg = members.group_by(col, maintain_order=True).agg(
         wmean("skills"), wmean("satisfaction"), wmean("satisfaction_raw"), wmean("total").alias("members_total"),
         pl.col("satisfaction_n").sum().alias("respondents"),
     ).rename({col: "subject_id"})

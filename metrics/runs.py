@@ -35,6 +35,7 @@ from warehouse.schema_scoring import (
 )
 
 Progress = Callable[[str, float], None]
+STORE_DECIMALS = 9
 
 
 class RunLockedError(ScoringError):
@@ -106,7 +107,10 @@ def _table_frame(frame: pl.DataFrame, table, run_id: str, **fixed: str) -> pl.Da
             exprs.append(pl.col(c))
         else:
             exprs.append(pl.lit(None).alias(c))
-    return frame.select(exprs)
+    out = frame.select(exprs)
+    # stored to 1e-9: parallel float sums may differ in the last bit between runs, and the
+    # same inputs must give byte-identical score tables (B15)
+    return out.with_columns(pl.col(pl.Float64).round(STORE_DECIMALS))
 
 
 def _insert(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

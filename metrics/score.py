@@ -151,7 +151,8 @@ def item_scores(inputs: ScoreInputs, scheme: Scheme) -> pl.DataFrame:
     if scheme.deductions:
         full = pl.DataFrame({"item": [d.key for d in scheme.deductions],
                              "full": [float(d.full) for d in scheme.deductions]})
-        lines = inputs.deductions.group_by("subject_id", "item").agg(
+        lines = inputs.deductions.sort("subject_id", "item", "evidence_id", "event").group_by(
+            "subject_id", "item", maintain_order=True).agg(
             pl.col("points").sum().alias("deducted"), pl.col("zeroing").any().alias("zeroed")
         )
         ded = (
@@ -213,8 +214,10 @@ def pillar_scores(items: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, pl
         "min_coverage": [float(p.min_coverage) for p in scheme.pillars],
     })
     observed = pl.col("normalised").is_not_null()
+    # a fixed row order makes the float sums (and so the stored scores) byte-identical
+    items = items.sort("subject_id", "pillar", "item")
     agg = (
-        items.group_by("subject_id", "pillar")
+        items.group_by("subject_id", "pillar", maintain_order=True)
         .agg(
             pl.col("weight").filter(observed).sum().alias("obs_w"),
             pl.col("weight").sum().alias("tot_w"),
@@ -322,11 +325,11 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
             pl.col("points").alias(f"{p.key}_points"),
         )
         wide = wide.join(pf, on="subject_id", how="left")
-    ded = pillars.group_by("subject_id").agg(
+    ded = pillars.sort("subject_id", "pillar").group_by("subject_id", maintain_order=True).agg(
         pl.col("deducted_points").sum().alias("deductions"),
         pl.col("floor_hit").any().alias("deduction_floor_hit"),
     )
-    bonus = inputs.bonus.group_by("subject_id").agg(pl.col("points").sum().alias("bonus_raw"))
+    bonus = inputs.bonus.sort("subject_id", "evidence_id").group_by("subject_id", maintain_order=True).agg(pl.col("points").sum().alias("bonus_raw"))
     sat = inputs.satisfaction.select(
         "subject_id",
         pl.col("mean").cast(pl.Float64).alias("satisfaction_raw"),

@@ -34,12 +34,14 @@ except ImportError:  # pragma: no cover
 
 def build_city(path: Path) -> None:
     """Generate the small city into `path` with every layer's data."""
+    from metrics.runs import score_period
     from surveys.synthetic import simulate
     from warehouse.synthetic import generate
 
     with open_db(path) as db:
         generate(db, size="small", seed=CITY_SEED, year=CITY_YEAR)
         simulate(db, period_id=f"{CITY_YEAR}", seed=CITY_SEED)
+        score_period(db, f"{CITY_YEAR}", seed=CITY_SEED)
         db.checkpoint()
 
 

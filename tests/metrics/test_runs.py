@@ -1,0 +1,191 @@
+"""Score runs on the small synthetic city: reproducibility, locking, audit, roll-ups, recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from scipy.stats import spearmanr
+from typer.testing import CliRunner
+
+from metrics.audit import verify
+from metrics.errors import ScoringError
+from metrics.explain import explain_unit, explain_worker
+from metrics.results import unit_scores, worker_scores
+from metrics.runs import (
+    RunLockedError,
+    appeal,
+    finalise,
+    get_run,
+    latest_run,
+    list_runs,
+    rescore,
+    score_period,
+)
+from metrics.vetoes import VetoTransitionError, transition
+from tests.conftest import CITY_YEAR
+from warehouse.db import Database, open_db
+
+PERIOD = str(CITY_YEAR)
+TABLES = ("score_workers", "score_units", "score_indicators", "score_adjustments", "score_uncertainty")
+
+
+def _table_bytes(db: Database, table: str, run_id: str) -> str:
+    cols = [c for c in db.query(f"SELECT * FROM {table} LIMIT 0").columns if c != "run_id"]
+    order = ", ".join(cols)
+    return db.query(f"SELECT {order} FROM {table} WHERE run_id = ? ORDER BY {order}", [run_id]).write_csv()
+
+
+def test_build_city_has_a_scored_year(city_path: Path) -> None:
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        assert run is not None and run.status == "draft"
+        assert worker_scores(db, run.run_id).height == db.scalar("SELECT count(*) FROM workers")
+
+
+def test_score_period_same_inputs_identical_tables(city_db: Database) -> None:
+    a = score_period(city_db, PERIOD, seed=7, draws=200)
+    b = score_period(city_db, PERIOD, seed=7, draws=200)
+    assert a.run_id != b.run_id
+    assert a.input_fingerprint == b.input_fingerprint
+    assert a.output_digest == b.output_digest
+    for t in TABLES:
+        assert _table_bytes(city_db, t, a.run_id) == _table_bytes(city_db, t, b.run_id), t
+    info = get_run(city_db, a.run_id)
+    assert (info.seed, info.draws, info.scheme_version) == (7, 200, "2025.1")
+    assert info.code_version.startswith("0.")
+
+
+def test_score_period_unknown_period_refused(city_db: Database) -> None:
+    with pytest.raises(ScoringError, match="period '1999' does not exist"):
+        score_period(city_db, "1999", draws=0)
+
+
+def test_finalised_run_refuses_writes(city_db: Database) -> None:
+    run = score_period(city_db, PERIOD, draws=0)
+    info = finalise(city_db, run.run_id, actor="assessor")
+    assert info.status == "final" and info.finalised_by == "assessor"
+    with pytest.raises(RunLockedError, match="final and refuses writes"):
+        rescore(city_db, run.run_id)
+    with pytest.raises(RunLockedError):
+        finalise(city_db, run.run_id, actor="assessor")
+    assert latest_run(city_db, PERIOD, final_only=True).run_id == run.run_id
+    assert run.run_id in list_runs(city_db)["run_id"].to_list()
+
+
+def test_appeal_on_final_run_is_recorded_and_audited(city_db: Database) -> None:
+    run = score_period(city_db, PERIOD, draws=0)
+    finalise(city_db, run.run_id, actor="assessor")
+    ws = worker_scores(city_db, run.run_id).filter(pl.col("total").is_not_null())
+    wid, before = ws["worker_id"][0], ws["total"][0]
+    row = appeal(city_db, run.run_id, wid, field="total", after=str(before + 1), reason="record missed", actor="chief")
+    r = row.row(0, named=True)
+    assert (r["value_before"], r["value_after"], r["actor"]) == (str(before), str(before + 1), "chief")
+    assert verify(city_db).ok
+
+
+def test_audit_verify_catches_one_edited_score_row(city_db: Database) -> None:
+    run = score_period(city_db, PERIOD, draws=0)
+    assert verify(city_db).ok
+    wid = worker_scores(city_db, run.run_id)["worker_id"][0]
+    city_db.conn.execute("UPDATE score_workers SET total = total + 0.1 WHERE run_id = ? AND worker_id = ?",
+                         [run.run_id, wid])
+    report = verify(city_db)
+    assert not report.ok
+    assert report.problems == (f"run {run.run_id}: score_workers differs from the audited digest (rows edited or deleted)",)
+
+
+def test_audit_verify_catches_edited_log_row(city_db: Database) -> None:
+    score_period(city_db, PERIOD, draws=0)
+    city_db.conn.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1")
+    report = verify(city_db)
+    assert not report.ok
+    assert "audit_log seq 1: hash does not match the row's content (row edited)" in report.problems
+
+
+def test_department_rates_equal_sums_recomputed_in_sql(city_path: Path) -> None:
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        stored = db.query(
+            "SELECT subject_id AS dept_id, num, den FROM score_indicators "
+            "WHERE run_id = ? AND level = 'department' AND item = 'mediation_success' ORDER BY 1", [run.run_id])
+        direct = db.query(
+            """
+            WITH p AS (SELECT starts_on, ends_on FROM periods WHERE period_id = ?)
+            SELECT w.dept_id,
+                   count(*) FILTER (WHERE r.type = 'dispute' AND r.status = 'closed' AND r.outcome = 'success')::DOUBLE AS num,
+                   count(*) FILTER (WHERE r.type = 'dispute' AND r.status = 'closed')::DOUBLE AS den
+            FROM work_records r JOIN workers w USING (worker_id), p
+            WHERE r.opened_at >= p.starts_on AND r.opened_at < p.ends_on + INTERVAL 1 DAY
+              AND w.in_post_from <= p.ends_on AND (w.in_post_to IS NULL OR w.in_post_to >= p.starts_on)
+              AND w.dept_id IS NOT NULL
+            GROUP BY w.dept_id ORDER BY 1
+            """, [PERIOD])
+        joined = stored.join(direct, on="dept_id", how="full", coalesce=True, suffix="_sql").fill_null(0.0)
+        assert joined.height > 0
+        assert (joined["num"] == joined["num_sql"]).all()
+        assert (joined["den"] == joined["den_sql"]).all()
+
+
+def test_ranking_recovers_latent_quality(city_path: Path) -> None:
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        ws = worker_scores(db, run.run_id).filter(pl.col("eligible") & (pl.col("role") == "grid_worker"))
+        truth = db.query("SELECT worker_id, quality FROM synthetic_truth")
+        j = ws.join(truth, on="worker_id")
+        assert j.height >= 30
+        rho = spearmanr(j["total"].to_numpy(), j["quality"].to_numpy()).statistic
+        assert rho >= 0.8, rho
+
+
+def test_veto_workflow_decides_grade_after_rescore(city_db: Database) -> None:
+    run = score_period(city_db, PERIOD, draws=0)
+    ws = worker_scores(city_db, run.run_id).filter(pl.col("eligible") & (pl.col("role") == "grid_worker"))
+    wid = ws["worker_id"][0]
+    city_db.conn.execute(
+        "INSERT INTO veto_events (veto_id, category, scope, subject_id, period_id, evidence, severity, status) "
+        "VALUES ('VT-T1', 'major_safety_incident', 'worker', ?, ?, 'fire', 'fail', 'proposed')", [wid, PERIOD])
+    with pytest.raises(VetoTransitionError, match="cannot uphold from status 'proposed'"):
+        transition(city_db, "VT-T1", action="uphold", actor="a", evidence="e")
+    rescore(city_db, run.run_id)
+    assert worker_scores(city_db, run.run_id).filter(pl.col("worker_id") == wid)["vetoed"].item() is False
+    transition(city_db, "VT-T1", action="confirm", actor="chief", evidence="report 12")
+    rescore(city_db, run.run_id)
+    row = worker_scores(city_db, run.run_id).filter(pl.col("worker_id") == wid).row(0, named=True)
+    assert (row["grade"], row["vetoed"], row["rank"]) == ("fail", True, None)
+    e = explain_worker(city_db, run.run_id, wid)
+    assert [v.veto_id for v in e.vetoes if v.deciding] == ["VT-T1"]
+    transition(city_db, "VT-T1", action="appeal", actor="worker", evidence="letter")
+    transition(city_db, "VT-T1", action="overturn", actor="board", evidence="hearing")
+    rescore(city_db, run.run_id)
+    assert worker_scores(city_db, run.run_id).filter(pl.col("worker_id") == wid)["vetoed"].item() is False
+    assert verify(city_db).ok
+
+
+def test_explain_worker_points_add_up_to_base(city_path: Path) -> None:
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        ws = worker_scores(db, run.run_id).filter(pl.col("base").is_not_null())
+        e = explain_worker(db, run.run_id, ws["worker_id"][0])
+        assert sum(p.points for p in e.pillars) == pytest.approx(e.base, abs=1e-6)
+        for p in e.pillars:
+            assert sum(i.points or 0.0 for i in p.items) == pytest.approx(p.points, abs=1e-6)
+        u = unit_scores(db, run.run_id, level="community")
+        eu = explain_unit(db, run.run_id, u["unit_id"][0], level="community")
+        assert eu.pillars[0].items[0].den is not None
+
+
+def test_cli_score_and_audit_verify(city_db: Database) -> None:
+    from dashboard.cli import app
+
+    path = city_db.path
+    city_db.close()
+    runner = CliRunner()
+    res = runner.invoke(app, ["score", "--period", PERIOD, "--draws", "0", "--db", path, "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"status": "draft"' in res.stdout
+    res = runner.invoke(app, ["audit", "verify", "--db", path])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["finalise", "1999-001", "--actor", "x", "--db", path])
+    assert res.exit_code == 1 and "does not exist" in res.output

@@ -1,0 +1,99 @@
+"""The scheme loads strictly: every bad scheme is refused with a message naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.scheme import DEFAULT_SCHEME, SchemeError, load_scheme, scheme_from_text
+
+DEFAULT_TEXT = DEFAULT_SCHEME.read_text(encoding="utf-8")
+
+
+def _bad(old: str, new: str) -> str:
+    assert old in DEFAULT_TEXT, old
+    return DEFAULT_TEXT.replace(old, new, 1)
+
+
+def test_load_scheme_default_is_415() -> None:
+    s = load_scheme()
+    assert [(p.key, p.weight) for p in s.pillars] == [("results", 40), ("skills", 10), ("satisfaction", 50)]
+    assert s.pillar("results").source == "indicators"
+    keys = {i.key: i for i in s.indicators}
+    assert keys["mediation_success"].target == 0.95
+    assert keys["hotline_resolution"].target == 0.90
+    assert keys["screening_frequency"].denominator.per_year == 24
+    assert keys["key_person_followup"].target == 0.95
+    assert [g.key for g in s.grades] == ["excellent", "good", "pass", "fail"]
+    assert len(s.hash) == 64
+
+
+def test_scheme_hash_ignores_comments_and_changes_with_content() -> None:
+    a = scheme_from_text(DEFAULT_TEXT)
+    b = scheme_from_text("# a comment\n" + DEFAULT_TEXT)
+    c = scheme_from_text(_bad("cap = 5.0", "cap = 4.0"))
+    assert a.hash == b.hash
+    assert a.hash != c.hash
+
+
+def test_scheme_pillar_weights_not_summing_refused() -> None:
+    text = _bad("weight = 50\n", "weight = 40\n")
+    with pytest.raises(SchemeError, match=r"^pillars: weights sum to 90, must sum to 100"):
+        scheme_from_text(text)
+
+
+def test_scheme_indicator_weights_not_summing_refused() -> None:
+    text = _bad("floor = 0.60\nweight = 20", "floor = 0.60\nweight = 25")
+    with pytest.raises(SchemeError, match=r"pillars\.results indicator: weights sum to 105.*mediation_success=25"):
+        scheme_from_text(text)
+
+
+def test_scheme_gap_in_grade_bands_refused() -> None:
+    text = _bad('key = "pass"\nname_zh = "合格"\nmin = 60.0', 'key = "pass"\nname_zh = "合格"\nmin = 70.0')
+    with pytest.raises(SchemeError, match=r"grades: gap between 60 \(fail\) and 70 \(pass\)"):
+        scheme_from_text(text)
+
+
+def test_scheme_gap_in_indicator_bands_refused() -> None:
+    text = _bad("{ min = 0.5, max = 0.75, points = 60 }", "{ min = 0.55, max = 0.75, points = 60 }")
+    with pytest.raises(SchemeError, match=r"indicators\.screening_frequency\.bands: gap between 0\.5 and 0\.55"):
+        scheme_from_text(text)
+
+
+def test_scheme_unknown_indicator_key_refused() -> None:
+    text = _bad('key = "visit_coverage"\n', 'key = "visit_coverage"\nthreshold = 3\n')
+    with pytest.raises(SchemeError, match=r"^indicators\.visit_coverage\.threshold: unknown key"):
+        scheme_from_text(text)
+
+
+def test_scheme_unknown_indicator_measure_refused() -> None:
+    text = _bad('numerator = { type = "visit",', 'numerator = { type = "visits",')
+    with pytest.raises(SchemeError, match=r"^indicators\.visit_coverage\.numerator\.type: unknown code 'visits'"):
+        scheme_from_text(text)
+
+
+def test_scheme_unknown_pillar_of_indicator_refused() -> None:
+    text = _bad('key = "mediation_success"\npillar = "results"', 'key = "mediation_success"\npillar = "outcomes"')
+    with pytest.raises(SchemeError, match=r"^indicators\.mediation_success\.pillar: unknown pillar 'outcomes'"):
+        scheme_from_text(text)
+
+
+def test_scheme_negative_target_refused() -> None:
+    text = _bad("target = 0.95               # seed 001: success", "target = -0.95  # seed 001: success")
+    with pytest.raises(SchemeError, match=r"^indicators\.mediation_success\.target: must not be negative, got -0\.95"):
+        scheme_from_text(text)
+
+
+def test_scheme_missing_target_refused() -> None:
+    text = _bad("target = 0.90               # seed 003", "# no target")
+    with pytest.raises(SchemeError, match=r"^indicators\.hotline_resolution\.target: missing"):
+        scheme_from_text(text)
+
+
+def test_scheme_unknown_top_level_key_refused() -> None:
+    with pytest.raises(SchemeError, match=r"^extras: unknown key"):
+        scheme_from_text(DEFAULT_TEXT + "\n[extras]\na = 1\n")
+
+
+def test_scheme_invalid_toml_refused() -> None:
+    with pytest.raises(SchemeError, match="not valid TOML"):
+        scheme_from_text("[scheme\n")
