@@ -16,7 +16,7 @@ from dashboard.auth import User
 from dashboard.components import grid
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import latest_run, run_id_of, unit_scores
-from dashboard.i18n import enum_label, fmt_period, t
+from dashboard.i18n import enum_label, fmt_int, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores, with_points
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
@@ -52,7 +52,7 @@ def ranking_rows(scores: pl.DataFrame, ctx: ViewContext, *, level: str = "worker
     out["id"] = ids_
     out["rank"] = frame["rank"].to_list() if "rank" in frame.columns else list(range(1, frame.height + 1))
     if has(frame, "rank_low", "rank_high"):
-        out["rank_interval"] = [f"{lo}–{hi}" if lo is not None else "" for lo, hi in
+        out["rank_interval"] = [f"{fmt_int(lo)}–{fmt_int(hi)}" if lo is not None else "" for lo, hi in
                                 zip(frame["rank_low"].to_list(), frame["rank_high"].to_list(), strict=True)]
     else:
         out["rank_interval"] = [""] * frame.height

@@ -153,7 +153,7 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
     ], className="mb-3")
     rank_text = fmt_int(row.get("rank"), lang)
     if row.get("rank_low") is not None:
-        rank_text += f"（{row['rank_low']}–{row['rank_high']}）"
+        rank_text += f"（{fmt_int(row['rank_low'], lang)}–{fmt_int(row['rank_high'], lang)}）"
     flags = []
     if row.get("vetoed"):
         flags.append(dbc.Badge(f"⛔ {t('worker.veto', lang)}: {row.get('veto_reason') or ''}", color="danger", className="me-2"))
