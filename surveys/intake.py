@@ -38,11 +38,11 @@ CHANNELS = ("web", "phone", "paper")
 MAX_ATTEMPTS = 50
 
 LOOKUP_SQL = """
-SELECT i.invitation_id, i.design_id, i.period_id, i.grid_id, i.weight_class,
-       i.expires_at, i.used_at, d.questionnaire_version
-FROM survey_invitations i JOIN survey_designs d USING (design_id)
-WHERE i.token_hash = ?
+SELECT invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at
+FROM survey_invitations
+WHERE token_hash = ?
 """
+VERSION_SQL = "SELECT questionnaire_version FROM survey_designs WHERE design_id = ?"
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,8 @@ def _attempt(
         found = rows[0] if rows else None
         if found is None:
             raise TokenRejected("unknown")
-        invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at, version = found
+        invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at = found
+        version = cur.execute(VERSION_SQL, [design_id]).fetchall()[0][0]
         q = questionnaire_for(version)
         if used_at is not None:
             try:
@@ -171,9 +172,9 @@ def _attempt(
                 fingerprint(period_id, device), fingerprint(period_id, address), entered_by,
             ],
         )
-        cur.executemany(
-            "INSERT INTO survey_answers VALUES (?, ?, ?, ?, ?)",
-            [[response_id, a.item_key, a.answer_code, a.score, a.answer_text] for a in valid],
+        cur.execute(  # one statement for all answers (executemany prepares per row)
+            "INSERT INTO survey_answers VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(valid)),
+            [v for a in valid for v in (response_id, a.item_key, a.answer_code, a.score, a.answer_text)],
         )
         cur.execute("COMMIT")
         return SubmitResult("accepted", response_id)
