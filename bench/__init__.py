@@ -1,0 +1,1 @@
+"""Benchmarks, one module per area (`python -m bench.bench_<area>`)."""
