@@ -115,6 +115,10 @@ def test_generate_every_worker_has_records_and_keys_resolve(city: Database) -> N
         "AND household_id NOT IN (SELECT household_id FROM households)"
     ) == 0
     assert city.scalar("SELECT count(*) - count(DISTINCT record_id) FROM work_records") == 0
+    # a record's household lives in the record's grid (household numbering across chunks)
+    assert city.scalar(
+        "SELECT count(*) FROM work_records r JOIN households h USING (household_id) WHERE r.grid_id <> h.grid_id"
+    ) == 0
 
 
 def test_generate_records_are_consistent(city: Database) -> None:
