@@ -59,12 +59,23 @@ def graph(fig: go.Figure, testid: str | None = None) -> Any:
 
 
 def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, height: int = 520,
-         row_id: str | None = None, selectable: bool = False, quick_filter: str | None = None) -> Any:
-    """An AG Grid over a polars frame (sortable, filterable columns)."""
-    options: dict[str, Any] = {"animateRows": False, "pagination": True, "paginationPageSize": 50,
-                               "enableCellTextSelection": True}
+         row_id: str | None = None, selectable: bool = False, quick_filter: str | None = None,
+         fit: str = "responsiveSizeToFit") -> Any:
+    """An AG Grid over a polars frame (sortable, filterable columns).
+
+    Small tables (≤ 20 rows) size to their content; longer ones scroll and page by 50.
+    Numbers are rounded to one decimal for display.
+    """
+    frame = frame.with_columns(pl.col(pl.Float64, pl.Float32).round(1))
+    small = frame.height <= 20
+    options: dict[str, Any] = {"animateRows": False, "enableCellTextSelection": True,
+                               "pagination": frame.height > 50, "paginationPageSize": 50}
+    if small:
+        options["domLayout"] = "autoHeight"
     if selectable:
         options["rowSelection"] = {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
+    if quick_filter:
+        options["quickFilterText"] = quick_filter
     props: dict[str, Any] = {}
     if row_id:
         props["getRowId"] = f"params.data.{row_id}"
@@ -72,10 +83,10 @@ def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, he
         id=grid_id,
         rowData=frame.to_dicts(),
         columnDefs=columns,
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": False},
-        dashGridOptions=options | ({"quickFilterText": quick_filter} if quick_filter else {}),
-        columnSize="responsiveSizeToFit",
-        style={"height": f"{height}px"},
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+        dashGridOptions=options,
+        columnSize=fit,
+        style={"width": "100%"} if small else {"height": f"{height}px", "width": "100%"},
         className="ag-theme-alpine",
         **props,
     )

@@ -91,6 +91,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # columns
     "col.rank": ("名次", "Rank"),
     "col.rank_interval": ("名次区间", "Rank interval"),
+    "col.rank_in_role": ("岗位内名次", "Rank in role"),
     "col.name": ("姓名", "Name"),
     "col.unit_name": ("单位", "Unit"),
     "col.role": ("岗位", "Role"),

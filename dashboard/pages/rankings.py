@@ -41,7 +41,9 @@ def ranking_rows(scores: pl.DataFrame, ctx: ViewContext, *, level: str = "worker
     """Rows for the grid: display names, labels, rank interval, markers and drill-down link."""
     lang = ctx.lang
     frame = scores
-    if "rank" in frame.columns:
+    if "rank" in frame.columns and "role" in frame.columns and level == "workers":
+        frame = frame.sort("role", "rank", "total", descending=[False, False, True], nulls_last=True)
+    elif "rank" in frame.columns:
         frame = frame.sort("rank", nulls_last=True)
     elif "total" in frame.columns:
         frame = frame.sort("total", descending=True, nulls_last=True)
@@ -80,16 +82,17 @@ def column_defs(lang: str, *, level: str = "workers") -> list[dict[str, Any]]:
         {"condition": f"params.data.grade_code == '{g}'", "style": {"color": colour, "fontWeight": 600}}
         for g, colour in GRADE_COLOURS.items()]}
     cols: list[dict[str, Any]] = [
-        {"field": "rank", "headerName": t("col.rank", lang), "width": 80, "filter": "agNumberColumnFilter"},
+        {"field": "rank", "headerName": t("col.rank_in_role" if level == "workers" else "col.rank", lang),
+         "filter": "agNumberColumnFilter"},
         {"field": "rank_interval", "headerName": t("col.rank_interval", lang), "width": 110},
         {"field": "name", "headerName": t("col.name" if level == "workers" else "col.unit_name", lang),
          "cellRenderer": "DrillLink", "minWidth": 120},
     ]
     if level == "workers":
         cols += [{"field": k, "headerName": t(f"col.{k}", lang)} for k in ("role", "grid", "community", "street")]
-    cols += [{"field": k, "headerName": t(f"col.{k}", lang), "filter": "agNumberColumnFilter", "width": 100}
+    cols += [{"field": k, "headerName": t(f"col.{k}", lang), "filter": "agNumberColumnFilter"}
              for k in (*PILLARS, "total")]
-    cols += [{"field": "grade", "headerName": t("col.grade", lang), "cellStyle": grade_style, "width": 90},
+    cols += [{"field": "grade", "headerName": t("col.grade", lang), "cellStyle": grade_style},
              {"field": "markers", "headerName": t("col.markers", lang)}]
     return cols
 
@@ -114,7 +117,7 @@ def rankings_table(ctx: ViewContext, level: str) -> Any:
     if frame is None:
         return no_run(ctx)
     rows = ranking_rows(frame, ctx, level=level)
-    return grid(rows, column_defs(ctx.lang, level=level), grid_id=ids.RANK_GRID, row_id="id")
+    return grid(rows, column_defs(ctx.lang, level=level), grid_id=ids.RANK_GRID, row_id="id", fit="autoSize")
 
 
 def export_csv(ctx: ViewContext, *, level: str = "workers") -> str:

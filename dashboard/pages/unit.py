@@ -23,10 +23,11 @@ HEAT_COLUMNS = ("results", "skills", "satisfaction", "deductions", "bonus", "tot
 
 def member_rows(members: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Members of a unit for the table (name, role, pillars, total, grade)."""
-    cols = {c: members[c] for c in ("name", *HEAT_COLUMNS) if c in members.columns}
-    frame = pl.DataFrame(cols)
+    cols: dict[str, Any] = {"name": members["name"]} if "name" in members.columns else {}
     if "role" in members.columns:
-        frame = frame.with_columns(pl.Series("role", [enum_label("role", r, lang) for r in members["role"].to_list()]))
+        cols["role"] = pl.Series("role", [enum_label("role", r, lang) for r in members["role"].to_list()])
+    cols |= {c: members[c] for c in HEAT_COLUMNS if c in members.columns}
+    frame = pl.DataFrame(cols)
     if "grade" in members.columns:
         frame = frame.with_columns(pl.Series("grade", [enum_label("grade", g, lang) for g in members["grade"].to_list()]))
     return frame.sort("total", descending=True, nulls_last=True) if "total" in frame.columns else frame
@@ -73,7 +74,8 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         frame = unit_scores(ctx.db, run_id_of(run), level=lv)
         if frame is not None:
             frame = filter_frame(frame, ctx.tree, subject, columns=("unit_id", "dept_id"))
-            hit = frame.filter(pl.col(frame.columns[0]) == subject) if frame.height else frame
+            key = "unit_id" if "unit_id" in frame.columns else "dept_id"
+            hit = frame.filter(pl.col(key) == subject) if frame.height and key in frame.columns else frame.clear()
             if hit.height:
                 unit_row = hit.row(0, named=True)
                 break
@@ -87,7 +89,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([
         title, html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
-        dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420)), lg=6),
+        dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
                  dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),
     ])
 

@@ -15,7 +15,7 @@ from dashboard.access import AccessDenied, allowed, filter_frame, load_tree, req
 from dashboard.auth import User
 from dashboard.components import empty_state, grid
 from dashboard.context import ViewContext, current_db, current_user
-from dashboard.data import query, veto_events, veto_transition
+from dashboard.data import load_scheme, query, veto_events, veto_transition
 from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, t
 from dashboard.pagekit import page_layout
 from dashboard.shell import parse_search
@@ -26,13 +26,21 @@ ACTIONS = ("confirm", "appeal", "uphold", "overturn")
 ACTION_RIGHT = {"confirm": "veto_decide", "uphold": "veto_decide", "overturn": "veto_decide", "appeal": "veto_appeal"}
 
 
+def category_names(lang: str) -> dict[str, str]:
+    """Veto category code → name from the scheme in force (codes when no scheme)."""
+    scheme = load_scheme()
+    cats = getattr(getattr(scheme, "veto", None), "categories", None) or ()
+    return {c.key: (c.name_en if lang == "en" else c.name_zh) for c in cats}
+
+
 def veto_rows(events: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Veto events shaped for the grid (labels; free text stays text)."""
+    names = category_names(lang)
     return pl.DataFrame({
         "veto_id": events["veto_id"].to_list(),
         "subject": events["subject_name"].to_list(),
         "scope": [enum_label("veto_scope", v, lang) for v in events["scope"].to_list()],
-        "category": events["category"].to_list(),
+        "category": [names.get(c, c) for c in events["category"].to_list()],
         "severity": [enum_label("veto_severity", v, lang) for v in events["severity"].to_list()],
         "status": [enum_label("veto_status", v, lang) for v in events["status"].to_list()],
         "date": [fmt_date(v, lang) for v in events["event_on"].to_list()],
@@ -81,6 +89,7 @@ def view(ctx: ViewContext, query_: dict[str, Any]) -> Any:
     else:
         rows = veto_rows(events, lang)
         cols = [{"field": c, "headerName": t(f"col.{c}", lang) if c != "veto_id" else "ID"} for c in rows.columns]
+        cols[-1] |= {"wrapText": True, "autoHeight": True, "minWidth": 320}
         table = grid(rows, cols, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
     buttons = [
         html.Button(t(f"vetoes.{a}", lang), id=f"{ids.VETO_ACTION}-{a}", n_clicks=0,

@@ -1,0 +1,139 @@
+"""Page logic as plain functions: shaping, i18n and the views on the scored city."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import plotly.io as pio
+import polars as pl
+import pytest
+from dash import html
+from dash._utils import to_json
+
+from dashboard.auth import User
+from dashboard.context import make_context
+from dashboard.i18n import STRINGS, fmt_date, fmt_pct, fmt_period, t
+from dashboard.pages import PAGES, overview, rankings, scheme, surveys, worker
+from dashboard.shell import build_search, filters_to_search, parse_search
+from warehouse.db import Database
+
+ADMIN = User("admin", "admin", None)
+
+
+def _text(tree: object) -> str:
+    """A component tree as JSON text with Chinese left readable."""
+    return json.dumps(json.loads(to_json(tree)), ensure_ascii=False)
+SCORES = pl.DataFrame({
+    "worker_id": ["W1", "W2", "W3", "W4"],
+    "name": ["甲", "乙", "丙", "<b>丁</b>"],
+    "role": ["grid_worker"] * 4,
+    "street_name": ["新华街道", "新华街道", "和平街道", "和平街道"],
+    "results": [30.0, 20.0, 35.0, 10.0], "skills": [8.0, 9.0, 7.0, 5.0],
+    "satisfaction": [45.0, 40.0, 30.0, 20.0], "deductions": [1.0, 0.0, 2.0, 0.0], "bonus": [0.0, 1.0, 0.0, 0.0],
+    "total": [82.0, 70.0, 70.0, 35.0], "grade": ["good", "pass", "pass", "fail"],
+    "rank": [1, 2, 2, 4], "rank_low": [1.0, 2.0, 1.0, 4.0], "rank_high": [2.0, 3.0, 3.0, 4.0],
+    "eligible": [True, True, False, True], "vetoed": [False, False, False, True],
+})
+
+
+def test_i18n_every_label_has_both_languages() -> None:
+    assert all(zh and en for zh, en in STRINGS.values())
+    assert t("nav.overview", "zh") == "总览" and t("nav.overview", "en") == "Overview"
+    assert t("no.such.key", "zh") == "no.such.key"
+
+
+def test_i18n_formats_follow_language() -> None:
+    assert fmt_period("2025H1", "zh") == "2025年上半年" and fmt_period("2025Q3", "zh") == "2025年第3季度"
+    assert fmt_period("2025", "en") == "2025" and fmt_period("2025H2", "en") == "2025 H2"
+    assert fmt_date(date(2025, 3, 1), "zh") == "2025年3月1日" and fmt_date(date(2025, 3, 1), "en") == "2025-03-01"
+    assert fmt_date(datetime(2025, 3, 1, 9, 5), "zh") == "2025年3月1日 09:05"
+    assert fmt_pct(0.652) == "65.2%" and fmt_pct(None) == "—"
+
+
+def test_shell_search_round_trip_keeps_other_parameters() -> None:
+    assert parse_search("?period=2025&unit=D01S01&lang=en") == {"period": "2025", "unit": "D01S01", "lang": "en"}
+    assert build_search({"period": "2025", "unit": None, "lang": "en"}) == "?period=2025&lang=en"
+    assert filters_to_search("2025H1", "D01S02", "?period=2025&worker=W1&lang=en") == \
+        "?period=2025H1&worker=W1&lang=en&unit=D01S02"
+
+
+def test_headline_counts_grades_and_vetoes() -> None:
+    head = overview.headline(SCORES, pl.DataFrame({"rr1": [0.5, 0.7]}))
+    assert head.workers == 4 and head.mean == pytest.approx(64.25)
+    assert head.grades == {"excellent": 0, "good": 1, "pass": 2, "fail": 1}
+    assert head.vetoes == 1 and head.response_rate == pytest.approx(0.6)
+
+
+def test_grade_mix_shares_sum_to_one_per_street() -> None:
+    mix = overview.grade_mix(SCORES)
+    sums = mix.group_by("street_name").agg(pl.col("share").sum())
+    assert sums["share"].to_list() == pytest.approx([1.0, 1.0])
+
+
+def test_waterfall_steps_add_up_to_the_total() -> None:
+    row = SCORES.row(0, named=True)
+    steps = worker.waterfall_steps(row, "zh")
+    assert [s[2] for s in steps][-1] == "total"
+    assert sum(s[1] for s in steps if s[2] == "relative") == pytest.approx(row["total"])
+    assert steps[3][1] < 0  # deductions go down
+
+
+def test_whatif_same_weights_changes_nothing_and_never_touches_input() -> None:
+    base = {"results": 40.0, "skills": 10.0, "satisfaction": 50.0}
+    frame = scheme.whatif_frame(SCORES, base, base)
+    assert frame["whatif_total"].to_list() == pytest.approx([82.0, 70.0, 70.0, 35.0])
+    assert frame["rank_change"].to_list() == [0, 0, 0, 0]
+    moved = scheme.whatif_frame(SCORES, base, {"results": 100.0, "skills": 0.0, "satisfaction": 0.0})
+    assert moved.filter(pl.col("worker_id") == "W3")["whatif_rank"][0] == 1
+    assert "whatif_total" not in SCORES.columns
+
+
+def test_realised_influence_shares_sum_to_one_without_adjustments() -> None:
+    frame = SCORES.with_columns((pl.col("results") + pl.col("skills") + pl.col("satisfaction")).alias("total"))
+    shares = scheme.realised_influence(frame)
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_survey_progress_flags_grids_below_minimum() -> None:
+    counts = pl.DataFrame({"grid_id": ["G1", "G2"], "invited": [40, 40]})
+    est = pl.DataFrame({"unit_id": ["G1", "G2"], "respondents": [20, 3]})
+    frame = surveys.progress_frame(counts, est)
+    assert frame["low_n"].to_list() == [False, True]
+    assert frame["rr"].to_list() == pytest.approx([0.5, 0.075])
+
+
+def test_ranking_rows_have_labels_links_and_markers(dash_db: Database) -> None:
+    ctx = make_context(dash_db, ADMIN, period="2025", lang="zh")
+    rows = rankings.ranking_rows(SCORES, ctx)
+    assert rows["grade"].to_list()[0] == "良好"
+    assert rows["rank_interval"][0] == "1–2"
+    assert rows["href"][0].startswith("/worker?") and "worker=W1" in rows["href"][0]
+    assert "否决" in rows["markers"][3] and "不参评" in rows["markers"][2]
+    assert rows["name"][3] == "<b>丁</b>"  # data, rendered as text by the grid
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.PATH)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_on_the_scored_city(dash_db: Database, page, lang: str) -> None:
+    ctx = make_context(dash_db, ADMIN, period="2025", lang=lang)
+    tree = page.view(ctx, {"worker": "W000001"} if page is worker else {})
+    text = _text(tree)
+    assert "dangerously_allow_html" not in text
+    if lang == "zh":
+        assert t(f"nav.{page.PATH.strip('/') or 'overview'}", "zh") in text
+    assert '"data-testid": "denied"' not in text
+
+
+def test_no_run_shows_the_empty_state(dash_db: Database) -> None:
+    ctx = make_context(dash_db, ADMIN, period="2025Q2", lang="zh")
+    assert "暂无评分结果" in _text(overview.view(ctx, {}))
+    assert "暂无评分结果" in _text(rankings.view(ctx, {}))
+
+
+def test_overview_figures_serialise(dash_db: Database) -> None:
+    ctx = make_context(dash_db, ADMIN, period="2025", lang="en")
+    _run, scores = overview.scoped_scores(ctx)
+    fig = overview.distribution_figure(scores, "en")
+    assert json.loads(pio.to_json(fig))["layout"]["title"]["text"] == "Score distribution"
+    assert isinstance(overview.view(ctx, {}), html.Div)
