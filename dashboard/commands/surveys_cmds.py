@@ -1,0 +1,132 @@
+"""Survey commands: sample, estimate, responses import.
+
+Thin: parse options, call one surveys function, print a table or JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dashboard.commands.common import (
+    DbOption,
+    JsonOption,
+    out,
+    print_frame,
+    print_json,
+    progress,
+    user_errors,
+)
+
+app = typer.Typer()
+responses_app = typer.Typer(help="Survey responses (phone / paper answers).", no_args_is_help=True)
+app.add_typer(responses_app, name="responses")
+
+PeriodOption = Annotated[str, typer.Option("--period", help="Period code, e.g. 2025 or 2025H1.")]
+
+
+@app.command()
+def sample(
+    period: PeriodOption,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the draw (default: random, recorded).")] = None,
+    margin: Annotated[float, typer.Option("--margin", help="Target 95 % half-width: score points (mean) or a fraction (proportion).")] = 8.0,
+    kind: Annotated[str, typer.Option("--kind", help="What the margin refers to: mean | proportion.")] = "mean",
+    sd: Annotated[float, typer.Option("--sd", help="Assumed SD of the 0–100 score (mean).")] = 20.0,
+    response_rate: Annotated[float, typer.Option("--response-rate", help="Expected response rate (invitations = completes / rate).")] = 0.6,
+    exclude_last: Annotated[int, typer.Option("--exclude-last", help="Exclude households invited in the last k periods of the same kind.")] = 0,
+    ttl_days: Annotated[int, typer.Option("--ttl-days", help="Days until the tokens expire.")] = 90,
+    tokens_out: Annotated[Path | None, typer.Option("--tokens-out", help="Write the survey team's token file (.csv or .xlsx): tokens with contact details.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Draw a period's random sample of households per grid and issue single-use tokens (抽样)."""
+    import secrets
+
+    from surveys.design import SampleOptions, draw_sample
+    from surveys.tokens_file import write_token_file
+    from warehouse.db import open_db
+
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    options = SampleOptions(margin_kind=kind, margin=margin, sd=sd, response_rate=response_rate,  # type: ignore[arg-type]
+                            exclude_last_k=exclude_last, ttl_days=ttl_days)
+    with user_errors(), open_db(db) as database, progress("drawing sample", total=1, enabled=not json):
+        drawn = draw_sample(database, period, seed=seed, options=options)
+        written = write_token_file(database, drawn.tokens, tokens_out) if tokens_out else 0
+    summary = {
+        "design_id": drawn.design_id, "period": period, "seed": seed,
+        "grids": drawn.strata.height, "invited": int(drawn.strata["invited"].sum()),
+        "completes_needed": int(drawn.strata["completes_needed"].sum()),
+        "token_file": str(tokens_out) if tokens_out else None, "token_rows": written,
+    }
+    if json:
+        print_json({**summary, "strata": drawn.strata})
+        return
+    print_frame(drawn.strata, title=f"sample {drawn.design_id} (seed {seed})", limit=30)
+    out.print(f"{summary['invited']:,} households invited in {summary['grids']:,} grids"
+              + (f"; token file {tokens_out} ({written:,} rows) — keep it with the survey team only" if tokens_out else
+                 "; no token file written (use --tokens-out), the tokens cannot be recovered later"))
+
+
+@app.command()
+def estimate(
+    period: PeriodOption,
+    level: Annotated[str, typer.Option("--level", help="grid | community | street | district.")] = "grid",
+    k_min: Annotated[int, typer.Option("--k-min", help="Suppress units with fewer respondents than this.")] = 5,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write all columns to a .csv, .xlsx or .parquet file.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Satisfaction per unit with SE, 95 % intervals, response rates, reliability and shrinkage (满意度测算)."""
+    from surveys.errors import SurveyError
+    from surveys.estimate import estimate as run_estimate
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db, read_only=True) as database:
+        frame = run_estimate(database, period, level=level, k_min=k_min)  # type: ignore[arg-type]
+        if out_file is not None:
+            suffix = out_file.suffix.lower()
+            if suffix == ".csv":
+                frame.write_csv(out_file)
+            elif suffix == ".xlsx":
+                frame.write_excel(out_file, worksheet="estimates", autofit=True)
+            elif suffix == ".parquet":
+                frame.write_parquet(out_file)
+            else:
+                raise SurveyError(f"--out must end in .csv, .xlsx or .parquet (got {out_file.name})")
+    if json:
+        print_json(frame)
+        return
+    shown = frame.select("unit_id", "respondents", "mean", "se", "ci_low", "ci_high", "p_satisfied",
+                         "rr3", "reliability", "shrunk", "suppressed")
+    print_frame(shown.with_columns([shown[c].round(2) for c in ("mean", "se", "ci_low", "ci_high", "shrunk")]
+                                   + [shown[c].round(3) for c in ("p_satisfied", "rr3", "reliability")]),
+                title=f"satisfaction {period} by {level}")
+    if out_file is not None:
+        out.print(f"wrote {frame.height:,} rows to {out_file}")
+
+
+@responses_app.command("import")
+def responses_import(
+    file: Annotated[Path, typer.Argument(help="CSV or Excel file: token, answers per item, optional channel / disposition.")],
+    channel: Annotated[str, typer.Option("--channel", help="Channel of rows that do not name one: phone | paper.")] = "paper",
+    entered_by: Annotated[str | None, typer.Option("--entered-by", help="Staff member who keyed the answers in.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Import phone / paper answers through the same rules as the web form (录入电话/纸质问卷)."""
+    from surveys.import_answers import import_answers
+    from warehouse.db import open_db
+
+    with user_errors(), open_db(db) as database, progress("importing answers", total=1, enabled=not json):
+        results = import_answers(database, file, channel=channel, entered_by=entered_by)  # type: ignore[arg-type]
+    counts = results.group_by("status").len().sort("status")
+    if json:
+        print_json({"file": str(file), "counts": dict(counts.iter_rows()), "rows": results})
+        return
+    print_frame(counts, title=f"{file.name}: {results.height} rows")
+    rejected = results.filter(results["status"] == "rejected")
+    if rejected.height:
+        print_frame(rejected, title="rejected rows", limit=50)
