@@ -7,6 +7,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)  # PySpark (scale-out parity test)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
