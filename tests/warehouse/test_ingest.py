@@ -208,3 +208,10 @@ def test_ingest_file_rejects_changed_row_with_existing_key(ref_db: Database, tmp
     assert (result.read, result.accepted, result.rejected, result.inserted) == (3, 2, 1, 0)
     assert rejects_of(result) == [(3, "record_id", "R0003", "key exists with different content")]
     assert ref_db.scalar("SELECT status FROM work_records WHERE record_id = 'R0003'") == "open"
+
+
+def test_ingest_docs_reference_matches_specs() -> None:
+    from warehouse.ingest.reference import reference_markdown
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    assert reference_markdown() in doc, "regenerate the kinds section of docs/ingest.md"
