@@ -163,10 +163,14 @@ def _veto_subjects(vetoes: pl.DataFrame, roster: pl.DataFrame, scheme: Scheme) -
     return pl.concat([p.select(list(VETO_SCHEMA)) for p in parts]).cast(VETO_SCHEMA)
 
 
-def load_period_inputs(db: Database, period_id: str, scheme: Scheme) -> PeriodInputs:
-    """Everything scoring a period needs, read from the database (no scores computed here)."""
+def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
+                       wide: pl.DataFrame | None = None) -> PeriodInputs:
+    """Everything scoring a period needs, read from the database (no scores computed here).
+
+    `wide` is the indicator frame when another engine computed it (`metrics.engines.spark`).
+    """
     params = {"period_id": period_id}
-    wide = wide_indicators(db, period_id, scheme)
+    wide = wide_indicators(db, period_id, scheme) if wide is None else wide
     roster = wide.select(
         pl.col("worker_id").alias("subject_id"), "role", "grid_id", "dept_id", "community_id",
         "street_id", "households", "months_in_post",

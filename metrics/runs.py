@@ -137,13 +137,16 @@ class ComputedRun:
 
 
 def compute_period(db: Database, period_id: str, scheme: Scheme, *, seed: int = 0, draws: int = 1000,
-                   progress: Progress | None = None) -> ComputedRun:
-    """Compute every score table of a period without writing anything."""
+                   progress: Progress | None = None, wide: pl.DataFrame | None = None) -> ComputedRun:
+    """Compute every score table of a period without writing anything.
+
+    `wide` is the indicator frame when another engine computed it (`metrics.engines.spark`).
+    """
     from metrics.uncertainty import monte_carlo
 
     report = progress or (lambda _s, _f: None)
     report("inputs", 0.0)
-    pin = load_period_inputs(db, period_id, scheme)
+    pin = load_period_inputs(db, period_id, scheme, wide=wide)
     report("scores", 0.3)
     res = score_subjects(pin.workers, scheme)
     workers = res.scores.rename({"subject_id": "worker_id"}).sort("worker_id")
