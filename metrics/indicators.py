@@ -9,6 +9,7 @@ of ratios — and a zero denominator makes the value missing with reason `no_wor
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 import polars as pl
@@ -44,30 +45,54 @@ def _aggregate(f: RecordFilter) -> str:
     return f"COUNT({what}) FILTER (WHERE {filter_condition(f)})"
 
 
-def _denominator(ind: Indicator) -> str:
+def _denominator(ind: Indicator, column: str) -> str:
     den = ind.denominator
     if den.households:
         return "coalesce(ro.households, 0)"
     if den.per_year is not None:
         return f"{den.per_year!r} * p.months / 12.0"
-    return f"coalesce(a.{ind.key}__den, 0)"
+    return f"coalesce({column}, 0)"
 
 
 def indicator_sql(scheme: Scheme) -> str:
-    """The one-pass indicator query for `scheme` (parameter: period_id).
+    """The one-pass indicator query for `scheme`.
 
-    Output: one row per worker in post during the period, with roster columns and
-    `<key>__num`, `<key>__den` per indicator.
+    Parameters: period_id, starts (first instant) and ends (first instant after the
+    period), so the scan filters on constants. Output: one row per worker in post
+    during the period, with roster columns and `<key>__num`, `<key>__den` per indicator.
     """
-    aggs = []
+    plain: list[str] = []  # COUNT(*) FILTER aggregates, all in one GROUP BY
+    distinct: list[tuple[str, RecordFilter]] = []  # COUNT(DISTINCT …) measures, each its own CTE
     for ind in scheme.indicators:
-        aggs.append(f"        {_aggregate(ind.numerator)} AS {ind.key}__num")
+        parts = [("num", ind.numerator)]
         d = ind.denominator
         if not (d.households or d.per_year is not None):
-            aggs.append(f"        {_aggregate(d)} AS {ind.key}__den")
-    agg_sql = ",\n".join(aggs) if aggs else "        COUNT(*) AS _records"
+            parts.append(("den", d))
+        for part, f in parts:
+            if f.distinct:
+                distinct.append((f"{ind.key}__{part}", f))
+            else:
+                plain.append(f"        {_aggregate(f)} AS {ind.key}__{part}")
+    agg_sql = ",\n".join(plain) if plain else "        COUNT(*) AS _records"
+    distinct_ctes = "".join(
+        f"""
+{name} AS (                  -- distinct {f.distinct} per worker (a separate hash aggregate)
+    SELECT worker_id, COUNT(*) AS {name}
+    FROM (SELECT DISTINCT r.worker_id, r.{f.distinct} FROM records r
+          WHERE {filter_condition(f)} AND r.{f.distinct} IS NOT NULL)
+    GROUP BY worker_id
+),"""
+        for name, f in distinct
+    )
+    distinct_joins = "".join(f"\nLEFT JOIN {name} ON {name}.worker_id = ro.worker_id" for name, _ in distinct)
+    distinct_names = {name for name, _ in distinct}
+
+    def col(name: str) -> str:
+        return f"{name}.{name}" if name in distinct_names else f"a.{name}"
+
     select_ind = ",\n".join(
-        f"    coalesce(a.{i.key}__num, 0)::DOUBLE AS {i.key}__num,\n    ({_denominator(i)})::DOUBLE AS {i.key}__den"
+        f"    coalesce({col(i.key + '__num')}, 0)::DOUBLE AS {i.key}__num,\n"
+        f"    ({_denominator(i, col(i.key + '__den'))})::DOUBLE AS {i.key}__den"
         for i in scheme.indicators
     )
     select_ind = (",\n" + select_ind) if select_ind else ""
@@ -77,18 +102,18 @@ WITH period AS (
            date_diff('month', starts_on, ends_on + INTERVAL 1 DAY) AS months
     FROM periods WHERE period_id = $period_id
 ),
-records AS (                 -- the period's work records (by opening date)
-    SELECT r.*
-    FROM work_records r, period p
-    WHERE r.opened_at >= p.starts_on AND r.opened_at < p.ends_on + INTERVAL 1 DAY
-      AND r.status <> 'cancelled'
+records AS NOT MATERIALIZED (  -- the period's work records (by opening date), not cancelled
+    SELECT r.worker_id, r.type, r.status, r.outcome, r.warning_level, r.source, r.verified,
+           r.due_at, r.closed_at, r.household_id
+    FROM work_records r
+    WHERE r.opened_at >= $starts AND r.opened_at < $ends AND r.status <> 'cancelled'
 ),
-per_worker AS (              -- the one pass: every numerator and denominator
+per_worker AS (              -- the one pass: every counted numerator and denominator
     SELECT r.worker_id,
 {agg_sql}
     FROM records r
     GROUP BY r.worker_id
-),
+),{distinct_ctes}
 grid_households AS (
     SELECT grid_id, COUNT(*) AS households FROM households WHERE active GROUP BY grid_id
 ),
@@ -113,9 +138,23 @@ SELECT ro.worker_id, ro.role, ro.grid_id, ro.dept_id, ro.community_id, ro.street
        ro.households::INTEGER AS households, ro.months_in_post::DOUBLE AS months_in_post{select_ind}
 FROM roster ro
 CROSS JOIN period p
-LEFT JOIN per_worker a ON a.worker_id = ro.worker_id
+LEFT JOIN per_worker a ON a.worker_id = ro.worker_id{distinct_joins}
 ORDER BY ro.worker_id
 """
+
+
+def period_params(db: Database, period_id: str) -> dict[str, object]:
+    """Query parameters of a period: period_id, starts (first instant), ends (first instant after).
+
+    Raises:
+        ScoringError: the period does not exist.
+    """
+    bounds = db.query("SELECT starts_on, ends_on FROM periods WHERE period_id = ?", [period_id])
+    if bounds.height == 0:
+        raise ScoringError(f"period {period_id!r} does not exist")
+    starts = datetime.combine(bounds["starts_on"][0], time.min)
+    ends = datetime.combine(bounds["ends_on"][0] + timedelta(days=1), time.min)
+    return {"period_id": period_id, "starts": starts, "ends": ends}
 
 
 ROSTER_COLUMNS = ["worker_id", "role", "grid_id", "dept_id", "community_id", "street_id", "households", "months_in_post"]
@@ -127,9 +166,7 @@ def wide_indicators(db: Database, period_id: str, scheme: Scheme) -> pl.DataFram
     Raises:
         ScoringError: the period does not exist.
     """
-    if db.scalar("SELECT count(*) FROM periods WHERE period_id = ?", [period_id]) == 0:
-        raise ScoringError(f"period {period_id!r} does not exist")
-    return db.query(indicator_sql(scheme), {"period_id": period_id})
+    return db.query(indicator_sql(scheme), period_params(db, period_id))
 
 
 def long_indicators(wide: pl.DataFrame, scheme: Scheme, *, id_column: str = "worker_id") -> pl.DataFrame:

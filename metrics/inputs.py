@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from metrics.indicators import UNIT_COLUMN, Level, long_indicators, unit_indicators, wide_indicators
+from metrics.indicators import (
+    UNIT_COLUMN,
+    Level,
+    long_indicators,
+    period_params,
+    unit_indicators,
+    wide_indicators,
+)
 from metrics.scheme import Scheme
 from metrics.score import ScoreInputs
 from warehouse.db import Database
@@ -61,9 +68,9 @@ valid_complaint AS (         -- 有效投诉
 ),
 failed_spot_check AS (       -- records a supervisor's spot check did not confirm
     SELECT r.worker_id, NULL::VARCHAR, 'failed_spot_check', r.record_id, NULL::DOUBLE
-    FROM work_records r, period p
+    FROM work_records r
     WHERE r.verified IS FALSE AND r.status <> 'cancelled'
-      AND r.opened_at >= p.starts_on AND r.opened_at < p.ends_on + INTERVAL 1 DAY
+      AND r.opened_at >= $starts AND r.opened_at < $ends
 )
 SELECT * FROM inspection
 UNION ALL SELECT * FROM rectification_overdue
@@ -171,6 +178,7 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
     """
     params = {"period_id": period_id}
     wide = wide_indicators(db, period_id, scheme) if wide is None else wide
+    bounds = period_params(db, period_id)
     roster = wide.select(
         pl.col("worker_id").alias("subject_id"), "role", "grid_id", "dept_id", "community_id",
         "street_id", "households", "months_in_post",
@@ -181,7 +189,7 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
     satisfaction = roster.select("subject_id", "grid_id").join(
         grid_survey, left_on="grid_id", right_on="unit_id", how="inner"
     ).drop("grid_id")
-    events = db.query(EVENTS_SQL, params)
+    events = db.query(EVENTS_SQL, bounds)
     lines = _lines(events, scheme)
     bonus = db.query(BONUS_SQL, params)
     vetoes = db.query(VETO_SQL, params)
