@@ -86,7 +86,7 @@ def skill_assessments(rng: np.random.Generator, staff: Staff, tree: Tree, year: 
     n_d = len(tree.district_ids)
     leniency = rng.normal(0.0, 0.4, size=n_d * RATERS_PER_DISTRICT)
     assessed = np.nonzero(staff.start_day < 300)[0]
-    q = staff.quality[assessed]
+    q = staff.facet("skill")[assessed]
     n = len(assessed)
     district = staff.district[assessed]
 
@@ -148,7 +148,7 @@ def inspections(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -
     per = rng.poisson(2.5, size=len(gw))
     w = np.repeat(gw, per)
     n = len(w)
-    q = staff.quality[w]
+    q = staff.facet("conduct")[w]
     day = rng.integers(0, n_days - 5, size=n)
     problem = rng.random(n) >= _sigmoid(0.2 + 0.9 * q)
     which = rng.integers(0, len(FINDINGS), size=n)
@@ -181,10 +181,10 @@ def inspections(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -
 def complaints(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -> pl.DataFrame:
     """Residents' complaints about grid workers; worse workers draw more, and more valid ones."""
     gw = np.nonzero(staff.role == GRID_WORKER)[0]
-    per = rng.poisson(1.2 * np.exp(-0.4 * staff.quality[gw]))
+    per = rng.poisson(1.2 * np.exp(-0.4 * staff.facet("conduct")[gw]))
     w = np.repeat(gw, per)
     n = len(w)
-    q = staff.quality[w]
+    q = staff.facet("conduct")[w]
     day = rng.integers(staff.start_day[w], days_in_year(year))
     valid = rng.random(n) < _sigmoid(-0.6 - 0.7 * q)
     return pl.DataFrame(
@@ -204,7 +204,7 @@ def complaints(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) ->
 def bonus_events(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -> pl.DataFrame:
     """Bonus points for a minority of (mostly better) workers, with evidence and approver."""
     n_all = len(staff.role)
-    got = rng.random(n_all) < _sigmoid(-2.4 + 0.9 * staff.quality)
+    got = rng.random(n_all) < _sigmoid(-2.4 + 0.9 * staff.facet("conduct"))
     w = np.nonzero(got)[0]
     n = len(w)
     cat = rng.integers(0, len(BONUS_CATEGORIES), size=n)
@@ -237,7 +237,7 @@ def veto_events(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -
     extra = ("confirmed", "proposed", "appealed", "upheld", "confirmed")
     n_worker = max(len(base), int(round(len(gw) * 0.012)))
     statuses = (base + extra * n_worker)[:n_worker]
-    weights = np.exp(-1.5 * staff.quality[gw])
+    weights = np.exp(-1.5 * staff.facet("conduct")[gw])
     chosen = rng.choice(gw, size=min(n_worker, len(gw)), replace=False, p=weights / weights.sum())
     n = len(chosen)
     cat = rng.integers(0, len(VETO_CATEGORIES), size=n)

@@ -235,6 +235,15 @@ def build_departments(tree: Tree) -> Departments:
     )
 
 
+FACETS: tuple[str, ...] = (
+    "visit", "timeliness", "mediation", "resolution", "key_person", "routine",
+    "diligence", "skill", "conduct",
+)
+"""Aspects of a worker's work; each follows the latent quality plus its own noise."""
+FACET_SD = 0.5
+"""Spread of a facet around the worker's quality (workers have strengths and weaknesses)."""
+
+
 @dataclass(frozen=True)
 class Staff:
     """Workers as arrays (index = worker number - 1) plus their table rows."""
@@ -248,6 +257,12 @@ class Staff:
     """First day in post as day-of-year (0 for anyone in post before the year)."""
     district: np.ndarray
     frame: pl.DataFrame
+    facet_noise: np.ndarray
+    """Per-facet deviations, shape (len(FACETS), workers), standard normal."""
+
+    def facet(self, name: str) -> np.ndarray:
+        """Effective quality of every worker for one aspect of the work (`FACETS`)."""
+        return self.quality + FACET_SD * self.facet_noise[FACETS.index(name)]
 
 
 def build_staff(rng: np.random.Generator, tree: Tree, depts: Departments, year: int) -> Staff:
@@ -313,6 +328,7 @@ def build_staff(rng: np.random.Generator, tree: Tree, depts: Departments, year: 
         start_day=start_day,
         district=district,
         frame=frame,
+        facet_noise=rng.standard_normal((len(FACETS), n)),
     )
 
 

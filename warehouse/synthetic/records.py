@@ -1,6 +1,7 @@
 """Work records of one chunk of grids, drawn as whole arrays per work type.
 
-Each worker's latent quality `q` (standard normal) moves the probabilities that
+Each worker's latent quality (standard normal), through the worker's facets
+(`Staff.facet`: quality plus aspect-specific noise), moves the probabilities that
 the indicators measure: household visit coverage, on-time closure, dispute
 mediation success, hotline resolution, key-person follow-up, half-monthly dispute
 screening, drills and meetings held. Volumes follow the seasonal calendar.
@@ -169,7 +170,6 @@ def chunk_records(
     chunk's grid workers are drawn per household.
     """
     n_days = days_in_year(year)
-    q = staff.quality
     role = staff.role[workers]
     parts = _Parts([], [], [], [], [])
     day_table = {t: _day_table(day_probabilities(year, t)) for t in TYPES}
@@ -187,8 +187,9 @@ def chunk_records(
     # visits of grid workers: each household reached with a quality-driven probability
     hh_grid = np.searchsorted(households.first, chunk_households, side="right") - 1
     hh_worker = hh_grid  # grid g's grid worker is worker g
-    reached = rng.random(len(chunk_households)) < _sigmoid(2.2 + 0.9 * q[hh_worker])
-    per_hh = reached * (1 + rng.poisson(11.0 * volume * np.exp(VOLUME_SLOPE["visit"] * q[hh_worker])))
+    q_visit = staff.facet("visit")
+    reached = rng.random(len(chunk_households)) < _sigmoid(2.2 + 0.9 * q_visit)[hh_worker]
+    per_hh = reached * (1 + rng.poisson(11.0 * volume * np.exp(VOLUME_SLOPE["visit"] * q_visit)[hh_worker]))
     v_hh = np.repeat(chunk_households, per_hh)
     v_grid = np.repeat(hh_grid, per_hh)
     parts.add(v_grid, v_grid, T["visit"], draw_days("visit", len(v_hh)), v_hh)
@@ -196,13 +197,14 @@ def chunk_records(
     # key-person follow-ups: one due per month and key-person household
     kp_hh = chunk_households[key_person]
     kp_grid = hh_grid[key_person]
-    done = rng.random((len(kp_hh), 12)) < _sigmoid(2.5 + 1.0 * q[kp_grid])[:, None]
+    done = rng.random((len(kp_hh), 12)) < _sigmoid(2.5 + 1.0 * staff.facet("key_person"))[kp_grid][:, None]
     row, month = np.nonzero(done)
     starts = month_starts(year)
     day = starts[month] + (rng.random(len(month)) * (starts[month + 1] - starts[month])).astype(np.int64)
     parts.add(kp_grid[row], kp_grid[row], T["key_person_followup"], day, kp_hh[row])
 
     # reactive work: Poisson volumes per worker and type
+    q = staff.facet("diligence")
     for r, rates in RATES.items():
         ws = workers[role == r]
         for t, rate in rates.items():
@@ -213,6 +215,7 @@ def chunk_records(
             parts.add(w, g, T[t], draw_days(t, len(w)), hh)
 
     # scheduled work: slots held or missed
+    q = staff.facet("routine")
     for r, slots in SCHEDULED.items():
         ws = workers[role == r]
         for t, k in slots.items():
@@ -251,7 +254,7 @@ def _finish(
 ) -> pl.DataFrame:
     """Times, status, outcome, warning level, source and spot checks; then the frame."""
     n = len(worker)
-    wq = staff.quality  # per worker; probabilities are computed per worker, then gathered
+    # probabilities are computed per worker (from the worker's facets), then gathered
     start_us = int((datetime(year, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
     end_us = int((datetime(year + 1, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
     # time of day: hotline calls around the clock, everything else 08:00–18:00
@@ -272,7 +275,7 @@ def _finish(
     window[dispute] = DISPUTE_WINDOW[level[dispute]]
     timed = window > 0
 
-    on_time = rng.random(n) < _sigmoid(1.5 + 0.9 * wq)[worker]
+    on_time = rng.random(n) < _sigmoid(1.5 + 0.9 * staff.facet("timeliness"))[worker]
     stretch = np.where(on_time, rng.uniform(0.05, 0.95, size=n), 1.0 + rng.exponential(0.5, size=n))
     duration = np.where(timed, window * stretch * DAY_US, (0.2 + 2.8 * rng.random(n)) * HOUR_US)
     closed = opened + (duration // 1_000_000 * 1_000_000).astype(np.int64)
@@ -280,15 +283,15 @@ def _finish(
 
     u = rng.random(n)
     cancelled = timed & (type_ != T["dispute_screening"]) & (u < 0.01)
-    stuck = timed & ~cancelled & (u - 0.01 < 0.02 * (1.0 - _sigmoid(wq))[worker])
+    stuck = timed & ~cancelled & (u - 0.01 < 0.02 * (1.0 - _sigmoid(staff.facet("timeliness")))[worker])
     is_open = ~cancelled & (stuck | (closed >= end_us))
     closed = np.where(cancelled, opened + (rng.uniform(0.1, 2.0, size=n) * DAY_US).astype(np.int64), closed)
     status = np.where(cancelled, 2, np.where(is_open, 0, 1))  # open, closed, cancelled
 
     # outcomes of closed records: success probability per (type, worker)
-    p_success = np.ones((len(TYPES), len(wq)))
+    p_success = np.ones((len(TYPES), len(staff.quality)))
     for t, (a, b) in SUCCESS.items():
-        p_success[T[t]] = _sigmoid(a + b * wq)
+        p_success[T[t]] = _sigmoid(a + b * staff.facet("mediation" if t == "dispute" else "resolution"))
     success = rng.random(n) < p_success[type_, worker]
     other = 1 + _categorical(rng, np.array([0.4, 0.3, 0.3]), n)
     outcome = np.where(status == 1, np.where(success, 0, other), -1)
@@ -301,7 +304,7 @@ def _finish(
         source[m] = _categorical(rng, source_p[i], int(m.sum()))
 
     checked = rng.random(n) < 0.04
-    verified_ok = rng.random(n) >= _sigmoid(-3.0 - 0.8 * wq)[worker]
+    verified_ok = rng.random(n) >= _sigmoid(-3.0 - 0.8 * staff.facet("diligence"))[worker]
 
     def labels(values: tuple[str, ...], idx: np.ndarray) -> pl.Series:
         idx = np.where(idx < 0, len(values), idx)
