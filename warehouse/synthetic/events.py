@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from warehouse.synthetic.calendar import days_in_year
-from warehouse.synthetic.org import GRID_WORKER, Staff, Tree
+from warehouse.synthetic.org import COMMUNITY_STAFF, GRID_WORKER, Staff, Tree
 
 SKILL_ITEMS: tuple[tuple[str, float], ...] = (
     ("mediation_practice", 10.0),
@@ -142,13 +142,37 @@ def skill_assessments(rng: np.random.Generator, staff: Staff, tree: Tree, year: 
 
 
 def inspections(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -> pl.DataFrame:
-    """Open and covert checks of grids (worse workers → more findings), with rectification."""
-    n_days = days_in_year(year)
+    """Open and covert checks of grids and communities, with deductions and rectification.
+
+    Grid checks hold the grid worker responsible (worse workers → more findings, later
+    rectification); community checks name no worker and follow the community staff.
+    """
     gw = np.nonzero(staff.role == GRID_WORKER)[0]
-    per = rng.poisson(2.5, size=len(gw))
-    w = np.repeat(gw, per)
-    n = len(w)
-    q = staff.facet("conduct")[w]
+    w = np.repeat(gw, rng.poisson(2.5, size=len(gw)))
+    grid_rows = _inspection_rows(
+        rng, staff.facet("conduct")[w], year,
+        unit_ids=tree.grid_ids.gather(staff.area_lo[w]), worker_ids=staff.worker_ids.gather(w),
+    )
+    # community checks: quality = mean conduct of the community's staff
+    n_c = len(tree.community_ids)
+    cs = np.nonzero(staff.role == COMMUNITY_STAFF)[0]
+    comm_of = tree.grid_community[staff.area_lo[cs]]
+    total = np.bincount(comm_of, weights=staff.facet("conduct")[cs], minlength=n_c)
+    mean_q = total / np.maximum(np.bincount(comm_of, minlength=n_c), 1)
+    c = np.repeat(np.arange(n_c), rng.poisson(2.0, size=n_c))
+    comm_rows = _inspection_rows(
+        rng, mean_q[c], year,
+        unit_ids=tree.community_ids.gather(c), worker_ids=pl.Series([None] * len(c), dtype=pl.String),
+    )
+    rows = pl.concat([grid_rows, comm_rows])
+    return rows.insert_column(0, _ids(f"IN{year}-", rows.height, 6).alias("inspection_id"))
+
+
+def _inspection_rows(
+    rng: np.random.Generator, q: np.ndarray, year: int, *, unit_ids: pl.Series, worker_ids: pl.Series
+) -> pl.DataFrame:
+    n_days = days_in_year(year)
+    n = len(q)
     day = rng.integers(0, n_days - 5, size=n)
     problem = rng.random(n) >= _sigmoid(0.2 + 0.9 * q)
     which = rng.integers(0, len(FINDINGS), size=n)
@@ -161,9 +185,8 @@ def inspections(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -
     has_rectified = problem & (rectified < n_days)
     frame = pl.DataFrame(
         {
-            "inspection_id": _ids(f"IN{year}-", n, 6),
-            "unit_id": tree.grid_ids.gather(staff.area_lo[w]),
-            "worker_id": staff.worker_ids.gather(w),
+            "unit_id": unit_ids,
+            "worker_id": worker_ids,
             "kind": pl.Series(["open", "covert", "spot_check"]).gather(rng.choice(3, size=n, p=[0.4, 0.3, 0.3])),
             "inspected_on": _dates(year, day),
             "finding": finding,
