@@ -123,7 +123,7 @@ def section(results: dict[str, list[Run]], runs: int) -> str:
         "generated work records inside DuckDB, so the ratio shows how much the drawing and "
         "string building add on top of the unavoidable write. Target: city ≤ 60 s. "
         "The province size (≈ 100,000 grids, ≈ 670 M work records) is generated in chunks of "
-        "1,000 grids, so its peak memory stays near the city's; it is not part of this run.",
+        "500 grids, so its peak memory stays near the city's; it is not part of this run.",
         "The machine is shared with other jobs during the session, so single runs vary by ±30 %.",
         "",
     ]

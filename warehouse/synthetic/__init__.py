@@ -5,8 +5,32 @@ community → grid), departments, workers, households with identities, periods, 
 year of work records, skill assessments, inspections, complaints, bonus and veto
 events, and `synthetic_truth` (each worker's latent quality). The same seed gives
 identical table contents. Everything is drawn as numpy arrays and bulk-inserted
-through Arrow; the grids are processed in chunks so the province size keeps memory
-bounded.
+through Arrow; the grids are processed in chunks (whole communities, each with its
+own seeded generator) so the province size keeps memory bounded.
+
+The model, in short (parameters live next to the code that uses them):
+
+- Structure (`org.py`): grids of 300–500 households; one grid worker per grid, a
+  grid police officer per three grids, 1 + grids/4 coordinators and two staff per
+  community, three staff per district functional department (民政, 司法, 公安 …).
+  About 6 % of workers joined during the year (half of them less than six months
+  before its end); their records start on their first day.
+- Quality: each worker has a latent quality q ~ N(0, 1) (`synthetic_truth`) and,
+  per aspect of the work (visits, timeliness, mediation, resolution, key persons,
+  routine, diligence, skill, conduct), a facet q + 0.5·N(0, 1).
+- Work records (`records.py`, ≈ 6,700 per grid and year): visits per household
+  (reached with probability logistic(2.2 + 0.9·facet)), disputes with red / yellow /
+  blue warning levels (due in 3 / 7 / 15 days), hazards, errands, petitions,
+  hotline tickets, monthly key-person follow-ups, half-monthly dispute screening,
+  quarterly drills and monthly meetings; seasonal volumes (`calendar.py`); closure
+  on time with probability logistic(1.5 + 0.9·timeliness); success of disputes,
+  hotline tickets etc. driven by mediation / resolution; some records still open
+  (and overdue) at year end, 1 % cancelled, 4 % spot-checked.
+- Events (`events.py`): a written exam and three panel-rated items (three raters
+  each, with rater leniency and noise); grid and community inspections with
+  deductions and rectification deadlines; complaints (valid ones more likely for
+  weak workers); bonus events; a few vetoes (confirmed, proposed, one overturned,
+  plus appeals in larger cities, and a community-scope veto).
 """
 
 from __future__ import annotations

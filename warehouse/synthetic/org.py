@@ -53,7 +53,7 @@ SIZES: dict[str, SizeSpec] = {
     "small": SizeSpec(districts=1, streets=3, communities=10, grids=60, chunk_grids=20),
     "city": SizeSpec(districts=6, streets=36, communities=420, grids=3000, chunk_grids=600),
     "province": SizeSpec(
-        districts=120, streets=1440, communities=14_000, grids=100_000, chunk_grids=1000
+        districts=120, streets=1440, communities=14_000, grids=100_000, chunk_grids=500
     ),
 }
 
