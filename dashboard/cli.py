@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from dashboard.commands import ingest_cmds, metrics_cmds, serve_cmds, surveys_cmds, warehouse_cmds
+from dashboard.commands import (
+    ingest_cmds,
+    metrics_cmds,
+    scaleout_cmds,
+    serve_cmds,
+    surveys_cmds,
+    warehouse_cmds,
+)
 
 app = typer.Typer(
     name="gridscore",
@@ -21,7 +28,7 @@ def _root() -> None:
     """gridscore: grid-governance assessment (网格化管理考核)."""
 
 
-for group in (warehouse_cmds, serve_cmds, metrics_cmds, ingest_cmds, surveys_cmds,):
+for group in (warehouse_cmds, serve_cmds, metrics_cmds, ingest_cmds, surveys_cmds, scaleout_cmds,):
     app.registered_commands.extend(group.app.registered_commands)
     app.registered_groups.extend(group.app.registered_groups)
 
