@@ -11,11 +11,62 @@ on a per-request cursor.
 from __future__ import annotations
 
 import importlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 
+from surveys.errors import SurveyError
 from warehouse.db import Database, fetch_pl
+
+
+class TTLCache:
+    """A small thread-safe cache of recent results, each kept for `ttl` seconds.
+
+    Stored score runs never change, so a run's frames can be kept a while; survey
+    estimates move as answers arrive, so they are kept only briefly.
+    """
+
+    def __init__(self, ttl: float, size: int = 16) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The cached value for `key`, computing (outside the lock) when missing or stale."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl:
+                self._items.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything (after a write such as finalising or a veto decision)."""
+        with self._lock:
+            self._items.clear()
+
+
+RUN_CACHE = TTLCache(ttl=300.0)
+LIVE_CACHE = TTLCache(ttl=30.0)
+SHORT_CACHE = TTLCache(ttl=5.0)
+
+
+def clear_caches() -> None:
+    """Drop every cached result (called after the dashboard itself writes)."""
+    for cache in (RUN_CACHE, LIVE_CACHE, SHORT_CACHE):
+        cache.clear()
 
 
 def _domain(module: str, name: str) -> Any | None:
@@ -123,10 +174,7 @@ def list_runs(db: Database) -> pl.DataFrame | None:
     fn = _domain("metrics.runs", "list_runs")
     if fn is None:
         return None
-    try:
-        return fn(db)
-    except Exception:  # noqa: BLE001 — a missing table before metrics' migration
-        return None
+    return SHORT_CACHE.get((id(db), "runs"), lambda: fn(db))
 
 
 def latest_run(db: Database, period_id: str | None, *, final_only: bool = False) -> Any | None:
@@ -134,10 +182,8 @@ def latest_run(db: Database, period_id: str | None, *, final_only: bool = False)
     fn = _domain("metrics.runs", "latest_run")
     if fn is None or not period_id:
         return None
-    try:
-        return fn(db, period_id, final_only=final_only)
-    except Exception:  # noqa: BLE001
-        return None
+    return SHORT_CACHE.get((id(db), "latest", period_id, final_only),
+                           lambda: fn(db, period_id, final_only=final_only))
 
 
 def run_id_of(run: Any) -> str | None:
@@ -158,7 +204,7 @@ def worker_scores(db: Database, run_id: str | None) -> pl.DataFrame | None:
     fn = _domain("metrics.results", "worker_scores")
     if fn is None or run_id is None:
         return None
-    return fn(db, run_id)
+    return RUN_CACHE.get((id(db), "workers", run_id), lambda: fn(db, run_id))
 
 
 def unit_scores(db: Database, run_id: str | None, *, level: str) -> pl.DataFrame | None:
@@ -166,7 +212,7 @@ def unit_scores(db: Database, run_id: str | None, *, level: str) -> pl.DataFrame
     fn = _domain("metrics.results", "unit_scores")
     if fn is None or run_id is None:
         return None
-    return fn(db, run_id, level=level)
+    return RUN_CACHE.get((id(db), "units", run_id, level), lambda: fn(db, run_id, level=level))
 
 
 def explain_worker(db: Database, run_id: str | None, worker_id: str) -> Any | None:
@@ -190,7 +236,10 @@ def veto_transition(db: Database, veto_id: str, *, action: str, actor: str, evid
     fn = _domain("metrics.vetoes", "transition")
     if fn is None:
         raise NotImplementedError("metrics.vetoes.transition is not available")
-    return fn(db, veto_id, action=action, actor=actor, evidence=evidence)
+    try:
+        return fn(db, veto_id, action=action, actor=actor, evidence=evidence)
+    finally:
+        clear_caches()
 
 
 def finalise_run(db: Database, run_id: str, *, actor: str) -> Any:
@@ -198,13 +247,16 @@ def finalise_run(db: Database, run_id: str, *, actor: str) -> Any:
     fn = _domain("metrics.runs", "finalise")
     if fn is None:
         raise NotImplementedError("metrics.runs.finalise is not available")
-    return fn(db, run_id, actor=actor)
+    try:
+        return fn(db, run_id, actor=actor)
+    finally:
+        clear_caches()
 
 
 def load_scheme() -> Any | None:
     """The scheme in force (metrics.scheme.load_scheme), or None."""
     fn = _domain("metrics.scheme", "load_scheme")
-    return None if fn is None else fn()
+    return None if fn is None else RUN_CACHE.get(("scheme",), fn)
 
 
 # ---------------------------------------------------------------- surveys
@@ -214,7 +266,11 @@ def satisfaction(db: Database, period_id: str | None, *, level: str = "grid") ->
     fn = _domain("surveys.estimate", "estimate")
     if fn is None or not period_id:
         return None
-    try:
-        return fn(db, period_id, level=level)
-    except Exception:  # noqa: BLE001 — no sample drawn for the period yet
-        return None
+
+    def compute() -> pl.DataFrame | None:
+        try:
+            return fn(db, period_id, level=level)
+        except SurveyError:  # no sample drawn for the period yet
+            return None
+
+    return LIVE_CACHE.get((id(db), "estimate", period_id, level), compute)

@@ -86,7 +86,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "axis.share": ("占比", "Share"),
     "axis.points": ("分值", "Points"),
     "axis.respondents": ("应答户数", "Respondents"),
-    "axis.satisfaction": ("满意度", "Satisfaction"),
+    "axis.satisfaction": ("满意比例", "Share satisfied"),
     "axis.period": ("考核期", "Period"),
     # columns
     "col.rank": ("名次", "Rank"),

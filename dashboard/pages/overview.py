@@ -7,12 +7,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import polars as pl
 from dash import dcc, html
 
 from dashboard.access import filter_frame
-from dashboard.components import graph, kpi, style_figure
+from dashboard.components import Figure, axis_title, graph, kpi, style_figure
 from dashboard.context import ViewContext
 from dashboard.data import list_runs, satisfaction, worker_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
@@ -49,16 +48,17 @@ def headline(scores: pl.DataFrame, estimates: pl.DataFrame | None) -> Headline:
                     response_rate=None if rate is None else float(rate))
 
 
-def distribution_figure(scores: pl.DataFrame, lang: str) -> go.Figure:
+def distribution_figure(scores: pl.DataFrame, lang: str) -> Figure:
     """Histogram of total scores, one colour per grade."""
-    fig = go.Figure()
+    data = []
     if has(scores, "total", "grade"):
         for grade in GRADE_ORDER:
             part = scores.filter(pl.col("grade") == grade)
             if part.height:
-                fig.add_trace(go.Histogram(x=part["total"].to_list(), name=enum_label("grade", grade, lang),
-                                           marker_color=GRADE_COLOURS[grade], xbins={"size": 2}))
-    fig.update_layout(barmode="stack", xaxis_title=t("axis.score", lang), yaxis_title=t("axis.count", lang))
+                data.append({"type": "histogram", "x": part["total"].to_list(), "name": enum_label("grade", grade, lang),
+                             "marker": {"color": GRADE_COLOURS[grade]}, "xbins": {"size": 2}})
+    fig = {"data": data, "layout": {"barmode": "stack", "xaxis": axis_title(t("axis.score", lang)),
+                                    "yaxis": axis_title(t("axis.count", lang))}}
     return style_figure(fig, t("chart.distribution", lang))
 
 
@@ -70,15 +70,15 @@ def grade_mix(scores: pl.DataFrame) -> pl.DataFrame:
     return counts.with_columns(share=pl.col("n") / pl.col("n").sum().over("street_name")).sort("street_name", "grade")
 
 
-def grade_mix_figure(scores: pl.DataFrame, lang: str) -> go.Figure:
+def grade_mix_figure(scores: pl.DataFrame, lang: str) -> Figure:
     """Stacked bars: grade mix by street."""
     mix = grade_mix(scores)
-    fig = go.Figure()
+    data = []
     for grade in GRADE_ORDER:
         part = mix.filter(pl.col("grade") == grade)
-        fig.add_trace(go.Bar(x=part["street_name"].to_list(), y=part["share"].to_list(),
-                             name=enum_label("grade", grade, lang), marker_color=GRADE_COLOURS[grade]))
-    fig.update_layout(barmode="stack", yaxis_tickformat=".0%", yaxis_title=t("axis.share", lang))
+        data.append({"type": "bar", "x": part["street_name"].to_list(), "y": part["share"].to_list(),
+                     "name": enum_label("grade", grade, lang), "marker": {"color": GRADE_COLOURS[grade]}})
+    fig = {"data": data, "layout": {"barmode": "stack", "yaxis": axis_title(t("axis.share", lang), tickformat=".0%")}}
     return style_figure(fig, t("chart.grade_mix", lang))
 
 
@@ -98,11 +98,12 @@ def trend(ctx: ViewContext) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"period_id": pl.String, "mean": pl.Float64}).sort("period_id")
 
 
-def trend_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
+def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
     """Line of the mean score over periods."""
-    fig = go.Figure(go.Scatter(x=[fmt_period(p, lang) for p in frame["period_id"].to_list()],
-                               y=frame["mean"].to_list(), mode="lines+markers", name=t("kpi.mean", lang)))
-    fig.update_layout(xaxis_title=t("axis.period", lang), yaxis_title=t("axis.score", lang))
+    fig = {"data": [{"type": "scatter", "mode": "lines+markers", "name": t("kpi.mean", lang),
+                     "x": [fmt_period(p, lang) for p in frame["period_id"].to_list()], "y": frame["mean"].to_list()}],
+           "layout": {"xaxis": axis_title(t("axis.period", lang), type="category"),
+                      "yaxis": axis_title(t("axis.score", lang))}}
     return style_figure(fig, t("chart.trend", lang))
 
 

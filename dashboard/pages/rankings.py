@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html
@@ -13,10 +14,9 @@ from dash import Input, Output, State, dcc, html
 from dashboard import ids
 from dashboard.access import filter_frame
 from dashboard.auth import User
-from dashboard.components import grid
 from dashboard.context import ViewContext, current_db, current_user, make_context
-from dashboard.data import latest_run, run_id_of, unit_scores
-from dashboard.i18n import enum_label, fmt_int, fmt_period, t
+from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
+from dashboard.i18n import enum_label, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores, with_points
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
@@ -27,14 +27,25 @@ LEVELS = ("workers", "department", "community", "street")
 PILLARS = ("results", "skills", "satisfaction", "deductions", "bonus")
 
 
-def markers(row: dict[str, Any], lang: str) -> str:
-    """Veto / ineligibility markers of a row as short text."""
-    out = []
-    if row.get("vetoed"):
-        out.append("⛔ " + t("marker.vetoed", lang))
-    if row.get("eligible") is False:
-        out.append("○ " + t("marker.ineligible", lang))
-    return " ".join(out)
+def markers_expr(frame: pl.DataFrame, lang: str) -> pl.Expr:
+    """Veto / ineligibility markers of each row as short text (vectorised)."""
+    parts = []
+    if "vetoed" in frame.columns:
+        parts.append(pl.when(pl.col("vetoed").fill_null(False)).then(pl.lit("⛔ " + t("marker.vetoed", lang))))
+    if "eligible" in frame.columns:
+        parts.append(pl.when(pl.col("eligible") == False).then(pl.lit("○ " + t("marker.ineligible", lang))))  # noqa: E712
+    if not parts:
+        return pl.lit("")
+    return pl.concat_str(parts, separator=" ", ignore_nulls=True).fill_null("")
+
+
+def _label(frame: pl.DataFrame, column: str, kind: str, lang: str) -> pl.Expr:
+    """Enumeration labels of a column (vectorised via the distinct codes)."""
+    if column not in frame.columns:
+        return pl.lit("")
+    codes = [c for c in frame[column].unique().to_list() if c is not None]
+    return pl.col(column).replace_strict({c: enum_label(kind, c, lang) for c in codes}, default="",
+                                         return_dtype=pl.String)
 
 
 def ranking_rows(scores: pl.DataFrame, ctx: ViewContext, *, level: str = "workers") -> pl.DataFrame:
@@ -47,33 +58,33 @@ def ranking_rows(scores: pl.DataFrame, ctx: ViewContext, *, level: str = "worker
         frame = frame.sort("rank", nulls_last=True)
     elif "total" in frame.columns:
         frame = frame.sort("total", descending=True, nulls_last=True)
-    out: dict[str, Any] = {}
     id_col = "worker_id" if level == "workers" else next(
         (c for c in ("unit_id", "dept_id", "community_id", "street_id") if c in frame.columns), None)
-    ids_ = frame[id_col].to_list() if id_col else [None] * frame.height
-    out["id"] = ids_
-    out["rank"] = frame["rank"].to_list() if "rank" in frame.columns else list(range(1, frame.height + 1))
-    if has(frame, "rank_low", "rank_high"):
-        out["rank_interval"] = [f"{fmt_int(lo)}–{fmt_int(hi)}" if lo is not None else "" for lo, hi in
-                                zip(frame["rank_low"].to_list(), frame["rank_high"].to_list(), strict=True)]
-    else:
-        out["rank_interval"] = [""] * frame.height
     name_col = "name" if "name" in frame.columns else ("unit_name" if "unit_name" in frame.columns else id_col)
-    out["name"] = frame[name_col].to_list() if name_col else ids_
+    null = pl.lit(None, dtype=pl.String)
+    exprs: list[pl.Expr] = [
+        (pl.col(id_col) if id_col else null).alias("id"),
+        (pl.col("rank") if "rank" in frame.columns else pl.int_range(1, pl.len() + 1)).alias("rank"),
+        (pl.format("{}–{}", pl.col("rank_low").round(0).cast(pl.Int64), pl.col("rank_high").round(0).cast(pl.Int64))
+         if has(frame, "rank_low", "rank_high") else null).fill_null("").alias("rank_interval"),
+        (pl.col(name_col) if name_col else null).alias("name"),
+    ]
     if level == "workers":
-        out["role"] = [enum_label("role", r, lang) for r in frame["role"].to_list()] if "role" in frame.columns else [""] * frame.height
+        exprs.append(_label(frame, "role", "role", lang).alias("role"))
         for col, key in (("grid_name", "grid"), ("community_name", "community"), ("street_name", "street")):
-            out[key] = frame[col].to_list() if col in frame.columns else [ctx.tree.names.get(g, "") for g in frame["grid_id"].to_list()] if key == "grid" and "grid_id" in frame.columns else [""] * frame.height
-        out["href"] = ["/worker" + ctx.query(worker=w) for w in ids_]
+            exprs.append((pl.col(col) if col in frame.columns else null).alias(key))
+        exprs.append((pl.lit("/worker" + ctx.query() + "&worker=") + pl.col("worker_id")).alias("href"))
     else:
-        out["href"] = ["/unit" + ctx.query(subject=u) for u in ids_]
+        exprs.append((pl.lit("/unit" + ctx.query() + "&subject=") + pl.col(id_col)).alias("href") if id_col
+                     else null.alias("href"))
     for col in (*PILLARS, "total"):
-        out[col] = frame[col].round(1).to_list() if col in frame.columns else [None] * frame.height
-    out["grade_code"] = frame["grade"].to_list() if "grade" in frame.columns else [None] * frame.height
-    out["grade"] = [enum_label("grade", g, lang) for g in out["grade_code"]]
-    rows = frame.to_dicts()
-    out["markers"] = [markers(r, lang) for r in rows]
-    return pl.DataFrame(out, strict=False)
+        exprs.append((pl.col(col).round(1) if col in frame.columns else pl.lit(None, dtype=pl.Float64)).alias(col))
+    exprs += [
+        (pl.col("grade") if "grade" in frame.columns else null).alias("grade_code"),
+        _label(frame, "grade", "grade", lang).alias("grade"),
+        markers_expr(frame, lang).alias("markers"),
+    ]
+    return frame.select(exprs)
 
 
 def column_defs(lang: str, *, level: str = "workers") -> list[dict[str, Any]]:
@@ -111,13 +122,99 @@ def level_frame(ctx: ViewContext, level: str) -> pl.DataFrame | None:
     return with_points(filter_frame(frame, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS))
 
 
+PAGE_SIZE = 50
+
+
 def rankings_table(ctx: ViewContext, level: str) -> Any:
-    """The grid for a level, or the empty state."""
+    """The grid for a level (rows are fetched page by page from the server), or the empty state."""
     frame = level_frame(ctx, level)
     if frame is None:
         return no_run(ctx)
-    rows = ranking_rows(frame, ctx, level=level)
-    return grid(rows, column_defs(ctx.lang, level=level), grid_id=ids.RANK_GRID, row_id="id", fit="autoSize")
+    return dag.AgGrid(
+        id=ids.RANK_GRID,
+        rowModelType="infinite",
+        columnDefs=column_defs(ctx.lang, level=level),
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80,
+                       "filterParams": {"maxNumConditions": 1, "buttons": ["reset"]}},
+        dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
+                         "maxBlocksInCache": 10, "rowBuffer": 0, "enableCellTextSelection": True,
+                         "infiniteInitialRowCount": PAGE_SIZE},
+        getRowId="params.data.id",
+        columnSize="autoSize",
+        style={"height": "620px", "width": "100%"},
+        className="ag-theme-alpine",
+    )
+
+
+_NUMBER_OPS = {"equals": "eq", "notEqual": "ne", "greaterThan": "gt", "greaterThanOrEqual": "ge",
+               "lessThan": "lt", "lessThanOrEqual": "le"}
+
+
+def filter_rows(rows: pl.DataFrame, filter_model: dict[str, Any] | None, search: str | None) -> pl.DataFrame:
+    """Apply AG Grid's filter model (text / number, one condition each) and the name search."""
+    out = rows
+    if search:
+        out = out.filter(pl.col("name").str.contains(search.strip()[:50], literal=True))
+    for col, spec in (filter_model or {}).items():
+        if col not in out.columns or not isinstance(spec, dict):
+            continue
+        kind, op, value = spec.get("filterType"), spec.get("type"), spec.get("filter")
+        if value is None and op not in ("blank", "notBlank"):
+            continue
+        if kind == "number" and op in _NUMBER_OPS:
+            out = out.filter(getattr(pl.col(col), _NUMBER_OPS[op])(float(value)))
+        elif kind == "number" and op == "inRange" and spec.get("filterTo") is not None:
+            out = out.filter(pl.col(col).is_between(float(value), float(spec["filterTo"])))
+        elif op == "blank":
+            out = out.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.String) == ""))
+        elif op == "notBlank":
+            out = out.filter(pl.col(col).is_not_null() & (pl.col(col).cast(pl.String) != ""))
+        elif kind == "text":
+            text = pl.col(col).cast(pl.String).fill_null("")
+            needle = str(value)[:100]
+            expr = {"contains": text.str.contains(needle, literal=True),
+                    "notContains": ~text.str.contains(needle, literal=True),
+                    "equals": text == needle, "notEqual": text != needle,
+                    "startsWith": text.str.starts_with(needle), "endsWith": text.str.ends_with(needle)}.get(op)
+            if expr is not None:
+                out = out.filter(expr)
+    return out
+
+
+def sort_rows(rows: pl.DataFrame, sort_model: list[dict[str, Any]] | None) -> pl.DataFrame:
+    """Apply AG Grid's sort model (columns the grid shows only)."""
+    keys = [(m["colId"], m.get("sort") == "desc") for m in (sort_model or [])
+            if isinstance(m, dict) and m.get("colId") in rows.columns]
+    if not keys:
+        return rows
+    return rows.sort([k for k, _ in keys], descending=[d for _, d in keys], nulls_last=True)
+
+
+def cached_rows(ctx: ViewContext, level: str) -> pl.DataFrame | None:
+    """The display rows of a level for this context (cached with the run)."""
+    run = latest_run(ctx.db, ctx.period)
+    key = (id(ctx.db), "rank-rows", run_id_of(run), ctx.unit, ctx.lang, level, ctx.period)
+
+    def compute() -> pl.DataFrame | None:
+        frame = level_frame(ctx, level)
+        return None if frame is None else ranking_rows(frame, ctx, level=level)
+
+    return RUN_CACHE.get(key, compute)
+
+
+def on_rows(db: Database, user: User | None, request: dict[str, Any] | None, level: str | None,
+            search_text: str | None, search: str | None) -> dict[str, Any]:
+    """Callback logic: one block of rows for the grid (checks role and scope)."""
+    p = parse_search(search)
+    ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"))
+    rows = cached_rows(ctx, level if level in LEVELS else "workers")
+    if rows is None:
+        return {"rowData": [], "rowCount": 0}
+    request = request or {}
+    rows = sort_rows(filter_rows(rows, request.get("filterModel"), search_text), request.get("sortModel"))
+    start = max(0, int(request.get("startRow") or 0))
+    end = min(start + 500, max(start, int(request.get("endRow") or start + PAGE_SIZE)))
+    return {"rowData": rows.slice(start, end - start).to_dicts(), "rowCount": rows.height}
 
 
 def export_csv(ctx: ViewContext, *, level: str = "workers") -> str:
@@ -156,7 +253,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
                                    options=[{"label": t(f"rankings.{lv}", lang), "value": lv} for lv in LEVELS]), md=5),
             dbc.Col([dbc.Label(t("rankings.search", lang), html_for=ids.RANK_SEARCH, className="visually-hidden"),
                      dbc.Input(id=ids.RANK_SEARCH, type="search", placeholder=t("rankings.search", lang),
-                               debounce=False)], md=4),
+                               debounce=400)], md=4),
             dbc.Col(html.Button(t("rankings.export", lang), id=ids.RANK_EXPORT, className="btn btn-outline-secondary"), md=3,
                     className="text-end"),
         ],
@@ -182,10 +279,16 @@ def register(app: dash.Dash) -> None:
     def _level(level: str | None, search: str | None) -> Any:
         return on_level(current_db(), current_user(), level, search)
 
-    @app.callback(Output(ids.RANK_GRID, "dashGridOptions"), Input(ids.RANK_SEARCH, "value"),
-                  State(ids.RANK_GRID, "dashGridOptions"), prevent_initial_call=True)
-    def _search(text: str | None, options: dict[str, Any] | None) -> dict[str, Any]:
-        return {**(options or {}), "quickFilterText": (text or "")[:100]}
+    @app.callback(Output(ids.RANK_GRID, "getRowsResponse"), Input(ids.RANK_GRID, "getRowsRequest"),
+                  State(ids.RANK_LEVEL, "value"), State(ids.RANK_SEARCH, "value"), State(ids.LOCATION, "search"),
+                  prevent_initial_call=True)
+    def _rows(request: dict[str, Any] | None, level: str | None, text: str | None, search: str | None) -> dict[str, Any]:
+        return on_rows(current_db(), current_user(), request, level, text, search)
+
+    @app.callback(Output(ids.RANK_STORE, "children", allow_duplicate=True), Input(ids.RANK_SEARCH, "value"),
+                  State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
+    def _search(_text: str | None, level: str | None, search: str | None) -> Any:
+        return on_level(current_db(), current_user(), level, search)
 
     @app.callback(Output(ids.RANK_DOWNLOAD, "data"), Input(ids.RANK_EXPORT, "n_clicks"),
                   State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)

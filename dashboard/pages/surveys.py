@@ -6,12 +6,20 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
 from dashboard.access import filter_frame, require
-from dashboard.components import empty_state, graph, grid, kpi, section, style_figure
+from dashboard.components import (
+    Figure,
+    axis_title,
+    empty_state,
+    graph,
+    grid,
+    kpi,
+    section,
+    style_figure,
+)
 from dashboard.context import ViewContext
 from dashboard.data import _domain, satisfaction
 from dashboard.i18n import fmt_int, fmt_pct, fmt_period, t
@@ -42,12 +50,13 @@ def progress_frame(counts: pl.DataFrame | None, estimates: pl.DataFrame | None) 
     ).select("grid_id", "invited", "respondents", "rr", "low_n", "suppressed")
 
 
-def response_figure(frame: pl.DataFrame, names: dict[str, str], lang: str) -> go.Figure:
-    """Response rate by grid, lowest first."""
+def response_figure(frame: pl.DataFrame, names: dict[str, str], lang: str) -> Figure:
+    """Response rate of the 40 lowest grids (grids below the minimum in red)."""
     part = frame.sort("rr", nulls_last=False).head(40)
-    fig = go.Figure(go.Bar(x=[names.get(g, g) for g in part["grid_id"].to_list()], y=part["rr"].to_list(),
-                           marker_color=["#cf222e" if low else "#0969da" for low in part["low_n"].to_list()]))
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_title=t("col.rr", lang))
+    fig = {"data": [{"type": "bar", "x": [names.get(g, g) for g in part["grid_id"].to_list()],
+                     "y": part["rr"].to_list(),
+                     "marker": {"color": ["#cf222e" if low else "#0969da" for low in part["low_n"].to_list()]}}],
+           "layout": {"yaxis": axis_title(t("col.rr", lang), tickformat=".0%"), "xaxis": {"tickangle": -45}}}
     return style_figure(fig, t("chart.response", lang))
 
 

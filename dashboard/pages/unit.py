@@ -6,12 +6,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
 from dashboard.access import filter_frame, require
-from dashboard.components import empty_state, graph, grid, kpi, section, style_figure
+from dashboard.components import Figure, empty_state, graph, grid, kpi, section, style_figure
 from dashboard.context import ViewContext
 from dashboard.data import run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
@@ -33,7 +32,7 @@ def member_rows(members: pl.DataFrame, lang: str) -> pl.DataFrame:
     return frame.sort("total", descending=True, nulls_last=True) if "total" in frame.columns else frame
 
 
-def heatmap_figure(members: pl.DataFrame, lang: str) -> go.Figure:
+def heatmap_figure(members: pl.DataFrame, lang: str) -> Figure:
     """Members × pillar points, each column scaled to its own range."""
     cols = [c for c in HEAT_COLUMNS if c in members.columns]
     frame = members.sort("total", descending=True, nulls_last=True).head(60) if "total" in members.columns else members.head(60)
@@ -44,12 +43,12 @@ def heatmap_figure(members: pl.DataFrame, lang: str) -> go.Figure:
         span = (hi - lo) if (hi is not None and lo is not None and hi != lo) else 1.0
         z.append([None if v is None else (v - (lo or 0.0)) / span for v in s.to_list()])
     text = [[fmt_num(v, lang) for v in frame[c].to_list()] for c in cols]
-    fig = go.Figure(go.Heatmap(z=list(map(list, zip(*z, strict=True))) if z else [],
-                               x=[t(f"col.{c}", lang) for c in cols],
-                               y=frame["name"].to_list() if "name" in frame.columns else None,
-                               text=list(map(list, zip(*text, strict=True))) if text else None,
-                               texttemplate="%{text}", colorscale="Blues", showscale=False))
-    fig.update_yaxes(autorange="reversed")
+    fig = {"data": [{"type": "heatmap", "z": [list(r) for r in zip(*z, strict=True)] if z else [],
+                     "x": [t(f"col.{c}", lang) for c in cols],
+                     "y": frame["name"].to_list() if "name" in frame.columns else None,
+                     "text": [list(r) for r in zip(*text, strict=True)] if text else None,
+                     "texttemplate": "%{text}", "colorscale": "Blues", "showscale": False}],
+           "layout": {"yaxis": {"autorange": "reversed"}}}
     return style_figure(fig, t("chart.heatmap", lang), height=max(300, 22 * frame.height + 120))
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import polars as pl
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
@@ -14,7 +13,16 @@ from dash.exceptions import PreventUpdate
 from dashboard import ids
 from dashboard.access import require
 from dashboard.auth import User
-from dashboard.components import empty_state, graph, grid, kpi, section, style_figure
+from dashboard.components import (
+    Figure,
+    axis_title,
+    empty_state,
+    graph,
+    grid,
+    kpi,
+    section,
+    style_figure,
+)
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import explain_worker, run_id_of, satisfaction, work_records_sample
 from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
@@ -45,17 +53,16 @@ def waterfall_steps(row: dict[str, Any], lang: str) -> list[tuple[str, float, st
     return steps
 
 
-def waterfall_figure(row: dict[str, Any], lang: str) -> go.Figure:
+def waterfall_figure(row: dict[str, Any], lang: str) -> Figure:
     """Waterfall of the worker's score."""
     steps = waterfall_steps(row, lang)
-    fig = go.Figure(go.Waterfall(
-        x=[s[0] for s in steps], y=[s[1] for s in steps], measure=[s[2] for s in steps],
-        text=[fmt_num(s[1], lang) for s in steps], textposition="outside",
-        increasing={"marker": {"color": PILLAR_COLOURS["results"]}},
-        decreasing={"marker": {"color": PILLAR_COLOURS["deductions"]}},
-        totals={"marker": {"color": grade_colour(row.get("grade"))}},
-    ))
-    fig.update_layout(yaxis_title=t("axis.points", lang), showlegend=False)
+    fig = {"data": [{
+        "type": "waterfall", "x": [s[0] for s in steps], "y": [s[1] for s in steps],
+        "measure": [s[2] for s in steps], "text": [fmt_num(s[1], lang) for s in steps], "textposition": "outside",
+        "increasing": {"marker": {"color": PILLAR_COLOURS["results"]}},
+        "decreasing": {"marker": {"color": PILLAR_COLOURS["deductions"]}},
+        "totals": {"marker": {"color": grade_colour(row.get("grade"))}},
+    }], "layout": {"yaxis": axis_title(t("axis.points", lang)), "showlegend": False}}
     return style_figure(fig, t("chart.waterfall", lang))
 
 
@@ -76,45 +83,61 @@ def indicator_rows(explanation: Any, lang: str) -> pl.DataFrame:
                                       "weight": pl.Float64, "points": pl.Float64}, strict=False)
 
 
-def indicator_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
+def indicator_figure(frame: pl.DataFrame, lang: str) -> Figure:
     """Indicator values against their targets."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=frame["indicator"].to_list(), x=frame["value"].to_list(), orientation="h",
-                         name=t("col.value", lang), marker_color=PILLAR_COLOURS["results"]))
-    fig.add_trace(go.Scatter(y=frame["indicator"].to_list(), x=frame["target"].to_list(), mode="markers",
-                             marker={"symbol": "line-ns-open", "size": 18, "color": "#cf222e"},
-                             name=t("col.target", lang)))
+    names = frame["indicator"].to_list()
+    fig = {"data": [
+        {"type": "bar", "orientation": "h", "y": names, "x": frame["value"].to_list(), "name": t("col.value", lang),
+         "marker": {"color": PILLAR_COLOURS["results"]}},
+        {"type": "scatter", "mode": "markers", "y": names, "x": frame["target"].to_list(), "name": t("col.target", lang),
+         "marker": {"symbol": "line-ns-open", "size": 18, "color": "#cf222e"}},
+    ], "layout": {"yaxis": {"autorange": "reversed"}}}
     return style_figure(fig, t("chart.indicators", lang), height=max(260, 30 * frame.height + 100))
 
 
-def funnel_figure(estimates: pl.DataFrame, grid_id: str | None, lang: str) -> go.Figure:
-    """Every grid's satisfaction against its respondents, this grid highlighted, funnel limits if given."""
-    fig = go.Figure()
-    if has(estimates, "respondents", "mean"):
-        est = estimates.sort("respondents")
-        fig.add_trace(go.Scatter(x=est["respondents"].to_list(), y=est["mean"].to_list(), mode="markers",
-                                 marker={"color": "#8c959f", "size": 6}, name=t("col.grid", lang)))
-        for col in [c for c in est.columns if c.startswith("funnel")]:
-            fig.add_trace(go.Scatter(x=est["respondents"].to_list(), y=est[col].to_list(), mode="lines",
-                                     line={"dash": "dot", "width": 1}, name=col))
+FUNNEL_LIMITS = ("funnel_low_95", "funnel_high_95", "funnel_low_998", "funnel_high_998", "funnel_p0")
+
+
+def funnel_figure(estimates: pl.DataFrame, grid_id: str | None, lang: str) -> Figure:
+    """Funnel plot: each grid's share satisfied against its respondents, limits from surveys.
+
+    The 95 % and 99.8 % limits and the centre line are surveys' own (`funnel_*`
+    columns of `surveys.estimate.estimate`); this grid is the red diamond.
+    """
+    data: list[dict[str, Any]] = []
+    y = "p_satisfied" if "p_satisfied" in estimates.columns else "mean"
+    if has(estimates, "respondents", y):
+        est = estimates.drop_nulls(y).sort("respondents")
+        data.append({"type": "scattergl" if est.height > 1000 else "scatter", "mode": "markers",
+                     "x": est["respondents"].to_list(), "y": est[y].round(4).to_list(),
+                     "marker": {"color": "#8c959f", "size": 5}, "name": t("col.grid", lang)})
+        limits = [c for c in FUNNEL_LIMITS if c in est.columns and est[c].dtype.is_numeric()]
+        if limits:
+            curve = est.group_by("respondents").agg(pl.col(limits).mean()).sort("respondents")
+            for col in limits:
+                dash = "solid" if col.endswith("p0") else ("dot" if col.endswith("95") else "dash")
+                data.append({"type": "scatter", "mode": "lines", "x": curve["respondents"].to_list(),
+                             "y": curve[col].round(4).to_list(), "showlegend": False, "hoverinfo": "skip",
+                             "line": {"dash": dash, "width": 1, "color": "#57606a"}, "name": col})
         mine = est.filter(pl.col("unit_id") == grid_id) if "unit_id" in est.columns else est.clear()
         if mine.height:
-            fig.add_trace(go.Scatter(x=mine["respondents"].to_list(), y=mine["mean"].to_list(), mode="markers",
-                                     marker={"color": "#cf222e", "size": 14, "symbol": "diamond"},
-                                     name=t("nav.worker", lang)))
-    fig.update_layout(xaxis_title=t("axis.respondents", lang), yaxis_title=t("axis.satisfaction", lang))
+            data.append({"type": "scatter", "mode": "markers", "x": mine["respondents"].to_list(),
+                         "y": mine[y].to_list(), "name": t("nav.worker", lang),
+                         "marker": {"color": "#cf222e", "size": 14, "symbol": "diamond"}})
+    yaxis = axis_title(t("axis.satisfaction", lang), **({"tickformat": ".0%"} if y == "p_satisfied" else {}))
+    fig = {"data": data, "layout": {"xaxis": axis_title(t("axis.respondents", lang)), "yaxis": yaxis}}
     return style_figure(fig, t("chart.funnel", lang))
 
 
-def p_grade_figure(row: dict[str, Any], lang: str) -> go.Figure | None:
+def p_grade_figure(row: dict[str, Any], lang: str) -> Figure | None:
     """Bar chart of P(grade) from the run's uncertainty draws (None if not given)."""
     probs = [(g, row.get(f"p_grade_{g}")) for g in GRADE_ORDER]
     if all(p is None for _, p in probs):
         return None
-    fig = go.Figure(go.Bar(x=[enum_label("grade", g, lang) for g, _ in probs], y=[p or 0 for _, p in probs],
-                           marker_color=[GRADE_COLOURS[g] for g, _ in probs],
-                           text=[fmt_pct(p, lang) for _, p in probs], textposition="outside"))
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.1], showlegend=False)
+    fig = {"data": [{"type": "bar", "x": [enum_label("grade", g, lang) for g, _ in probs],
+                     "y": [p or 0 for _, p in probs], "marker": {"color": [GRADE_COLOURS[g] for g, _ in probs]},
+                     "text": [fmt_pct(p, lang) for _, p in probs], "textposition": "outside"}],
+           "layout": {"yaxis": {"tickformat": ".0%", "range": [0, 1.1]}, "showlegend": False}}
     return style_figure(fig, t("chart.p_grade", lang), height=280)
 
 

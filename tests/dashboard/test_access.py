@@ -38,6 +38,8 @@ def _veto_in(db: Database, unit: str) -> str | None:
 HANDLERS: dict[str, tuple[str, Callable[[Database, User, str | None], Any]]] = {
     **{f"page:{p.PATH}": ("view" if p is not PAGES[5] else "survey_ops", _page(p)) for p in PAGES},
     "callback:rankings.level": ("view", lambda db, u, unit: rankings.on_level(db, u, "street", _search(unit))),
+    "callback:rankings.rows": ("view", lambda db, u, unit: rankings.on_rows(
+        db, u, {"startRow": 0, "endRow": 50}, "workers", None, _search(unit))),
     "download:rankings.csv": ("export", lambda db, u, unit: rankings.on_export(db, u, "workers", _search(unit))),
     "callback:scheme.whatif": ("whatif", lambda db, u, unit: scheme.on_whatif(db, u, _search(unit), [30, 20, 50])),
     "callback:worker.pick": ("view", lambda db, u, unit: worker.on_pick(

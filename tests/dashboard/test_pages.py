@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-import plotly.io as pio
 import polars as pl
 import pytest
 from dash import html
@@ -135,5 +134,24 @@ def test_overview_figures_serialise(dash_db: Database) -> None:
     ctx = make_context(dash_db, ADMIN, period="2025", lang="en")
     _run, scores = overview.scoped_scores(ctx)
     fig = overview.distribution_figure(scores, "en")
-    assert json.loads(pio.to_json(fig))["layout"]["title"]["text"] == "Score distribution"
+    assert fig["layout"]["title"]["text"] == "Score distribution"
+    assert {trace["name"] for trace in fig["data"]} <= {"excellent", "good", "pass", "fail"}
     assert isinstance(overview.view(ctx, {}), html.Div)
+
+
+def test_rankings_rows_page_sort_filter_and_search(dash_db: Database) -> None:
+    search = "?period=2025"
+    first = rankings.on_rows(dash_db, ADMIN, {"startRow": 0, "endRow": 50}, "workers", None, search)
+    assert len(first["rowData"]) == 50 and first["rowCount"] > 50
+    ordered = rankings.on_rows(dash_db, ADMIN, {"startRow": 0, "endRow": 10,
+                                                "sortModel": [{"colId": "total", "sort": "desc"}]}, "workers", None, search)
+    totals = [r["total"] for r in ordered["rowData"]]
+    assert totals == sorted(totals, reverse=True)
+    high = rankings.on_rows(dash_db, ADMIN, {"startRow": 0, "endRow": 500, "filterModel": {
+        "total": {"filterType": "number", "type": "greaterThan", "filter": 80}}}, "workers", None, search)
+    assert high["rowCount"] and all(r["total"] > 80 for r in high["rowData"])
+    name = first["rowData"][0]["name"]
+    found = rankings.on_rows(dash_db, ADMIN, {"startRow": 0, "endRow": 50}, "workers", name, search)
+    assert found["rowCount"] >= 1 and all(name in r["name"] for r in found["rowData"])
+    streets = rankings.on_rows(dash_db, ADMIN, {"startRow": 0, "endRow": 50}, "street", None, search)
+    assert streets["rowCount"] == 3
