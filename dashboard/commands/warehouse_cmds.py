@@ -64,7 +64,7 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
 
 @app.command()
 def init(db: DbOption = None, json: JsonOption = False) -> None:
-    """Create the database (or bring its schema up to date)."""
+    """Create the database (or bring its schema up to date) (初始化)."""
     from warehouse.db import open_db
     from warehouse.migrations import schema_version
 
@@ -84,7 +84,7 @@ def generate(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Generate a synthetic city (org tree, workers, households, a year of records) into an empty database."""
+    """Generate a synthetic city (生成模拟城市): org tree, workers, households, a year of records, into an empty database."""
     from warehouse.db import open_db
     from warehouse.synthetic import generate as run
 
@@ -125,7 +125,7 @@ def backup(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Snapshot every table to Parquet plus manifest.json (schema version, row counts, content hashes)."""
+    """Back up (备份) every table to Parquet plus manifest.json (schema version, row counts, content hashes)."""
     from warehouse.backup import backup as run
     from warehouse.db import open_db
 
@@ -149,7 +149,7 @@ def restore(
     db: Annotated[str, typer.Option("--db", help="New database file to create (must not exist).")],
     json: JsonOption = False,
 ) -> None:
-    """Restore a backup into a new database file, verifying every table's count and hash."""
+    """Restore (恢复) a backup into a new database file, verifying every table's count and hash."""
     from warehouse.backup import restore as run
 
     with user_errors(), _fraction_bar("restoring", enabled=not json) as bar:
@@ -169,7 +169,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the database and stop (no dashboard).")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Build the demo: a fresh database with the small synthetic city (seed 20251, year 2025)."""
+    """Build the demo (演示): a fresh database with the small synthetic city (seed 20251, year 2025)."""
     from warehouse.db import open_db, resolve_path
     from warehouse.synthetic import generate as run
 
