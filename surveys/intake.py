@@ -37,12 +37,23 @@ from warehouse.db import Database
 CHANNELS = ("web", "phone", "paper")
 MAX_ATTEMPTS = 50
 
+# One round trip: the token's invitation, its questionnaire version, and whatever is
+# already stored under this submission id (for the retry / conflict decision).
 LOOKUP_SQL = """
-SELECT invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at
-FROM survey_invitations
-WHERE token_hash = ?
+WITH invitation AS (
+    SELECT invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at
+    FROM survey_invitations
+    WHERE token_hash = $token_hash
+),
+earlier AS (
+    SELECT response_id, content_hash FROM survey_responses WHERE submission_id = $submission_id
+)
+SELECT i.invitation_id, i.design_id, i.period_id, i.grid_id, i.weight_class, i.expires_at,
+       i.used_at, d.questionnaire_version, e.response_id, e.content_hash
+FROM invitation i
+JOIN survey_designs d USING (design_id)
+LEFT JOIN earlier e ON true
 """
-VERSION_SQL = "SELECT questionnaire_version FROM survey_designs WHERE design_id = ?"
 
 
 @dataclass(frozen=True)
@@ -95,17 +106,14 @@ def token_state(db: Database, token: str) -> Literal["open", "used", "expired", 
     return row or "unknown"
 
 
-def _retry_outcome(cur: duckdb.DuckDBPyConnection, submission_id: str, digest: str | None) -> SubmitResult:
+def _retry_outcome(
+    submission_id: str, earlier: tuple[str, str] | None, digest: str | None
+) -> SubmitResult:
     """The token is used: the same submission again is fine, anything else is refused."""
-    row = cur.execute(
-        "SELECT response_id, content_hash FROM survey_responses WHERE submission_id = ?",
-        [submission_id],
-    ).fetchall()
-    row = row[0] if row else None
-    if row is None:
+    if earlier is None:
         raise TokenRejected("used")
-    if digest is not None and row[1] == digest:
-        return SubmitResult("already_received", row[0])
+    if digest is not None and earlier[1] == digest:
+        return SubmitResult("already_received", earlier[0])
     raise SubmissionConflict(
         f"submission {submission_id} was already received with different answers; nothing was changed"
     )
@@ -126,29 +134,28 @@ def _attempt(
 ) -> SubmitResult:
     cur.execute("BEGIN TRANSACTION")
     try:
-        rows = cur.execute(LOOKUP_SQL, [token_hash]).fetchall()
-        found = rows[0] if rows else None
-        if found is None:
+        rows = cur.execute(
+            LOOKUP_SQL, {"token_hash": token_hash, "submission_id": submission_id}
+        ).fetchall()
+        if not rows:
             raise TokenRejected("unknown")
-        invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at = found
-        version = cur.execute(VERSION_SQL, [design_id]).fetchall()[0][0]
+        (invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at,
+         version, earlier_id, earlier_hash) = rows[0]
+        earlier = (earlier_id, earlier_hash) if earlier_id is not None else None
         q = questionnaire_for(version)
         if used_at is not None:
             try:
                 digest = content_hash(version, validate_answers(q, answers))
             except AnswersInvalid:
                 digest = None
-            result = _retry_outcome(cur, submission_id, digest)
+            result = _retry_outcome(submission_id, earlier, digest)
             cur.execute("ROLLBACK")
             return result
         if expires_at < now:
             raise TokenRejected("expired")
         valid = validate_answers(q, answers)
         digest = content_hash(version, valid)
-        taken = cur.execute(
-            "SELECT count(*) FROM survey_responses WHERE submission_id = ?", [submission_id]
-        ).fetchall()[0][0]
-        if taken:
+        if earlier is not None:
             raise SubmissionConflict(
                 f"submission id {submission_id} already belongs to another response; use a new id"
             )

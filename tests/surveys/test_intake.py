@@ -22,7 +22,7 @@ ANSWERS = {"overall": "满意", "responsiveness": "satisfied", "attitude": "very
 
 # The suite keeps this small (each commit is a durable write); bench/bench_surveys.py
 # runs the full 10,000 tokens from 200 threads.
-N_MANY = 400
+N_MANY = 200
 
 
 def _tokens(db: Database, **kw) -> list[str]:
