@@ -6,7 +6,7 @@ times the Dash Pages router callback (`POST /_dash-update-component`, the reques
 browser makes when a page opens or its URL changes) for the overview, rankings and
 worker detail, end to end in-process: sign-in check, scope check, domain calls,
 figure building and JSON. The baseline is a callback that does no data work (the
-rankings quick-filter), so the ratio is what the data work adds.
+finalise dialog opening), so the ratio is what the data work adds.
 
     python -m bench.bench_dashboard [--runs 40] [--no-write]
 """
@@ -59,13 +59,26 @@ def router_payload(pathname: str, search: str) -> dict:
 
 
 def baseline_payload() -> dict:
-    """A callback without data work: the rankings quick filter."""
+    """A callback without data work: opening the finalise confirmation dialog."""
     return {
-        "output": "rankings-grid.dashGridOptions",
-        "outputs": {"id": "rankings-grid", "property": "dashGridOptions"},
-        "inputs": [{"id": "rankings-search", "property": "value", "value": "王"}],
-        "state": [{"id": "rankings-grid", "property": "dashGridOptions", "value": {}}],
-        "changedPropIds": ["rankings-search.value"],
+        "output": "finalise-store.is_open",
+        "outputs": {"id": "finalise-store", "property": "is_open"},
+        "inputs": [{"id": "finalise-button", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["finalise-button.n_clicks"],
+    }
+
+
+def rows_payload(search: str, sort: list[dict] | None = None) -> dict:
+    """The grid's request for one block of ranking rows (server-side paging)."""
+    return {
+        "output": "rankings-grid.getRowsResponse",
+        "outputs": {"id": "rankings-grid", "property": "getRowsResponse"},
+        "inputs": [{"id": "rankings-grid", "property": "getRowsRequest",
+                    "value": {"startRow": 0, "endRow": 50, "sortModel": sort or [], "filterModel": {}}}],
+        "state": [{"id": "rankings-level", "property": "value", "value": "workers"},
+                  {"id": "rankings-search", "property": "value", "value": None},
+                  {"id": "_pages_location", "property": "search", "value": search}],
+        "changedPropIds": ["rankings-grid.getRowsRequest"],
     }
 
 
@@ -122,10 +135,12 @@ def measure(runs: int) -> tuple[dict[str, list[float]], dict[str, int]]:
     rng = random.Random(SEED)
     period = f"?period={YEAR}"
     cases = {
-        "baseline (no data work)": ("bench", lambda: baseline_payload()),
+        "baseline (no data work)": ("bench", baseline_payload),
         "overview": ("bench", lambda: router_payload("/", period)),
         "overview, supervisor (one street)": ("bench_sup", lambda: router_payload("/", period)),
-        "rankings": ("bench", lambda: router_payload("/rankings", period)),
+        "rankings (page)": ("bench", lambda: router_payload("/rankings", period)),
+        "rankings rows (50, sorted by a random column)": ("bench", lambda: rows_payload(
+            period, [{"colId": rng.choice(["total", "results", "name", "rank"]), "sort": rng.choice(["asc", "desc"])}])),
         "worker detail": ("bench", lambda: router_payload("/worker", f"{period}&worker={rng.choice(workers)}")),
     }
     results: dict[str, list[float]] = {}

@@ -223,6 +223,22 @@ def explain_worker(db: Database, run_id: str | None, worker_id: str) -> Any | No
     return fn(db, run_id, worker_id)
 
 
+def indicator_values(db: Database, run_id: str | None, subject_id: str, *, level: str = "worker") -> pl.DataFrame | None:
+    """One subject's indicator lines in a run (metrics.results.indicator_values), or None."""
+    fn = _domain("metrics.results", "indicator_values")
+    if fn is None or run_id is None:
+        return None
+    return fn(db, run_id, level=level, subject_id=subject_id)
+
+
+def adjustments(db: Database, run_id: str | None, subject_id: str, *, level: str = "worker") -> pl.DataFrame | None:
+    """One subject's deductions and bonuses with evidence ids (metrics.results.adjustments), or None."""
+    fn = _domain("metrics.results", "adjustments")
+    if fn is None or run_id is None:
+        return None
+    return fn(db, run_id, level=level, subject_id=subject_id)
+
+
 def explain_unit(db: Database, run_id: str | None, unit_id: str) -> Any | None:
     """The explanation of one unit's score (metrics.explain), or None."""
     fn = _domain("metrics.explain", "explain_unit")

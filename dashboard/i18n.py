@@ -147,6 +147,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "worker.satisfaction": ("群众满意度估计", "Satisfaction estimate"),
     "worker.rank": ("名次与区间", "Rank and interval"),
     "worker.records": ("工作记录抽样", "Sample of work records"),
+    "worker.adjustments": ("扣分与加分（附证据编号）", "Deductions and bonus (with evidence)"),
     "worker.eligibility": ("参评资格", "Eligibility"),
     "worker.veto": ("一票否决", "Veto"),
     "worker.interval": ("95% 区间", "95% interval"),

@@ -24,7 +24,14 @@ from dashboard.components import (
     style_figure,
 )
 from dashboard.context import ViewContext, current_db, current_user, make_context
-from dashboard.data import explain_worker, run_id_of, satisfaction, work_records_sample
+from dashboard.data import (
+    adjustments,
+    indicator_values,
+    load_scheme,
+    run_id_of,
+    satisfaction,
+    work_records_sample,
+)
 from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import has, no_run, page_layout, scoped_scores
 from dashboard.shell import build_search, parse_search
@@ -66,21 +73,45 @@ def waterfall_figure(row: dict[str, Any], lang: str) -> Figure:
     return style_figure(fig, t("chart.waterfall", lang))
 
 
-def indicator_rows(explanation: Any, lang: str) -> pl.DataFrame:
-    """Indicators of an explanation (value, target, weight, points) as a frame."""
-    rows = []
-    for pillar in getattr(explanation, "pillars", None) or ():
-        for ind in getattr(pillar, "items", None) or getattr(pillar, "indicators", None) or ():
-            name = getattr(ind, "name_en" if lang == "en" else "name_zh", None) or getattr(ind, "item", "")
-            rows.append({
-                "indicator": name,
-                "value": getattr(ind, "value", None),
-                "target": getattr(ind, "target", None),
-                "weight": getattr(ind, "weight", None),
-                "points": getattr(ind, "points", None),
-            })
-    return pl.DataFrame(rows, schema={"indicator": pl.String, "value": pl.Float64, "target": pl.Float64,
-                                      "weight": pl.Float64, "points": pl.Float64}, strict=False)
+def scheme_names(lang: str) -> dict[str, str]:
+    """Indicator, deduction and bonus keys → names in `lang`, from the scheme in force."""
+    scheme = load_scheme()
+    names: dict[str, str] = {}
+    for item in (*getattr(scheme, "indicators", ()), *getattr(scheme, "deductions", ())):
+        names[item.key] = item.name_en if lang == "en" else item.name_zh
+    for key, label in getattr(scheme, "bonus_categories", ()) or ():
+        names.setdefault(key, label)
+    return names
+
+
+def indicator_rows(lines: pl.DataFrame | None, lang: str) -> pl.DataFrame:
+    """Indicator lines of a run (value, target, weight, points) with names, for the chart."""
+    schema = {"indicator": pl.String, "value": pl.Float64, "target": pl.Float64, "weight": pl.Float64,
+              "points": pl.Float64}
+    if lines is None or lines.height == 0 or "item" not in lines.columns:
+        return pl.DataFrame(schema=schema)
+    if "kind" in lines.columns:
+        lines = lines.filter(pl.col("kind") != "deduction")
+    names = scheme_names(lang)
+    return pl.DataFrame({
+        "indicator": [names.get(k, k) for k in lines["item"].to_list()],
+        "value": lines["value"].to_list(), "target": lines["target"].to_list(),
+        "weight": lines["weight"].to_list(), "points": lines["points"].to_list(),
+    }, schema=schema, strict=False)
+
+
+def adjustment_rows(lines: pl.DataFrame | None, lang: str) -> pl.DataFrame:
+    """Deductions and bonuses with the evidence record behind each."""
+    schema = {"type": pl.String, "category": pl.String, "evidence": pl.String, "points": pl.Float64}
+    if lines is None or lines.height == 0:
+        return pl.DataFrame(schema=schema)
+    names = scheme_names(lang)
+    return pl.DataFrame({
+        "type": [t("col.deductions" if k == "deduction" else "col.bonus", lang) for k in lines["kind"].to_list()],
+        "category": [names.get(i, i) for i in lines["item"].to_list()],
+        "evidence": lines["evidence_id"].to_list(),
+        "points": [(-p if k == "deduction" else p) for k, p in zip(lines["kind"].to_list(), lines["points"].to_list(), strict=True)],
+    }, schema=schema, strict=False)
 
 
 def indicator_figure(frame: pl.DataFrame, lang: str) -> Figure:
@@ -197,8 +228,8 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
                     sub=(f"{fmt_int(sat_row.get('respondents'), lang)} {t('worker.respondents', lang)}" if sat_row else None)), md=3),
         dbc.Col(html.Div(flags), md=3),
     ], className="g-3 mb-3")
-    explanation = explain_worker(ctx.db, run_id_of(run), worker_id)
-    indicators = indicator_rows(explanation, lang) if explanation is not None else None
+    indicators = indicator_rows(indicator_values(ctx.db, run_id_of(run), worker_id), lang)
+    adjust = adjustment_rows(adjustments(ctx.db, run_id_of(run), worker_id), lang)
     charts: list[Any] = [dbc.Col(graph(waterfall_figure(row, lang), "chart-waterfall"), lg=6)]
     pg = p_grade_figure(row, lang)
     if pg is not None:
@@ -209,16 +240,37 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
         charts.append(dbc.Col(graph(funnel_figure(estimates, row.get("grid_id"), lang), "chart-funnel"), lg=6))
     records = record_rows(work_records_sample(ctx.db, worker_id, ctx.period), lang)
     rec_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in records.columns]
+    adj_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in adjust.columns]
     return html.Div([header, cards, dbc.Row(charts),
-                     section(t("worker.records", lang), grid(records, rec_cols, grid_id="worker-records", height=360))])
+                     dbc.Row([dbc.Col(section(t("worker.adjustments", lang),
+                                              grid(adjust, adj_cols, grid_id="worker-adjustments", height=300)), lg=5),
+                              dbc.Col(section(t("worker.records", lang),
+                                              grid(records, rec_cols, grid_id="worker-records", height=360)), lg=7)])])
 
 
-def worker_options(ctx: ViewContext) -> list[dict[str, str]]:
-    """Workers the user may pick (their scope only), by name."""
+MAX_OPTIONS = 50
+
+
+def worker_options(ctx: ViewContext, *, text: str | None = None, keep: str | None = None) -> list[dict[str, str]]:
+    """Up to 50 workers in the user's scope whose name contains `text` (plus the picked one)."""
     _run, scores = scoped_scores(ctx)
-    if not has(scores, "worker_id", "name") or scores is None:
+    if scores is None or not has(scores, "worker_id", "name"):
         return []
-    return [{"label": n, "value": w} for w, n in scores.select("worker_id", "name").sort("name").iter_rows()]
+    frame = scores.select("worker_id", "name", "grid_name" if "grid_name" in scores.columns else pl.lit("").alias("grid_name"))
+    match = frame
+    if text:
+        match = frame.filter(pl.col("name").str.contains(text.strip()[:20], literal=True))
+    match = match.sort("name").head(MAX_OPTIONS)
+    if keep and keep not in match["worker_id"].to_list():
+        match = pl.concat([frame.filter(pl.col("worker_id") == keep), match])
+    return [{"label": f"{n} · {g}" if g else n, "value": w} for w, n, g in match.iter_rows()]
+
+
+def on_search(db: Database, user: User | None, text: str | None, value: str | None, search: str | None) -> list[dict[str, str]]:
+    """Callback logic: picker options matching the typed name (checks role and scope)."""
+    p = parse_search(search)
+    ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"))
+    return worker_options(ctx, text=text, keep=value)
 
 
 def on_pick(db: Database, user: User | None, worker_id: str | None, search: str | None) -> str:
@@ -235,7 +287,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     """The worker page (empty state until a worker is picked)."""
     lang = ctx.lang
     worker_id = (query.get("worker") or "")[:32] or None
-    picker = dcc.Dropdown(id=ids.WORKER_PICK, options=worker_options(ctx), value=worker_id,
+    picker = dcc.Dropdown(id=ids.WORKER_PICK, options=worker_options(ctx, keep=worker_id), value=worker_id,
                           placeholder=t("worker.pick", lang), className="mb-3")
     if worker_id is None:
         body = empty_state(lang, "empty.pick_worker", None)
@@ -255,3 +307,10 @@ def register(app: dash.Dash) -> None:
                   State(ids.LOCATION, "search"), prevent_initial_call=True)
     def _pick(worker_id: str | None, search: str | None) -> str:
         return on_pick(current_db(), current_user(), worker_id, search)
+
+    @app.callback(Output(ids.WORKER_PICK, "options"), Input(ids.WORKER_PICK, "search_value"),
+                  State(ids.WORKER_PICK, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
+    def _search(text: str | None, value: str | None, search: str | None) -> list[dict[str, str]]:
+        if not text:
+            raise PreventUpdate
+        return on_search(current_db(), current_user(), text, value, search)

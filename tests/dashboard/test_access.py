@@ -44,6 +44,7 @@ HANDLERS: dict[str, tuple[str, Callable[[Database, User, str | None], Any]]] = {
     "callback:scheme.whatif": ("whatif", lambda db, u, unit: scheme.on_whatif(db, u, _search(unit), [30, 20, 50])),
     "callback:worker.pick": ("view", lambda db, u, unit: worker.on_pick(
         db, u, db.scalar("SELECT min(worker_id) FROM workers WHERE grid_id LIKE ?", [(unit or "D01") + "%"]) or "W000001", _search(unit))),
+    "callback:worker.search": ("view", lambda db, u, unit: worker.on_search(db, u, "王", None, _search(unit))),
     "callback:vetoes.confirm": ("veto_decide", lambda db, u, unit: vetoes.act(db, u, _veto_in(db, unit or "D01") or "NO-SUCH-VETO", "confirm", "")),
     "callback:vetoes.appeal": ("veto_appeal", lambda db, u, unit: vetoes.act(db, u, _veto_in(db, unit or "D01") or "NO-SUCH-VETO", "appeal", "")),
     "callback:finalise": ("finalise", lambda db, u, unit: finalise.on_finalise(db, u, "?period=2099" + (f"&unit={unit}" if unit else ""))),
