@@ -20,7 +20,7 @@ from warehouse.db import Database, fetch_pl
 from warehouse.errors import IngestError
 from warehouse.ingest.read import file_format, read_raw
 from warehouse.ingest.specs import get_spec
-from warehouse.ingest.validate import BAD, SRC, collect_rejects, empty_rejects, run_checks
+from warehouse.ingest.validate import BAD, SRC, TYPED, collect_rejects, empty_rejects, run_checks
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,7 @@ def ingest_file(db: Database, kind: str, path: str | Path) -> IngestResult:
              datetime.now()],
         )
         cur.execute(f"DROP TABLE IF EXISTS {BAD}")
+        cur.execute(f"DROP TABLE IF EXISTS {TYPED}")
     return IngestResult(
         kind=kind, file=str(path), batch_id=batch_id, read=read, accepted=read - rejected,
         rejected=rejected, already_loaded=False, rejects=rejects, inserted=inserted,

@@ -26,6 +26,7 @@ from warehouse.ingest.specs import ColumnSpec, KindSpec
 
 SRC = "_ing_src"
 BAD = "_ing_bad"
+TYPED = "_ing_typed"
 SELF = "_ing_self"
 
 TYPE_REASONS = {
@@ -128,10 +129,20 @@ class Rule:
     reason_sql: str
 
 
-def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str, str]:
-    """SELECT lists of the `clean` CTE (`_r_c`: present raw value) and `typed` CTE (`c`)."""
+def _parses(col: ColumnSpec) -> bool:
+    """Whether the column's text is parsed (typed or enumerated), so it can fail to parse."""
+    return col.type != "text" or col.enum is not None
+
+
+def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str, str, str]:
+    """SELECT lists of the `clean` CTE (`_r_c`: raw value), `typed` CTE (`c`) and the stored stage.
+
+    The stored stage keeps each typed column and, for parsed columns, the raw value
+    only where it failed to parse (`_r_c`), so it is hardly wider than the typed rows.
+    """
     clean = [q(ROW_NUMBER)]
     typed = ["*"]
+    stored = [q(ROW_NUMBER)]
     for col in spec.columns:
         c, r = q(col.name), q("_r_" + col.name)
         dtype = schema[col.name]
@@ -148,7 +159,11 @@ def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str,
             default = _text_typed(col, lit(spec.defaults[col.name]))
             expr = f"CASE WHEN {r} IS NULL THEN {default} ELSE {expr} END"
         typed.append(f"{expr} AS {c}")
-    return ",\n        ".join(clean), ",\n        ".join(typed)
+        stored.append(c)
+        if _parses(col):
+            stored.append(f"CASE WHEN {c} IS NULL THEN CAST({r} AS VARCHAR) END AS {r}")
+    join = ",\n        ".join
+    return join(clean), join(typed), join(stored)
 
 
 def _rules(spec: KindSpec, *, has_existing: bool, self_ref: bool) -> list[tuple[str, Rule]]:
@@ -156,16 +171,17 @@ def _rules(spec: KindSpec, *, has_existing: bool, self_ref: bool) -> list[tuple[
     rules: list[tuple[str, Rule]] = []
     for col in spec.columns:
         c, r = q(col.name), q("_r_" + col.name)
-        value = f"CAST({r} AS VARCHAR)"
         if col.required:
-            rules.append((f"{r} IS NULL", Rule(col.name, value, lit("required"))))
+            empty = f"{c} IS NULL AND {r} IS NULL" if _parses(col) else f"{c} IS NULL"
+            rules.append((empty, Rule(col.name, "NULL", lit("required"))))
+        if not _parses(col):
+            continue
         if col.enum is not None:
             allowed = ", ".join(col.enum)
             reason = f"unknown tag; allowed: {allowed}" if col.multi else f"not one of: {allowed}"
         else:
-            reason = TYPE_REASONS.get(col.type, "")
-        if reason:
-            rules.append((f"{r} IS NOT NULL AND {c} IS NULL", Rule(col.name, value, lit(reason))))
+            reason = TYPE_REASONS[col.type]
+        rules.append((f"{r} IS NOT NULL", Rule(col.name, r, lit(reason))))
     for fk in spec.foreign_keys:
         c = q(fk.column)
         ref = f"SELECT {q(fk.key)} FROM {q(fk.table)} WHERE {q(fk.key)} IS NOT NULL"
@@ -194,6 +210,7 @@ def _rules(spec: KindSpec, *, has_existing: bool, self_ref: bool) -> list[tuple[
 class CheckPlan:
     """The SQL of one file's validation: the typed stage, the bad-row pass, the insert."""
 
+    stage_sql: str
     typed_cte: str
     bad_sql: str
     insert_sql: str
@@ -209,14 +226,17 @@ def build_plan(
 ) -> CheckPlan:
     """Build the two passes over the staged file `_ing_src`.
 
-    Pass 1 (`bad_sql`) creates the small temp table `_ing_bad`: one row per bad
-    row with, for each rule N, its reason `_cN` and offending value `_vN` (NULL
-    when the rule passes). Pass 2 (`insert_sql`) inserts the typed rows that are
-    not in `_ing_bad` and whose key is not stored yet. Nothing as wide as the file
-    is materialised besides the target table itself.
+    `stage_sql` parses the file once into the temp table `_ing_typed` (typed
+    columns, plus the raw text of cells that failed to parse). `bad_sql` creates
+    the small temp table `_ing_bad`: one row per bad row with, for each rule N,
+    its reason `_cN` and offending value `_vN` (NULL when the rule passes).
+    `insert_sql` inserts the typed rows that are not in `_ing_bad` and whose key is
+    not stored yet.
     """
-    clean_items, typed_items = _stage_selects(spec, schema)
-    typed_cte = f"""clean AS (
+    clean_items, typed_items, stored_items = _stage_selects(spec, schema)
+    stage_sql = f"""
+CREATE OR REPLACE TEMP TABLE {TYPED} AS
+WITH clean AS (
     SELECT
         {clean_items}
     FROM {SRC}
@@ -225,7 +245,12 @@ typed AS (
     SELECT
         {typed_items}
     FROM clean
-)"""
+)
+SELECT
+        {stored_items}
+FROM typed
+"""
+    typed_cte = f"typed AS (SELECT * FROM {TYPED})"
     rules = _rules(spec, has_existing=has_existing, self_ref=self_ref)
     keys_present = " AND ".join(f"{q(k)} IS NOT NULL" for k in spec.key)
     key_list = ", ".join(q(k) for k in spec.key)
@@ -300,7 +325,7 @@ FROM typed
 WHERE row_number NOT IN (SELECT row_number FROM {BAD})
 {stored}
 """
-    return CheckPlan(typed_cte, bad_sql, insert_sql, tuple(r for _, r in rules))
+    return CheckPlan(stage_sql, typed_cte, bad_sql, insert_sql, tuple(r for _, r in rules))
 
 
 def run_checks(
@@ -319,6 +344,7 @@ def run_checks(
     has_existing = bool(cur.execute(f"SELECT EXISTS (SELECT 1 FROM {q(spec.table)})").fetchall()[0][0])
     self_fks = [fk for fk in spec.foreign_keys if fk.self_ref]
     plan = build_plan(spec, schema, has_existing=has_existing, self_ref=bool(self_fks))
+    cur.execute(plan.stage_sql)
     if not self_fks:
         cur.execute(plan.bad_sql)
         return plan
