@@ -262,10 +262,15 @@ def restore(
                     )
                     got = fingerprint(cur, _quote(t.table), table=t.table)
                     if got != t:
+                        cause = (
+                            "the backup was altered"
+                            if manifest.duckdb_version == duckdb.__version__
+                            else f"the backup was altered, or DuckDB {manifest.duckdb_version} (backup) "
+                            f"and {duckdb.__version__} (here) hash rows differently"
+                        )
                         raise BackupError(
                             f"backup file {path.name} does not match the manifest "
-                            f"(rows {got.rows} vs {t.rows}, hash {got.hash[:12]}… vs {t.hash[:12]}…); "
-                            "the backup was altered"
+                            f"(rows {got.rows} vs {t.rows}, hash {got.hash[:12]}… vs {t.hash[:12]}…); {cause}"
                         )
                     report("restore", (i + 1) / len(manifest.tables))
                 cur.execute("COMMIT")
