@@ -15,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -58,7 +59,7 @@ class TTLCache:
             self._items.clear()
 
 
-RUN_CACHE = TTLCache(ttl=300.0)
+RUN_CACHE = TTLCache(ttl=300.0, size=64)
 LIVE_CACHE = TTLCache(ttl=30.0)
 SHORT_CACHE = TTLCache(ttl=5.0)
 
@@ -137,21 +138,25 @@ def veto_events(db: Database, period_id: str | None) -> pl.DataFrame:
 
 
 def work_records_sample(db: Database, worker_id: str, period_id: str | None, *, limit: int = 25) -> pl.DataFrame:
-    """A sample of a worker's work records in the period (no household shown)."""
+    """A fixed pseudo-random sample of a worker's work records in the period (no household shown).
+
+    The period's bounds are looked up first so the scan of `work_records` filters on
+    plain constants (DuckDB prunes row groups by min/max), which keeps this fast at
+    tens of millions of records.
+    """
+    bounds = query(db, "SELECT starts_on, ends_on FROM periods WHERE period_id = ?", [period_id])
+    start, end = (bounds.row(0) if bounds.height else (date(1900, 1, 1), date(2999, 12, 31)))
     return query(
         db,
         """
-        WITH p AS (SELECT starts_on, ends_on FROM periods WHERE period_id = ?)
-        SELECT r.record_id, r.type, r.opened_at, r.due_at, r.closed_at, r.status, r.outcome,
-               r.warning_level, r.source, r.verified
-        FROM work_records AS r
-        WHERE r.worker_id = ?
-          AND (NOT EXISTS (SELECT 1 FROM p)
-               OR r.opened_at::DATE BETWEEN (SELECT starts_on FROM p) AND (SELECT ends_on FROM p))
-        ORDER BY hash(r.record_id)
-        LIMIT ?
+        WITH mine AS (
+            SELECT record_id, type, opened_at, due_at, closed_at, status, outcome, warning_level, source, verified
+            FROM work_records
+            WHERE worker_id = ? AND opened_at >= ? AND opened_at < ? + INTERVAL 1 DAY
+        )
+        SELECT * FROM mine ORDER BY hash(record_id) LIMIT ?
         """,
-        [period_id, worker_id, limit],
+        [worker_id, start, end, limit],
     )
 
 

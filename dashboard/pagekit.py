@@ -10,7 +10,7 @@ import polars as pl
 from dashboard.access import AccessDenied, filter_frame
 from dashboard.components import denied, empty_state
 from dashboard.context import ViewContext, request_context
-from dashboard.data import latest_run, run_id_of, worker_scores
+from dashboard.data import RUN_CACHE, latest_run, run_id_of, worker_scores
 from dashboard.i18n import lang_of
 
 SCOPE_COLUMNS = ("worker_id", "grid_id", "unit_id", "community_id", "street_id", "dept_id")
@@ -51,10 +51,16 @@ def with_points(frame: pl.DataFrame) -> pl.DataFrame:
 def scoped_scores(ctx: ViewContext) -> tuple[Any, pl.DataFrame | None]:
     """The period's latest run and its worker scores limited to the context's unit."""
     run = latest_run(ctx.db, ctx.period)
-    scores = worker_scores(ctx.db, run_id_of(run))
-    if scores is None:
-        return run, None
-    return run, with_points(filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS))
+    run_id = run_id_of(run)
+
+    def compute() -> pl.DataFrame | None:
+        scores = worker_scores(ctx.db, run_id)
+        if scores is None:
+            return None
+        return with_points(filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS))
+
+    # A stored run never changes, so its scoped frame is cached with it.
+    return run, RUN_CACHE.get((id(ctx.db), "scoped", run_id, ctx.unit), compute)
 
 
 def has(frame: pl.DataFrame | None, *columns: str) -> bool:
