@@ -205,8 +205,10 @@ class RawFile:
 def read_raw(path: str | Path, spec: KindSpec) -> RawFile:
     """Read `path` for `spec`: canonical columns (missing optional ones as NULL) + row_number.
 
-    CSV and Excel columns are text; Parquet keeps its column types (ingest casts
-    them in SQL, avoiding a text round trip). Raises `IngestError` if unreadable.
+    CSV and Excel columns are text, not yet stripped (ingest strips them inside its
+    SQL pass, `read_tabular` in polars); Parquet keeps its column types (ingest
+    casts them in SQL, avoiding a text round trip). Rows with no cell at all are
+    dropped. Raises `IngestError` if unreadable.
     """
     path = Path(path)
     if not path.exists():
@@ -224,15 +226,6 @@ def read_raw(path: str | Path, spec: KindSpec) -> RawFile:
     renamed = renamed.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
     renamed = renamed.select(spec.names).with_row_index(ROW_NUMBER, offset=1)
     renamed = renamed.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
-    text = [c for c, dtype in renamed.schema.items() if dtype == pl.String]
-    if fmt == "parquet":
-        # machine-written: only empty → NULL (stripping 5 M rows would double the read time)
-        renamed = renamed.with_columns(pl.when(pl.col(text).str.len_bytes() > 0).then(pl.col(text)))
-    else:
-        stripped = [pl.col(c).str.strip_chars().alias(c) for c in text]
-        renamed = renamed.with_columns(stripped).with_columns(
-            pl.when(pl.col(text).str.len_bytes() > 0).then(pl.col(text))
-        )
     if fmt != "parquet":
         present = [c for c in spec.names if c not in missing]
         renamed = renamed.filter(~pl.all_horizontal(pl.col(present).is_null()))
@@ -260,4 +253,12 @@ def read_tabular(path: str | Path, spec: KindSpec) -> pl.DataFrame:
         IngestError: unreadable file, wrong encoding, missing required column, no rows.
     """
     raw = read_raw(path, spec)
-    return raw.frame.with_columns([pl.col(c).cast(pl.String) for c in spec.names])
+    frame = raw.frame.with_columns(pl.col(c).cast(pl.String) for c in spec.names)
+    if raw.format != "parquet":
+        frame = frame.with_columns(pl.col(spec.names).str.strip_chars())
+    frame = frame.with_columns(pl.when(pl.col(spec.names).str.len_bytes() > 0).then(pl.col(spec.names)))
+    if raw.format != "parquet":
+        frame = frame.filter(~pl.all_horizontal(pl.col(spec.names).is_null()))
+    if frame.height == 0:
+        raise IngestError(f"{raw.path.name}: no data rows")
+    return frame

@@ -134,11 +134,15 @@ def _parses(col: ColumnSpec) -> bool:
     return col.type != "text" or col.enum is not None
 
 
-def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str, str, str]:
+def _stage_selects(
+    spec: KindSpec, schema: dict[str, pl.DataType], *, strip: bool
+) -> tuple[str, str, str]:
     """SELECT lists of the `clean` CTE (`_r_c`: raw value), `typed` CTE (`c`) and the stored stage.
 
     The stored stage keeps each typed column and, for parsed columns, the raw value
     only where it failed to parse (`_r_c`), so it is hardly wider than the typed rows.
+    With `strip` (CSV/Excel) text is trimmed of surrounding white space; Parquet
+    strings are taken as they are. An empty string is NULL either way.
     """
     clean = [q(ROW_NUMBER)]
     typed = ["*"]
@@ -151,8 +155,10 @@ def _stage_selects(spec: KindSpec, schema: dict[str, pl.DataType]) -> tuple[str,
             clean.append(f"{c} AS {r}")
             expr = native
         else:
-            # text columns arrive stripped with empty → NULL (see read.read_raw)
-            text = c if dtype == pl.String else f"nullif(trim(CAST({c} AS VARCHAR)), '')"
+            if dtype != pl.String:
+                text = f"nullif(trim(CAST({c} AS VARCHAR)), '')"
+            else:
+                text = f"nullif(trim({c}), '')" if strip else f"nullif({c}, '')"
             clean.append(f"{text} AS {r}")
             expr = _text_typed(col, r)
         if col.name in spec.defaults:
@@ -223,6 +229,7 @@ def build_plan(
     *,
     has_existing: bool,
     self_ref: bool,
+    strip: bool = True,
 ) -> CheckPlan:
     """Build the two passes over the staged file `_ing_src`.
 
@@ -233,7 +240,9 @@ def build_plan(
     `insert_sql` inserts the typed rows that are not in `_ing_bad` and whose key is
     not stored yet.
     """
-    clean_items, typed_items, stored_items = _stage_selects(spec, schema)
+    clean_items, typed_items, stored_items = _stage_selects(spec, schema, strip=strip)
+    blank = " AND ".join(f"{q('_r_' + c)} IS NULL" for c in spec.names)
+    skip_blank = f"WHERE NOT ({blank})" if strip else ""
     stage_sql = f"""
 CREATE OR REPLACE TEMP TABLE {TYPED} AS
 WITH clean AS (
@@ -245,6 +254,7 @@ typed AS (
     SELECT
         {typed_items}
     FROM clean
+    {skip_blank}
 )
 SELECT
         {stored_items}
@@ -332,6 +342,8 @@ def run_checks(
     cur: duckdb.DuckDBPyConnection,
     spec: KindSpec,
     schema: dict[str, pl.DataType],
+    *,
+    strip: bool = True,
 ) -> CheckPlan:
     """Create `_ing_bad` for the staged `_ing_src`; for self-referencing kinds, iterate.
 
@@ -343,7 +355,7 @@ def run_checks(
     """
     has_existing = bool(cur.execute(f"SELECT EXISTS (SELECT 1 FROM {q(spec.table)})").fetchall()[0][0])
     self_fks = [fk for fk in spec.foreign_keys if fk.self_ref]
-    plan = build_plan(spec, schema, has_existing=has_existing, self_ref=bool(self_fks))
+    plan = build_plan(spec, schema, has_existing=has_existing, self_ref=bool(self_fks), strip=strip)
     cur.execute(plan.stage_sql)
     if not self_fks:
         cur.execute(plan.bad_sql)
