@@ -142,3 +142,33 @@ def test_read_tabular_returns_text_with_row_numbers(tmp_path: Path) -> None:
     assert result.columns == ["row_number", "period_id", "kind", "starts_on", "ends_on"]
     assert result.rows() == [(1, "2025Q1", "quarter", "2025-01-01", "2025-03-31")]
     assert all(dtype == pl.String for dtype in result.schema.values() if dtype != pl.Int64)
+
+
+def test_ingest_file_reads_typed_excel_and_parquet_cells(ref_db: Database, tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    households = pl.DataFrame({
+        "household_id": ["H0000201", "H0000202"],
+        "grid_id": ["D01S01C01G01", "D01S01C01G02"],
+        "size": [3, 2],
+        "registered_on": [date(2021, 3, 1), date(2022, 4, 5)],
+        "active": [True, False],
+    })
+    records = good_rows("work_records").head(1).with_columns(
+        pl.lit(datetime(2025, 3, 1, 9, 0)).alias("opened_at"),
+        pl.lit(datetime(2025, 3, 1, 9, 30)).alias("closed_at"),
+        pl.lit(None, dtype=pl.Datetime).alias("due_at"),
+        pl.lit(True).alias("verified"),
+    )
+    for ext in ("xlsx", "parquet"):
+        result = ingest_file(ref_db, "households", write_table(households, tmp_path / f"h.{ext}"))
+        assert (result.read, result.accepted, result.rejected) == (2, 2, 0), result.rejects
+        result = ingest_file(ref_db, "work_records", write_table(records, tmp_path / f"w.{ext}"))
+        assert (result.read, result.accepted, result.rejected) == (1, 1, 0), result.rejects
+    stored = ref_db.query(
+        "SELECT size, registered_on, active FROM households WHERE household_id = 'H0000202'"
+    ).row(0)
+    assert stored == (2, date(2022, 4, 5), False)
+    assert ref_db.query("SELECT opened_at, verified FROM work_records").row(0) == (
+        datetime(2025, 3, 1, 9, 0), True
+    )
