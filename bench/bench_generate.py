@@ -87,9 +87,11 @@ def machine() -> str:
     import duckdb
 
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    load = os.getloadavg()[0]
     return (
         f"{os.cpu_count()} CPUs (nproc), {mem_gb:.0f} GB RAM, {platform.machine()}, "
-        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+        f"1-minute load average {load:.1f} when the runs finished"
     )
 
 
