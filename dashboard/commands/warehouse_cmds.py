@@ -180,15 +180,43 @@ def demo(
         with open_db(path) as database:
             with _fraction_bar("generating the small city", enabled=not json) as bar:
                 summary = run(database, size="small", seed=DEMO_SEED, year=DEMO_YEAR, progress=bar)
-            # --- later steps of the demo go here (draw samples, simulate surveys, score) ---
+            from dashboard.demo import build_demo
+
+            with console.status("", spinner="dots") as status:
+                demo_data = build_demo(
+                    database,
+                    seed=DEMO_SEED,
+                    year=DEMO_YEAR,
+                    step=None if json else lambda text: status.update(text),
+                )
             database.checkpoint()
-    result = {"db": str(path.resolve()), **_summary_dict(summary)}
+    result = {
+        "db": str(path.resolve()),
+        **_summary_dict(summary),
+        "final_run_id": demo_data.final_run_id,
+        "draft_run_id": demo_data.draft_run_id,
+        "survey_responses": demo_data.responses,
+        "url": f"http://{host}:{port}/",
+        "accounts": [
+            {"name": a.name, "password": a.password, "role": a.role, "scope": a.scope_unit_id}
+            for a in demo_data.accounts
+        ],
+    }
     if json:
         print_json(result)
     else:
         _print_counts(f"demo city (seed {DEMO_SEED}, year {DEMO_YEAR})", summary.counts)
         out.print(f"populated database: {path.resolve()}")
+        out.print(
+            f"score runs: {demo_data.final_run_id} ({DEMO_YEAR}H1, final), "
+            f"{demo_data.draft_run_id} ({DEMO_YEAR}, draft); survey responses: {demo_data.responses}"
+        )
+        for account in demo_data.accounts:
+            scope = f", scope {account.scope_unit_id}" if account.scope_unit_id else ""
+            out.print(f"demo account: {account.name} / {account.password} ({account.role}{scope})")
     if no_serve:
         return
-    # --- serving the dashboard goes here (host, port) ---
-    console.print(f"(dashboard not wired into demo yet; would serve on http://{host}:{port})")
+    from dashboard.commands.serve_cmds import serve
+
+    out.print(f"open http://{host}:{port}/ and sign in with a demo account (Ctrl-C stops)")
+    serve(db=str(path), host=host, port=port)
