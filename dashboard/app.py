@@ -253,6 +253,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> dash.Dash:
     app.layout = html.Div([html.Div(id=ids.SHELL), html.Main(dash.page_container, className="container-fluid pb-5")])
     _register_shell_callbacks(app)
     from dashboard.exports import register_exports
+    from dashboard.reports.web import register_report_routes
 
     register_exports(server)
+    register_report_routes(server)
     return app

@@ -16,6 +16,7 @@ from dashboard.context import ViewContext
 from dashboard.data import list_runs, satisfaction, worker_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.reports.web import export_buttons
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER
 
 PATH = "/"
@@ -138,7 +139,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
             dbc.Col(graph(trend_figure(trend(ctx), lang), "chart-trend"), lg=12),
         ]
     )
-    return html.Div([title, cards, drill, charts])
+    return html.Div([title, export_buttons(ctx), cards, drill, charts])
 
 
 layout = page_layout(view)

@@ -18,6 +18,7 @@ from dashboard.context import ViewContext, current_db, current_user, make_contex
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores, with_points
+from dashboard.reports.web import export_buttons
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
@@ -261,6 +262,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     )
     return html.Div([
         html.H3(f"{t('nav.rankings', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2"),
+        export_buttons(ctx),
         controls,
         html.Div(rankings_table(ctx, level), id=ids.RANK_STORE),
         dcc.Download(id=ids.RANK_DOWNLOAD),

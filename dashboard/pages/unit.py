@@ -15,6 +15,7 @@ from dashboard.context import ViewContext
 from dashboard.data import run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.reports.web import export_buttons
 
 PATH = "/unit"
 HEAT_COLUMNS = ("results", "skills", "satisfaction", "deductions", "bonus", "total")
@@ -87,7 +88,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     rows = member_rows(members, lang)
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([
-        title, html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
+        title, export_buttons(ctx, unit=subject), html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
         dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
                  dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),
     ])

@@ -34,6 +34,7 @@ from dashboard.data import (
 )
 from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import has, no_run, page_layout, scoped_scores
+from dashboard.reports.web import export_buttons
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, PILLAR_COLOURS, grade_colour
 from warehouse.db import Database
@@ -293,7 +294,8 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         body = empty_state(lang, "empty.pick_worker", None)
     else:
         body = worker_detail(ctx, worker_id)
-    return html.Div([html.H3(f"{t('nav.worker', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2"), picker, body])
+    return html.Div([html.H3(f"{t('nav.worker', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2"),
+                     export_buttons(ctx, worker=worker_id), picker, body])
 
 
 layout = page_layout(view)
