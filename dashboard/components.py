@@ -112,6 +112,11 @@ def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, he
     )
 
 
+def page_title(text: str, page: str) -> Any:
+    """The page heading (tests and screen readers find the page by it)."""
+    return html.H3(text, id="page-title", className="mt-2", **{"data-page": page})
+
+
 def section(title: str, *children: Any) -> Any:
     """A titled block of a page."""
     return html.Section([html.H5(title, className="mt-3 mb-2"), *children])

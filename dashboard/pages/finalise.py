@@ -11,7 +11,7 @@ from dash import Input, Output, State, html
 from dashboard import ids
 from dashboard.access import allowed, require
 from dashboard.auth import User
-from dashboard.components import kpi
+from dashboard.components import kpi, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import finalise_run, latest_run, run_id_of, run_status
 from dashboard.i18n import fmt_date, fmt_period, lang_of, t
@@ -43,7 +43,7 @@ def on_finalise(db: Database, user: User | None, search: str | None) -> str:
 def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     """The finalise page."""
     lang = ctx.lang
-    title = html.H3(f"{t('nav.finalise', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    title = page_title(f"{t('nav.finalise', lang)} · {fmt_period(ctx.period, lang)}", "finalise")
     run = latest_run(ctx.db, ctx.period)
     if run is None:
         return html.Div([title, no_run(ctx)])

@@ -11,7 +11,7 @@ import polars as pl
 from dash import dcc, html
 
 from dashboard.access import filter_frame
-from dashboard.components import Figure, axis_title, graph, kpi, style_figure
+from dashboard.components import Figure, axis_title, graph, kpi, page_title, style_figure
 from dashboard.context import ViewContext
 from dashboard.data import list_runs, satisfaction, worker_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
@@ -112,7 +112,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     """The overview page for a checked context."""
     lang = ctx.lang
     run, scores = scoped_scores(ctx)
-    title = html.H3(f"{t('nav.overview', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    title = page_title(f"{t('nav.overview', lang)} · {fmt_period(ctx.period, lang)}", "overview")
     if scores is None:
         return html.Div([title, no_run(ctx)])
     estimates = satisfaction(ctx.db, ctx.period, level="grid")

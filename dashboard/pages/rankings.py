@@ -14,6 +14,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard import ids
 from dashboard.access import filter_frame
 from dashboard.auth import User
+from dashboard.components import page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_period, t
@@ -261,7 +262,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         className="g-2 mb-2 align-items-center",
     )
     return html.Div([
-        html.H3(f"{t('nav.rankings', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2"),
+        page_title(f"{t('nav.rankings', lang)} · {fmt_period(ctx.period, lang)}", "rankings"),
         export_buttons(ctx),
         controls,
         html.Div(rankings_table(ctx, level), id=ids.RANK_STORE),

@@ -15,7 +15,7 @@ from dash import Input, Output, State, html
 
 from dashboard import ids
 from dashboard.auth import User
-from dashboard.components import empty_state, grid, section
+from dashboard.components import empty_state, grid, page_title, section
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme
 from dashboard.i18n import fmt_num, fmt_pct, t
@@ -120,7 +120,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     """The scheme page."""
     lang = ctx.lang
     scheme = load_scheme()
-    title = html.H3(t("nav.scheme", lang), className="mt-2")
+    title = page_title(t("nav.scheme", lang), "scheme")
     if scheme is None:
         return html.Div([title, empty_state(lang, "empty.not_available", None)])
     name = getattr(scheme, "name_en" if lang == "en" else "name_zh", "")

@@ -17,6 +17,7 @@ from dashboard.components import (
     graph,
     grid,
     kpi,
+    page_title,
     section,
     style_figure,
 )
@@ -64,7 +65,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     """The survey operations page (needs the `survey_ops` right)."""
     require(ctx.user, "survey_ops", ctx.unit, tree=ctx.tree)
     lang = ctx.lang
-    title = html.H3(f"{t('nav.surveys', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    title = page_title(f"{t('nav.surveys', lang)} · {fmt_period(ctx.period, lang)}", "surveys")
     counts_fn = _domain("surveys.design", "sample_counts")
     counts = counts_fn(ctx.db, ctx.period) if counts_fn and ctx.period else None
     if counts is None or counts.height == 0:

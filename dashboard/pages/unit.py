@@ -10,7 +10,16 @@ import polars as pl
 from dash import html
 
 from dashboard.access import filter_frame, require
-from dashboard.components import Figure, empty_state, graph, grid, kpi, section, style_figure
+from dashboard.components import (
+    Figure,
+    empty_state,
+    graph,
+    grid,
+    kpi,
+    page_title,
+    section,
+    style_figure,
+)
 from dashboard.context import ViewContext
 from dashboard.data import run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
@@ -57,7 +66,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     """The unit page: about the filter's unit, or a department given as `subject`."""
     lang = ctx.lang
     subject = (query.get("subject") or "")[:32] or ctx.unit
-    title = html.H3(f"{t('nav.unit', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    title = page_title(f"{t('nav.unit', lang)} · {fmt_period(ctx.period, lang)}", "unit")
     if subject is None:
         return html.Div([title, empty_state(lang, "empty.pick_unit", None)])
     require(ctx.user, "view", subject, tree=ctx.tree)

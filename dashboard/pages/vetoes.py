@@ -13,7 +13,7 @@ from dash import ctx as dash_ctx
 from dashboard import ids
 from dashboard.access import AccessDenied, allowed, filter_frame, load_tree, require
 from dashboard.auth import User
-from dashboard.components import empty_state, grid
+from dashboard.components import empty_state, grid, page_title
 from dashboard.context import ViewContext, current_db, current_user
 from dashboard.data import load_scheme, query, veto_events, veto_transition
 from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, t
@@ -83,7 +83,7 @@ def view(ctx: ViewContext, query_: dict[str, Any]) -> Any:
     """The vetoes page."""
     lang = ctx.lang
     events = scoped_events(ctx)
-    title = html.H3(f"{t('nav.vetoes', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2")
+    title = page_title(f"{t('nav.vetoes', lang)} · {fmt_period(ctx.period, lang)}", "vetoes")
     if events.height == 0:
         table: Any = empty_state(lang, "empty.no_data", None)
     else:

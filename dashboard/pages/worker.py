@@ -20,6 +20,7 @@ from dashboard.components import (
     graph,
     grid,
     kpi,
+    page_title,
     section,
     style_figure,
 )
@@ -294,7 +295,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         body = empty_state(lang, "empty.pick_worker", None)
     else:
         body = worker_detail(ctx, worker_id)
-    return html.Div([html.H3(f"{t('nav.worker', lang)} · {fmt_period(ctx.period, lang)}", className="mt-2"),
+    return html.Div([page_title(f"{t('nav.worker', lang)} · {fmt_period(ctx.period, lang)}", "worker"),
                      export_buttons(ctx, worker=worker_id), picker, body])
 
 

@@ -96,12 +96,19 @@ def _shot(page, name: str) -> None:
 
 
 def _wait_page(page) -> None:
-    page.wait_for_selector("#lang-switch", timeout=15000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_selector("#lang-switch")
+    page.wait_for_selector("#page-title")
+
+
+def _nav(page, nav_id: str, ready: str) -> None:
+    """Client-side navigation by the top bar (no page reload), then wait for `ready`."""
+    page.click(f"#{nav_id}")
+    page.wait_for_selector(ready)
 
 
 def test_supervisor_journey(server: Server, browser) -> None:
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(45000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server.url + "/")
@@ -109,33 +116,37 @@ def test_supervisor_journey(server: Server, browser) -> None:
     page.fill("#user", "admin")
     page.fill("#password", PASSWORD)
     page.click("#signin")
-    _wait_page(page)
-    page.wait_for_selector("[data-testid=kpi-workers]", timeout=15000)
+    page.wait_for_selector("[data-testid=kpi-workers]")
+    page.wait_for_selector("[data-testid=chart-distribution] .main-svg")
     assert page.locator("#nav-overview").inner_text() == "总览"
     _shot(page, "overview")
     # drill down: overview → rankings → worker
     page.click("#drill-rankings")
-    page.wait_for_selector(".drill-link", timeout=15000)
-    page.fill("#rankings-search", "")
+    page.wait_for_selector(".drill-link")
     _shot(page, "rankings")
     first = page.locator(".drill-link").first
     name = first.inner_text()
     first.click()
-    page.wait_for_selector("#worker-name", timeout=15000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_selector("#worker-name")
+    page.wait_for_selector("[data-testid=chart-waterfall] .main-svg")
     assert name in page.locator("#worker-name").inner_text()
     _shot(page, "worker")
-    # filter: a street in the URL narrows the rankings
-    page.goto(server.url + "/rankings?period=2025&unit=D01S01")
-    _wait_page(page)
-    page.wait_for_selector(".drill-link", timeout=15000)
-    page.fill("#rankings-search", name[:1])
-    for path, shot in (("/unit?period=2025&unit=D01S01C01", "unit"), ("/vetoes?period=2025", "vetoes"),
-                       ("/surveys?period=2025", "surveys"), ("/scheme?period=2025", "scheme"),
-                       ("/finalise?period=2025", "finalise")):
-        page.goto(server.url + path)
-        _wait_page(page)
+    # filter: pick a street in the org filter; the URL keeps it and the rankings narrow
+    _nav(page, "nav-rankings", ".drill-link")
+    page.click("#filter-unit")
+    page.keyboard.type("新华")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.search.includes('unit=D01S01')")
+    page.wait_for_selector(".drill-link")
+    # every other page, by the navigation bar (the unit filter stays in the URL)
+    for nav_id, shot in (("nav-unit", "unit"), ("nav-vetoes", "vetoes"), ("nav-surveys", "surveys"),
+                         ("nav-scheme", "scheme"), ("nav-finalise", "finalise")):
+        _nav(page, nav_id, f"#page-title[data-page={shot}]")
+        assert "unit=D01S01" in page.url
         assert page.locator("[data-testid=denied]").count() == 0
+        if shot == "scheme":
+            page.click("#whatif-apply")
+            page.wait_for_selector("#whatif-grid")
         _shot(page, shot)
     # language switch keeps the page and turns the labels English
     page.click("#lang-switch")
