@@ -166,6 +166,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scheme.weights": ("权重", "Weights"),
     "scheme.whatif": ("模拟调整（不改变已存结果）", "What-if (never changes the stored run)"),
     "scheme.apply": ("模拟", "Simulate"),
+    "scheme.in_force": ("现行权重", "Weights in force"),
+    "scheme.simulated": ("模拟权重", "Simulated weights"),
     "scheme.influence": ("实际影响（各部分对总分方差的贡献）", "Realised influence (share of total-score variance)"),
     "finalise.button": ("定稿锁定", "Finalise and lock"),
     "finalise.confirm": ("定稿后结果不可再修改，只能通过申诉更改。确定要定稿吗？", "A final run cannot be changed except through appeals. Finalise now?"),

@@ -23,6 +23,7 @@ from dashboard.reports.web import export_buttons
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
+from warehouse.enums import WORKER_ROLES
 
 PATH = "/rankings"
 LEVELS = ("workers", "department", "community", "street")
@@ -55,7 +56,12 @@ def ranking_rows(scores: pl.DataFrame, ctx: ViewContext, *, level: str = "worker
     lang = ctx.lang
     frame = scores
     if "rank" in frame.columns and "role" in frame.columns and level == "workers":
-        frame = frame.sort("role", "rank", "total", descending=[False, False, True], nulls_last=True)
+        # ranked first, grid workers first, then by rank within the role
+        order = {r: i for i, r in enumerate(WORKER_ROLES)}
+        frame = frame.with_columns(
+            pl.col("rank").is_null().alias("_unranked"),
+            pl.col("role").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_role"),
+        ).sort("_unranked", "_role", "rank", "total", descending=[False, False, False, True], nulls_last=True)
     elif "rank" in frame.columns:
         frame = frame.sort("rank", nulls_last=True)
     elif "total" in frame.columns:

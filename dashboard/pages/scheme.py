@@ -48,23 +48,22 @@ def realised_influence(frame: pl.DataFrame, total: str = "total") -> dict[str, f
     return out
 
 
-def whatif_frame(scores: pl.DataFrame, old: dict[str, float], new: dict[str, float]) -> pl.DataFrame:
-    """Re-weighted totals and rank changes (in memory only).
+def whatif_frame(scores: pl.DataFrame, old: dict[str, float], new: dict[str, float], *, cap: float = 100.0) -> pl.DataFrame:
+    """Re-weighted totals and rank changes (in memory only), for scored workers.
 
     Each pillar's points are rescaled from its weight in force to the new weight
-    (new weights normalised to the same 100 points); deductions and bonus stay.
-    Vetoed workers keep their stored total.
+    (new weights normalised to the same total); the difference is added to the
+    stored total, so deductions, bonus, caps and vetoes stay as metrics applied
+    them (a vetoed worker keeps the stored total). Same weights → same totals.
     """
+    frame = scores.filter(pl.col("total").is_not_null())
     scale = sum(new.values()) or 1.0
-    factor = {p: (new[p] * sum(old.values()) / scale) / old[p] if old[p] else 0.0 for p in PILLARS}
-    expr = sum((pl.col(p).fill_null(0) * factor[p] for p in PILLARS), pl.lit(0.0))
-    if "deductions" in scores.columns:
-        expr = expr - pl.col("deductions").fill_null(0).abs()
-    if "bonus" in scores.columns:
-        expr = expr + pl.col("bonus").fill_null(0)
-    if "vetoed" in scores.columns:
+    factor = {p: (new[p] * sum(old.values()) / scale) / old[p] if old[p] else 1.0 for p in PILLARS}
+    delta = sum((pl.col(p).fill_null(0) * (factor[p] - 1.0) for p in PILLARS if p in frame.columns), pl.lit(0.0))
+    expr = (pl.col("total") + delta).clip(0.0, cap)
+    if "vetoed" in frame.columns:
         expr = pl.when(pl.col("vetoed").fill_null(False)).then(pl.col("total")).otherwise(expr)
-    frame = scores.with_columns(expr.round(2).alias("whatif_total"))
+    frame = frame.with_columns(expr.round(2).alias("whatif_total"))
     frame = frame.with_columns(
         pl.col("total").rank("min", descending=True).cast(pl.Int64).alias("rank_before"),
         pl.col("whatif_total").rank("min", descending=True).cast(pl.Int64).alias("whatif_rank"),
@@ -79,7 +78,7 @@ def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Any:
     if scores is None or not has(scores, "total", *PILLARS):
         return no_run(ctx)
     old = scheme_weights(load_scheme())
-    frame = whatif_frame(scores, old, weights)
+    frame = whatif_frame(scores, old, weights, cap=float(getattr(load_scheme(), "cap", 100.0) or 100.0))
     before = realised_influence(frame, "total")
     after = realised_influence(frame, "whatif_total")
     influence = pl.DataFrame({
@@ -94,8 +93,9 @@ def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Any:
         "rank": moved["rank_before"].to_list(), "whatif_rank": moved["whatif_rank"].to_list(),
         "rank_change": moved["rank_change"].to_list(),
     }, strict=False)
-    infl_cols = [{"field": "pillar", "headerName": ""}, {"field": "before", "headerName": "→"},
-                 {"field": "after", "headerName": t("scheme.apply", lang)}]
+    infl_cols = [{"field": "pillar", "headerName": t("col.category", lang)},
+                 {"field": "before", "headerName": t("scheme.in_force", lang)},
+                 {"field": "after", "headerName": t("scheme.simulated", lang)}]
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([
         section(t("scheme.influence", lang), grid(influence, infl_cols, grid_id="whatif-influence", height=170)),

@@ -93,7 +93,7 @@ def indicator_rows(lines: pl.DataFrame | None, lang: str) -> pl.DataFrame:
     if lines is None or lines.height == 0 or "item" not in lines.columns:
         return pl.DataFrame(schema=schema)
     if "kind" in lines.columns:
-        lines = lines.filter(pl.col("kind") != "deduction")
+        lines = lines.filter(pl.col("kind") == "indicator")
     names = scheme_names(lang)
     return pl.DataFrame({
         "indicator": [names.get(k, k) for k in lines["item"].to_list()],
