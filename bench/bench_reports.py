@@ -1,0 +1,206 @@
+"""Benchmark: the city-scale annual report as PDF and as Excel.
+
+Builds (once, cached in bench/.cache/ keyed by size and seed) a synthetic city,
+simulates the year's survey and scores the year, then times, in this process:
+
+* PDF: `build_report` + charts (kaleido) + `render_pdf` (Chromium print), the
+  whole `gridscore report --format pdf` work after start-up;
+* Excel: `build_report` + `render_xlsx`;
+* baselines in the same run: printing a one-page HTML with the same Chromium
+  (the fixed cost of a PDF), and `polars.DataFrame.write_excel` of the worker table
+  (plain cells, no report formatting).
+
+Median of `--runs` after one warm-up (imports, the kaleido browser start); the
+warm-up (cold) time is reported too. Writes the `## Reports` section of
+docs/performance.md.
+
+    python -m bench.bench_reports [--runs 3] [--seed 20251] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+HEADING = "## Reports"
+YEAR = 2025
+PDF_GOAL = 20.0
+XLSX_GOAL = 10.0
+
+
+def city_path(size: str, seed: int) -> Path:
+    """The cached scored city for (size, seed), built on first use."""
+    path = ROOT / "bench" / ".cache" / f"reports-{size}-s{seed}.duckdb"
+    if path.exists():
+        return path
+    from metrics.runs import score_period
+    from surveys.synthetic import simulate
+    from warehouse.db import open_db
+    from warehouse.synthetic import generate
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    print(f"building the {size} city (seed {seed}) into {path} …", flush=True)
+    with open_db(tmp) as db:
+        generate(db, size=size, seed=seed, year=YEAR)  # type: ignore[arg-type]
+        simulate(db, period_id=str(YEAR), seed=seed)
+        score_period(db, str(YEAR), seed=seed, draws=200)
+        db.checkpoint()
+    tmp.rename(path)
+    return path
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call of `fn` takes."""
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def machine() -> str:
+    """nproc, memory, platform and versions, one line."""
+    import duckdb
+    import playwright
+    import polars
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} CPUs (nproc), {mem:.0f} GB RAM, {platform.machine()}, Python "
+            f"{platform.python_version()}, DuckDB {duckdb.__version__}, polars {polars.__version__}, "
+            f"playwright {getattr(playwright, '__version__', '?')}, Debian chromium")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one benchmark run measured (seconds are medians unless named cold)."""
+
+    size: str
+    seed: int
+    runs: int
+    workers: int
+    grids: int
+    pages: int
+    pdf_mb: float
+    xlsx_mb: float
+    cold_pdf: float
+    cold_xlsx: float
+    pdf: float
+    xlsx: float
+    build: float
+    charts: float
+    base_pdf: float
+    base_xlsx: float
+
+
+def run(runs: int, seed: int, size: str) -> Result:
+    """Measure the PDF and Excel reports and their baselines."""
+    from dashboard.reports import build_report, render_pdf, render_xlsx
+    from dashboard.reports.charts import figures_png, shutdown
+    from dashboard.reports.pdf import html_to_pdf
+    from warehouse.db import open_db
+
+    path = city_path(size, seed)
+    db = open_db(path, read_only=True, migrate=False)
+    out = Path(tempfile.mkdtemp(prefix="gridscore-bench-reports-"))
+    try:
+        def pdf() -> None:
+            report = build_report(db, period_id=str(YEAR))
+            render_pdf(report, out / "report.pdf", charts=figures_png(report.figures))
+
+        def xlsx() -> None:
+            render_xlsx(build_report(db, period_id=str(YEAR)), out / "report.xlsx")
+
+        cold_pdf = timed(pdf)
+        cold_xlsx = timed(xlsx)
+        pdf_times = [timed(pdf) for _ in range(runs)]
+        xlsx_times = [timed(xlsx) for _ in range(runs)]
+        report = build_report(db, period_id=str(YEAR))
+        build_times = [timed(lambda: build_report(db, period_id=str(YEAR))) for _ in range(runs)]
+        chart_times = [timed(lambda: figures_png(report.figures)) for _ in range(runs)]
+        one_page = "<!doctype html><meta charset='utf-8'><body style='font-family:\"Noto Sans CJK SC\"'>网格</body>"
+        base_pdf = [timed(lambda: html_to_pdf(one_page, out / "one.pdf")) for _ in range(runs)]
+        base_xlsx = [timed(lambda: report.workers.write_excel(out / "plain.xlsx")) for _ in range(runs)]
+        info = subprocess.run(["pdfinfo", str(out / "report.pdf")], capture_output=True, text=True, check=True).stdout
+        pages = int(next(ln.split()[-1] for ln in info.splitlines() if ln.startswith("Pages:")))
+        med = statistics.median
+        return Result(
+            size=size, seed=seed, runs=runs, workers=report.workers.height, grids=report.satisfaction.height,
+            pages=pages, pdf_mb=(out / "report.pdf").stat().st_size / 2**20,
+            xlsx_mb=(out / "report.xlsx").stat().st_size / 2**20, cold_pdf=cold_pdf, cold_xlsx=cold_xlsx,
+            pdf=med(pdf_times), xlsx=med(xlsx_times), build=med(build_times), charts=med(chart_times),
+            base_pdf=med(base_pdf), base_xlsx=med(base_xlsx),
+        )
+    finally:
+        shutdown()
+        db.close()
+
+
+def section(r: Result, command: str) -> str:
+    """The markdown section."""
+    ok_pdf = "✓" if r.pdf <= PDF_GOAL else "✗"
+    ok_xlsx = "✓" if r.xlsx <= XLSX_GOAL else "✗"
+    return "\n".join([
+        HEADING,
+        "",
+        f"Command: `{command}` (size {r.size}, seed {r.seed}: {r.workers:,} workers, {r.grids:,} grids; year "
+        f"{YEAR} scored with 200 draws; whole-city report; median of {r.runs} runs after one warm-up).",
+        f"Machine: {machine()}.",
+        "",
+        "| output | median | cold (first in process) | goal | baseline (same run) | ratio to baseline |",
+        "| --- | ---: | ---: | ---: | --- | ---: |",
+        f"| annual report PDF ({r.pages} A4 pages, {r.pdf_mb:.1f} MB) | {r.pdf:.1f} s | {r.cold_pdf:.1f} s | "
+        f"≤ {PDF_GOAL:.0f} s {ok_pdf} | one-page print with the same Chromium: {r.base_pdf:.1f} s | "
+        f"{r.pdf / r.base_pdf:.1f}× |",
+        f"| annual report Excel ({r.xlsx_mb:.1f} MB) | {r.xlsx:.1f} s | {r.cold_xlsx:.1f} s | "
+        f"≤ {XLSX_GOAL:.0f} s {ok_xlsx} | `polars.write_excel` of the worker table: {r.base_xlsx:.1f} s | "
+        f"{r.xlsx / r.base_xlsx:.1f}× |",
+        "",
+        f"Parts of the PDF time: reading the run into the report model {r.build:.1f} s, the three charts "
+        f"through kaleido {r.charts:.1f} s; the rest is HTML rendering and Chromium's layout and print. "
+        "The cold figures include Python imports and starting the kaleido browser (the CLI pays them once "
+        "per command, the dashboard once per process).",
+        "",
+    ])
+
+
+def write_section(text: str, doc: Path = DOC) -> None:
+    """Replace (or append) this benchmark's section of docs/performance.md, leaving others alone."""
+    current = doc.read_text(encoding="utf-8") if doc.exists() else (
+        "# Performance\n\nEach section gives the command that produced it and the machine it ran on.\n")
+    start = current.find(f"\n{HEADING}\n")
+    if start == -1:
+        current = current.rstrip("\n") + "\n\n" + text
+    else:
+        end = current.find("\n## ", start + 1)
+        current = current[: start + 1] + text + ("" if end == -1 else current[end:])
+    doc.write_text(current, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, measure, print and (optionally) write the section."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per output (median reported)")
+    parser.add_argument("--seed", type=int, default=20251, help="synthetic city seed")
+    parser.add_argument("--size", default="city", help="synthetic city size (small, city)")
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
+    args = parser.parse_args(argv)
+    result = run(args.runs, args.seed, args.size)
+    command = "python -m bench.bench_reports" + (f" --runs {args.runs}" if args.runs != 3 else "")
+    text = section(result, command)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
