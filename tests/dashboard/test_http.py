@@ -137,3 +137,31 @@ def test_survey_form_requires_answers_and_escapes_text(client_factory, dash_city
     assert "<script>alert(1)</script>" not in again
     if text_items:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in again
+
+
+DOWNLOADS = [
+    "/export/rankings.csv?period=2025&unit={unit}",
+    "/export/report/pdf?period=2025&unit={unit}",
+    "/export/report/xlsx?period=2025&unit={unit}",
+    "/export/report/html?period=2025&unit={unit}",
+    "/export/sheet.pdf?period=2025&unit={unit}&worker={worker}",
+]
+
+
+@pytest.mark.parametrize("url", DOWNLOADS)
+@pytest.mark.parametrize("user", ["sup", "viewer", "viewer_all"])
+def test_downloads_refuse_out_of_scope_and_roles_without_export(
+    client_factory, dash_city: DashCity, url: str, user: str
+) -> None:
+    """Every download: a scoped user asking outside the subtree, or a viewer, gets 403."""
+    client = client_factory()
+    _login(client, user)
+    outside = url.format(unit="D01S02", worker=dash_city.workers_out[0])
+    assert client.get(outside).status_code == 403
+    if user.startswith("viewer"):
+        inside = url.format(unit="D01S01", worker=dash_city.workers_in[0])
+        assert client.get(inside).status_code == 403
+    # a worker outside the scope, asked for under a unit inside it
+    if "worker=" in url and user == "sup":
+        sneaky = url.format(unit="D01S01", worker=dash_city.workers_out[0])
+        assert client.get(sneaky).status_code == 403
