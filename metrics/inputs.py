@@ -4,7 +4,8 @@ Indicators come from `metrics.indicators` (one pass over work records); skills f
 `skill_assessments`; satisfaction from `surveys.estimate.estimate` (shrunk value for
 ranking, raw mean shown); deduction and bonus lines with their evidence ids; vetoes
 mapped to the subjects they reach. Events recorded for a sub-period (e.g. 2025Q2) count
-in every period that contains it (2025H1, 2025).
+in every period that contains it (2025H1, 2025); skill assessments count in every period
+they overlap (the annual exam also scores 2025H1).
 """
 
 from __future__ import annotations
@@ -37,9 +38,13 @@ sub_periods AS (             -- the period itself and every period inside it
 
 SKILLS_SQL = f"""
 WITH {PERIOD_CTE},
+overlapping AS (             -- an annual exam also counts for the halves and quarters of its year
+    SELECT s.period_id FROM periods s, period p
+    WHERE s.starts_on <= p.ends_on AND s.ends_on >= p.starts_on
+),
 per_item AS (                -- Σscore / Σmax per item (raters of a panel pooled)
     SELECT a.worker_id, a.item, sum(a.score) / sum(a.max_score) AS ratio, count(*) AS ratings
-    FROM skill_assessments a JOIN sub_periods USING (period_id)
+    FROM skill_assessments a JOIN overlapping USING (period_id)
     GROUP BY a.worker_id, a.item
 )
 SELECT worker_id AS subject_id, 100.0 * avg(ratio) AS skills, count(*)::INTEGER AS skill_items,

@@ -189,3 +189,21 @@ def test_cli_score_and_audit_verify(city_db: Database) -> None:
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["finalise", "1999-001", "--actor", "x", "--db", path])
     assert res.exit_code == 1 and "does not exist" in res.output
+
+
+def test_score_half_year_uses_annual_skill_exam(city_db: Database) -> None:
+    run = score_period(city_db, f"{CITY_YEAR}H1", draws=0)
+    ws = worker_scores(city_db, run.run_id)
+    assert ws["skills"].is_not_null().sum() > 0.9 * ws.height
+    assert ws.filter(pl.col("role") == "grid_worker")["results"].is_not_null().all()
+
+
+def test_cli_explain_prints_tree(city_path: Path) -> None:
+    from dashboard.cli import app
+
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        wid = worker_scores(db, run.run_id).filter(pl.col("role") == "grid_worker")["worker_id"][0]
+    res = CliRunner().invoke(app, ["explain", wid, "--db", str(city_path)])
+    assert res.exit_code == 0, res.output
+    assert "矛盾纠纷调解成功率" in res.stdout and "群众满意度" in res.stdout

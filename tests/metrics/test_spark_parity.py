@@ -14,10 +14,10 @@ from polars.testing import assert_frame_equal
 
 from metrics.engines import score_source
 from metrics.errors import ScoringError
-from metrics.indicators import indicator_sql, wide_indicators
+from metrics.indicators import indicator_sql
 from metrics.scheme import load_scheme
 from warehouse.db import open_db
-from warehouse.export import export_parquet, open_source
+from warehouse.export import export_parquet
 
 sqlglot = pytest.importorskip("sqlglot")
 
@@ -79,23 +79,14 @@ def export_dir(city_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 @pytest.mark.slow
 def test_spark_scores_equal_duckdb_scores(spark: object, export_dir: Path) -> None:
-    from metrics.engines.spark import register_source, wide_indicators_spark
-
     scheme = load_scheme()
-    register_source(spark, export_dir)
-    on_spark = wide_indicators_spark(spark, YEAR, scheme)
-    src = open_source(export_dir)
-    try:
-        on_duckdb = wide_indicators(src, YEAR, scheme)
-    finally:
-        src.close()
+    duck = score_source(export_dir, YEAR, engine="duckdb", scheme=scheme, seed=7, draws=100)
+    on_spark_run = score_source(export_dir, YEAR, engine="spark", scheme=scheme, seed=7, draws=100, spark=spark)
+    on_duckdb = duck.wide
     assert on_duckdb.height > 100
     assert on_duckdb.select(c for c in on_duckdb.columns if c.endswith("__num")).sum_horizontal().sum() > 0
     # identical indicator table: same rows, columns, types and values (not approximately)
-    assert_frame_equal(on_spark, on_duckdb, check_exact=True)
-
-    duck = score_source(export_dir, YEAR, engine="duckdb", scheme=scheme, seed=7, draws=100)
-    on_spark_run = score_source(export_dir, YEAR, engine="spark", scheme=scheme, seed=7, draws=100, spark=spark)
+    assert_frame_equal(on_spark_run.wide, on_duckdb, check_exact=True)
     assert on_spark_run.run.fingerprint == duck.run.fingerprint
     assert_frame_equal(on_spark_run.run.indicators, duck.run.indicators, check_exact=True)
     assert duck.run.workers["total"].is_not_null().sum() > 50
@@ -104,7 +95,7 @@ def test_spark_scores_equal_duckdb_scores(spark: object, export_dir: Path) -> No
     assert_frame_equal(on_spark_run.run.units, duck.run.units, check_exact=True)
 
 
-@pytest.mark.slow
-def test_spark_engine_reports_an_unknown_period(spark: object, export_dir: Path) -> None:
+def test_spark_engine_checks_the_period_before_starting_spark(tmp_path: Path, empty_db) -> None:
+    export_parquet(empty_db, tmp_path / "e")
     with pytest.raises(ScoringError, match="period '1999' does not exist"):
-        score_source(export_dir, "1999", engine="spark", spark=spark, draws=0)
+        score_source(tmp_path / "e", "1999", engine="spark", draws=0)
