@@ -51,15 +51,18 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _in_list(values: list[str] | tuple[str, ...]) -> str:
-    return "(" + ", ".join(lit(v) for v in values) + ")"
-
 
 def _enum_expr(v: str, enum: dict[str, str]) -> str:
-    whens = [f"WHEN {v} IN {_in_list(list(enum))} THEN {v}",
-             f"WHEN lower({v}) IN {_in_list(list(enum))} THEN lower({v})"]
-    whens += [f"WHEN {v} = {lit(label)} THEN {lit(code)}" for code, label in enum.items()]
-    return "CASE " + " ".join(whens) + " END"
+    """Code (exact, then any case) or Chinese label → code; NULL otherwise.
+
+    A simple CASE chain, not `IN (…)`: DuckDB plans a constant IN list as a hash
+    join against the list, which costs a join per enumerated column on large
+    files, while CASE branches run only on the rows still unmatched.
+    """
+    exact = " ".join(f"WHEN {lit(code)} THEN {lit(code)}" for code in enum)
+    labels = " ".join(f"WHEN {lit(label)} THEN {lit(code)}" for code, label in enum.items())
+    folded = " ".join(f"WHEN {lit(code.lower())} THEN {lit(code)}" for code in enum)
+    return f"CASE {v} {exact} {labels} ELSE (CASE lower({v}) {folded} END) END"
 
 
 def _multi_expr(v: str, enum: dict[str, str]) -> str:
@@ -96,10 +99,9 @@ def _text_typed(col: ColumnSpec, v: str) -> str:
             f"TRY_STRPTIME({v}, '%Y.%m.%d %H:%M'))"
         )
     if col.type == "bool":
-        return (
-            f"CASE WHEN lower({v}) IN {_in_list(TRUE_WORDS)} THEN true "
-            f"WHEN lower({v}) IN {_in_list(FALSE_WORDS)} THEN false END"
-        )
+        words = " ".join(f"WHEN {lit(w)} THEN true" for w in TRUE_WORDS)
+        words += " " + " ".join(f"WHEN {lit(w)} THEN false" for w in FALSE_WORDS)
+        return f"CASE lower({v}) {words} END"
     return v
 
 
@@ -122,7 +124,7 @@ def _native_typed(col: ColumnSpec, c: str, dtype: pl.DataType) -> str | None:
 
 @dataclass(frozen=True)
 class Rule:
-    """One check column of `_ing_chk`: blamed column(s), the reason SQL, the value SQL."""
+    """One rule (`_cN`/`_vN` of `_ing_bad`): blamed column(s), the value SQL, the reason SQL."""
 
     column: str
     value_sql: str
@@ -260,7 +262,7 @@ SELECT
         {stored_items}
 FROM typed
 """
-    typed_cte = f"typed AS (SELECT * FROM {TYPED})"
+    typed_cte = f"typed AS NOT MATERIALIZED (SELECT * FROM {TYPED})"
     rules = _rules(spec, has_existing=has_existing, self_ref=self_ref)
     keys_present = " AND ".join(f"{q(k)} IS NOT NULL" for k in spec.key)
     key_list = ", ".join(q(k) for k in spec.key)
