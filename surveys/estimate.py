@@ -15,7 +15,7 @@ A11 suppression).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -506,9 +506,10 @@ def estimate(
     """
     if level not in LEVELS:
         raise SurveyError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
-    opts = options or EstimateOptions(k_min=k_min)
-    if options is None or k_min != 5:
-        opts = EstimateOptions(**{**opts.__dict__, "k_min": k_min})
+    # `k_min` wins unless it is left at its default and options say otherwise
+    opts = options or EstimateOptions()
+    if options is None or k_min != EstimateOptions.k_min:
+        opts = replace(opts, k_min=k_min)
     respondents, strata, counts = load_inputs(db, period_id)
     grids = estimate_grids(respondents, strata, counts=counts, options=opts)
     flags = db.query(FLAGS_SQL, {"period": period_id})

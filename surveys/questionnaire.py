@@ -207,15 +207,27 @@ def register(q: Questionnaire) -> None:
 
 
 def questionnaire_for(version: str) -> Questionnaire:
-    """The questionnaire of a version (the shipped default, or one registered)."""
-    if not _registry:
-        register(load_questionnaire())
-    try:
-        return _registry[version]
-    except KeyError:
-        from surveys.errors import SurveyError
+    """The questionnaire of a version: one registered in this process, else the shipped
+    files in `surveys/questionnaires/` (any `*.toml` whose `version` matches).
 
-        raise SurveyError(f"questionnaire version {version!r} is not loaded") from None
+    Raises:
+        SurveyError: no questionnaire of that version is known.
+    """
+    if version in _registry:
+        return _registry[version]
+    for file in sorted(DEFAULT_PATH.parent.glob("*.toml")):
+        try:
+            q = load_questionnaire(file)
+        except QuestionnaireError:
+            continue
+        register(q)
+        if q.version == version:
+            return q
+    from surveys.errors import SurveyError
+
+    raise SurveyError(
+        f"questionnaire version {version!r} is not known (put its TOML file in {DEFAULT_PATH.parent})"
+    )
 
 
 def _code_for(item: Item, value: object) -> str | None:

@@ -95,7 +95,7 @@ def simulate(
     u = 0.2 + 0.6 * quality + rng.normal(0.0, 1.0, m)
     items = {"overall": _codes(u)}
     for key in ("responsiveness", "attitude", "problem_solved"):
-        items[key] = _codes(u + rng.normal(0.0, 0.6, m))
+        items[key] = _codes(u + rng.normal(0.0, 0.9, m))
     visited_p = 1 / (1 + np.exp(-(0.8 + quality)))
     items["visited"] = np.where(rng.random(m) < visited_p, "yes", np.where(rng.random(m) < 0.7, "no", "not_sure"))
     items["comment"] = np.where(rng.random(m) < 0.06, np.asarray(COMMENTS)[rng.integers(0, len(COMMENTS), m)], None)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from surveys.design import SampleOptions, completes_needed, draw_sample, invitations_needed
+from surveys.design import (
+    FRAME_SQL,
+    SampleOptions,
+    completes_needed,
+    draw_sample,
+    invitations_needed,
+    plan_sample,
+)
 from surveys.errors import DesignError
 from surveys.intake import hash_token
 from surveys.tokens_file import write_token_file
 from tests.surveys.conftest import GRIDS
-from tests.surveys.factories import make_register
 from warehouse.db import Database, open_db
 
 
@@ -58,49 +65,58 @@ def _drawn(db: Database) -> pl.DataFrame:
     return db.query("SELECT grid_id, household_id FROM survey_invitations ORDER BY grid_id, household_id")
 
 
-def test_draw_sample_same_seed_same_register_same_sample(tmp_path: Path) -> None:
+def _plan(db: Database, seed: int) -> pl.DataFrame:
+    frame = db.query(FRAME_SQL, {"period": "2025", "k": 0, "seed": seed})
+    return plan_sample(frame, SampleOptions())[1].select("grid_id", "household_id").sort("grid_id", "household_id")
+
+
+def test_draw_sample_same_seed_same_register_same_sample(register_template: Path, tmp_path: Path) -> None:
     samples = []
     for name in ("a", "b"):
+        shutil.copyfile(register_template, tmp_path / f"{name}.duckdb")
         with open_db(tmp_path / f"{name}.duckdb") as db:
-            make_register(db, GRIDS)
             draw_sample(db, "2025", seed=99)
             samples.append(_drawn(db))
+            assert _plan(db, 99).equals(samples[-1])  # the stored draw is the recomputable one
     assert samples[0].equals(samples[1])
 
 
-def test_draw_sample_changed_register_changes_only_that_grid(tmp_path: Path) -> None:
-    changed = dict(GRIDS)
+def test_draw_sample_changed_register_changes_only_that_grid(register_db: Database) -> None:
+    before = _plan(register_db, 5)
     grid = next(iter(GRIDS))
-    changed[grid] += 40
-    out = []
-    for name, sizes in (("a", GRIDS), ("b", changed)):
-        with open_db(tmp_path / f"{name}.duckdb") as db:
-            make_register(db, sizes)
-            draw_sample(db, "2025", seed=5)
-            out.append(_drawn(db))
-    a, b = out
-    assert not a.filter(pl.col("grid_id") == grid).equals(b.filter(pl.col("grid_id") == grid))
-    assert a.filter(pl.col("grid_id") != grid).equals(b.filter(pl.col("grid_id") != grid))
+    register_db.conn.execute(
+        """INSERT INTO households (household_id, grid_id, size, active)
+           SELECT 'Hnew' || CAST(i AS VARCHAR), ?, 2, true FROM range(40) r(i)""", [grid])
+    register_db.conn.execute(
+        "UPDATE households SET active = false WHERE household_id IN "
+        "(SELECT household_id FROM households WHERE grid_id = ? ORDER BY household_id LIMIT 5)", [grid])
+    after = _plan(register_db, 5)
+    assert not before.filter(pl.col("grid_id") == grid).equals(after.filter(pl.col("grid_id") == grid))
+    assert before.filter(pl.col("grid_id") != grid).equals(after.filter(pl.col("grid_id") != grid))
 
 
-def test_draw_sample_is_uniform_within_grid(tmp_path: Path) -> None:
-    # inclusion frequency over many seeds ≈ n/N for every household (SRSWOR)
-    with open_db(tmp_path / "u.duckdb") as db:
-        make_register(db, {"D01S01C01G01": 40})
-        from surveys.design import FRAME_SQL, plan_sample
-        from warehouse.db import fetch_pl
+UNIFORM_SQL = """
+WITH keys AS (
+    SELECT s.seed, h.household_id,
+           row_number() OVER (PARTITION BY s.seed ORDER BY sha256(CAST(s.seed AS VARCHAR) || ':' || h.household_id))
+               AS draw_rank
+    FROM households h, range(400) s(seed)
+    WHERE h.grid_id = $grid
+)
+SELECT household_id, count(*) FILTER (WHERE draw_rank <= $n) AS hits
+FROM keys GROUP BY household_id
+"""
 
-        hits = []
-        cur = db.cursor()
-        for seed in range(300):
-            frame = fetch_pl(cur, FRAME_SQL, {"period": "2025", "k": 0, "seed": seed})
-            _, drawn = plan_sample(frame, SampleOptions(margin=25, response_rate=1.0))
-            hits.append(drawn["household_id"])
-        counts = pl.concat(hits).value_counts()["count"].to_numpy()
-        n = len(hits[0])
-    expected = 300 * n / 40
-    assert len(counts) == 40 and abs(counts.mean() - expected) < 1e-9
-    assert counts.min() > expected * 0.5 and counts.max() < expected * 1.5
+
+def test_draw_sample_is_uniform_within_grid(register_db: Database) -> None:
+    # over 400 seeds every household of a grid is drawn about n/N of the time (SRSWOR);
+    # the SQL ranks by the same key as FRAME_SQL
+    grid, big_n, n = next(iter(GRIDS)), next(iter(GRIDS.values())), 30
+    hits = register_db.query(UNIFORM_SQL, {"grid": grid, "n": n})["hits"].to_numpy()
+    expected = 400 * n / big_n
+    assert len(hits) == big_n and abs(hits.mean() - expected) < 1e-9
+    # binomial sd ≈ 6.1 here: no household far outside ± 4.5 sd
+    assert hits.min() > expected - 28 and hits.max() < expected + 28
 
 
 def test_draw_sample_excludes_households_of_last_k_periods(register_db: Database) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -11,9 +12,7 @@ from typer.testing import CliRunner
 from dashboard.cli import app
 from surveys.design import draw_sample
 from surveys.import_answers import import_answers
-from tests.surveys.conftest import GRIDS
-from tests.surveys.factories import make_register
-from warehouse.db import Database, open_db
+from warehouse.db import Database
 
 ITEMS = ["overall", "responsiveness", "attitude", "problem_solved", "visited"]
 
@@ -41,10 +40,9 @@ def test_import_answers_reports_each_row_and_is_rerunnable(register_db: Database
     assert register_db.scalar("SELECT count(*) FROM survey_invitations WHERE disposition = 'refusal'") == 1
 
 
-def test_cli_sample_import_estimate(tmp_path: Path) -> None:
+def test_cli_sample_import_estimate(register_template: Path, tmp_path: Path) -> None:
     db_path = tmp_path / "cli.duckdb"
-    with open_db(db_path) as db:
-        make_register(db, GRIDS)
+    shutil.copyfile(register_template, db_path)
     runner = CliRunner()
     tokens_file = tmp_path / "tokens.xlsx"
     res = runner.invoke(app, ["sample", "--period", "2025", "--seed", "4", "--tokens-out", str(tokens_file),
