@@ -79,8 +79,8 @@ def render_shell(ctx: ViewContext, pathname: str) -> Any:
                 html.Div(
                     [
                         html.Span(user_label, className="text-light small me-3", id="user-label"),
-                        html.A(t("nav.lang_switch", lang), href=switch_href, id="lang-switch",
-                               className="btn btn-sm btn-outline-light me-2", hrefLang=other),
+                        dcc.Link(t("nav.lang_switch", lang), href=switch_href, id="lang-switch",
+                                 className="btn btn-sm btn-outline-light me-2"),
                         html.Form(
                             html.Button(t("nav.signout", lang), type="submit", id="signout",
                                         className="btn btn-sm btn-light"),

@@ -150,8 +150,9 @@ def test_supervisor_journey(server: Server, browser) -> None:
         _shot(page, shot)
     # language switch keeps the page and turns the labels English
     page.click("#lang-switch")
-    _wait_page(page)
-    assert "lang=en" in page.url and page.locator("#nav-overview").inner_text() == "Overview"
+    page.wait_for_selector("#nav-overview:text('Overview')")
+    page.wait_for_selector("#page-title:text('Finalise')")
+    assert "lang=en" in page.url
     _shot(page, "finalise_en")
     # sign out: back to the sign-in page and the session is gone
     page.click("#signout")
