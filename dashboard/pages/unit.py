@@ -80,11 +80,9 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     level = enum_label("level", ctx.tree.levels.get(subject), lang)
     unit_row: dict[str, Any] | None = None
     for lv in ("community", "street", "department"):
-        frame = unit_scores(ctx.db, run_id_of(run), level=lv)
-        if frame is not None:
-            frame = filter_frame(frame, ctx.tree, subject, columns=("unit_id", "dept_id"))
-            key = "unit_id" if "unit_id" in frame.columns else "dept_id"
-            hit = frame.filter(pl.col(key) == subject) if frame.height and key in frame.columns else frame.clear()
+        frame = unit_scores(ctx.db, run_id_of(run), level=lv)  # scope checked above by require()
+        if frame is not None and "unit_id" in frame.columns:
+            hit = frame.filter(pl.col("unit_id") == subject)
             if hit.height:
                 unit_row = hit.row(0, named=True)
                 break

@@ -7,14 +7,14 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, html
+from dash import Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
 from dashboard import ids
 from dashboard.access import AccessDenied, allowed, filter_frame, load_tree, require
 from dashboard.auth import User
 from dashboard.components import empty_state, grid, page_title
-from dashboard.context import ViewContext, current_db, current_user
+from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, query, veto_events, veto_transition
 from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, t
 from dashboard.pagekit import page_layout
@@ -79,18 +79,22 @@ def act(db: Database, user: User | None, veto_id: str | None, action: str, note:
     return "vetoes.done"
 
 
+def veto_table(ctx: ViewContext) -> Any:
+    """The grid of the period's vetoes in scope (or the empty state)."""
+    events = scoped_events(ctx)
+    if events.height == 0:
+        return empty_state(ctx.lang, "empty.no_data", None)
+    rows = veto_rows(events, ctx.lang)
+    cols = [{"field": c, "headerName": t(f"col.{c}", ctx.lang) if c != "veto_id" else "ID"} for c in rows.columns]
+    cols[-1] |= {"wrapText": True, "autoHeight": True, "minWidth": 320}
+    return grid(rows, cols, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
+
+
 def view(ctx: ViewContext, query_: dict[str, Any]) -> Any:
     """The vetoes page."""
     lang = ctx.lang
-    events = scoped_events(ctx)
     title = page_title(f"{t('nav.vetoes', lang)} · {fmt_period(ctx.period, lang)}", "vetoes")
-    if events.height == 0:
-        table: Any = empty_state(lang, "empty.no_data", None)
-    else:
-        rows = veto_rows(events, lang)
-        cols = [{"field": c, "headerName": t(f"col.{c}", lang) if c != "veto_id" else "ID"} for c in rows.columns]
-        cols[-1] |= {"wrapText": True, "autoHeight": True, "minWidth": 320}
-        table = grid(rows, cols, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
+    table = html.Div(veto_table(ctx), id=ids.VETO_STORE)
     buttons = [
         html.Button(t(f"vetoes.{a}", lang), id=f"{ids.VETO_ACTION}-{a}", n_clicks=0,
                     className=f"btn btn-{'danger' if a == 'overturn' else 'outline-primary'} me-2",
@@ -115,6 +119,7 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(
         Output(ids.VETO_RESULT, "children"),
+        Output(ids.VETO_STORE, "children"),
         *[Input(f"{ids.VETO_ACTION}-{a}", "n_clicks") for a in ACTIONS],
         State(ids.VETO_GRID, "selectedRows"), State(ids.VETO_NOTE, "value"), State(ids.LOCATION, "search"),
         prevent_initial_call=True,
@@ -124,5 +129,10 @@ def register(app: dash.Dash) -> None:
         action = str(dash_ctx.triggered_id or "").removeprefix(f"{ids.VETO_ACTION}-")
         veto_id = (selected or [{}])[0].get("veto_id") if selected else None
         key = act(current_db(), current_user(), veto_id, action, note)
-        lang = lang_of(parse_search(search).get("lang"))
-        return dbc.Alert(t(key, lang), color="success" if key == "vetoes.done" else "warning", className="py-2")
+        p = parse_search(search)
+        lang = lang_of(p.get("lang"))
+        message = dbc.Alert(t(key, lang), color="success" if key == "vetoes.done" else "warning", className="py-2")
+        if key != "vetoes.done":
+            return message, no_update
+        ctx = make_context(current_db(), current_user(), period=p.get("period"), unit=p.get("unit"), lang=lang)
+        return message, veto_table(ctx)

@@ -155,3 +155,25 @@ def test_rankings_rows_page_sort_filter_and_search(dash_db: Database) -> None:
     assert found["rowCount"] >= 1 and all(name in r["name"] for r in found["rowData"])
     streets = rankings.on_rows(dash_db, ADMIN, {"startRow": 0, "endRow": 50}, "street", None, search)
     assert streets["rowCount"] == 3
+
+
+def test_veto_action_is_audited_and_shown(dash_city, tmp_path) -> None:
+    """Confirming a proposed veto goes through metrics (audited) and the table shows the new status."""
+    import shutil
+
+    from dashboard.pages import vetoes
+    from warehouse.db import open_db
+
+    copy = tmp_path / "veto.duckdb"
+    shutil.copyfile(dash_city.path, copy)
+    with open_db(copy) as db:
+        proposed = db.scalar("SELECT min(veto_id) FROM veto_events WHERE status = 'proposed'")
+        if proposed is None:
+            pytest.skip("no proposed veto in this city")
+        assessor = User("assessor", "assessor", None)
+        assert vetoes.act(db, assessor, proposed, "confirm", "  ") == "vetoes.need_note"
+        assert vetoes.act(db, assessor, proposed, "confirm", "督查核实，证据充分") == "vetoes.done"
+        assert db.scalar("SELECT status FROM veto_events WHERE veto_id = ?", [proposed]) == "confirmed"
+        ctx = make_context(db, assessor, period=db.scalar(
+            "SELECT period_id FROM veto_events WHERE veto_id = ?", [proposed]), lang="zh")
+        assert "已确认" in _text(vetoes.veto_table(ctx))
