@@ -35,10 +35,20 @@ def score(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the rank Monte Carlo.")] = 0,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws (0 skips rank intervals).")] = 1000,
     actor: Annotated[str, typer.Option("--actor", help="Who runs the scoring (audit log).")] = "cli",
+    source: Annotated[Path | None, typer.Option("--source", help="Score a Parquet export (export-parquet) instead of --db; not stored as a run.")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb | spark: engine of the indicator step when scoring --source.")] = "duckdb",
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Score a period and store it as a new draft run (评分)."""
+    if source is not None or engine != "duckdb":  # scale-out path (dashboard/commands/scaleout_cmds.py)
+        from dashboard.commands.scaleout_cmds import score_from_source
+
+        if source is None:
+            fail(f"--engine {engine} scores a Parquet export: give --source DIR (write one with export-parquet)")
+        score_from_source(source=source, period=period, engine=engine, scheme=scheme, seed=seed, draws=draws,
+                          scores_out=None, json=json)
+        return
     from metrics.runs import remember_scheme_text, score_period
     from metrics.scheme import load_scheme
     from warehouse.db import open_db

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import polars as pl
+
 from metrics.errors import ScoringError
 from metrics.runs import ComputedRun, compute_period
 from metrics.scheme import Scheme, load_scheme
@@ -40,6 +42,7 @@ class SourceScore:
     source: str
     period_id: str
     schema_version: int
+    wide: pl.DataFrame
     run: ComputedRun
     indicator_seconds: float
     seconds: float
@@ -71,7 +74,8 @@ def score_source(source: str | Path, period_id: str, *, engine: Engine = "duckdb
     db = open_source(source)
     try:
         version = _schema_version(source)
-        wide = None
+        if not db.scalar("SELECT count(*) FROM periods WHERE period_id = ?", [period_id]):
+            raise ScoringError(f"period {period_id!r} does not exist")  # before starting any engine
         t0 = time.perf_counter()
         if engine == "spark":
             from metrics.engines.spark import local_session, register_source, wide_indicators_spark
@@ -94,7 +98,8 @@ def score_source(source: str | Path, period_id: str, *, engine: Engine = "duckdb
         run = compute_period(db, period_id, scheme, seed=seed, draws=draws, progress=inner, wide=wide)
     finally:
         db.close()
-    return SourceScore(engine=engine, source=str(source), period_id=period_id, schema_version=version, run=run,
+    return SourceScore(engine=engine, source=str(source), period_id=period_id, schema_version=version, wide=wide,
+                       run=run,
                        indicator_seconds=round(indicator_seconds, 3),
                        seconds=round(time.perf_counter() - started, 3))
 

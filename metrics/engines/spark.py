@@ -73,7 +73,7 @@ def spark_indicator_sql(scheme: Scheme) -> str:
 
 def local_session(*, master: str = "local[2]", driver_memory: str = "1g", shuffle_partitions: int = 4,
                   app_name: str = "gridscore") -> SparkSession:
-    """A Spark session for one machine: no UI, bound to 127.0.0.1, UTC, few shuffle partitions.
+    """A Spark session for one machine: no UI, bound to 127.0.0.1, UTC, few shuffle partitions, no AQE.
 
     On a cluster build the session with `spark-submit` / `SparkSession.builder.master(...)`
     instead and hand it to `wide_indicators_spark`.
@@ -93,6 +93,7 @@ def local_session(*, master: str = "local[2]", driver_memory: str = "1g", shuffl
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.memory", driver_memory)
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.adaptive.enabled", "false")  # re-planning costs more than it saves on small joins
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()

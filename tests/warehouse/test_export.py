@@ -155,5 +155,10 @@ def test_cli_export_verify_and_score_parquet(city_path: Path, tmp_path: Path) ->
     assert scored.exit_code == 0, scored.output
     summary = json.loads(scored.stdout)
     assert summary["engine"] == "duckdb" and summary["workers"] > 0
+    via_score = runner.invoke(app, ["score", "--period", YEAR, "--source", str(out), "--draws", "0", "--json"])
+    assert via_score.exit_code == 0, via_score.output
+    assert json.loads(via_score.stdout)["input_fingerprint"] == summary["input_fingerprint"]
+    no_source = runner.invoke(app, ["score", "--period", YEAR, "--engine", "spark", "--db", str(city_path)])
+    assert no_source.exit_code == 1 and "give --source DIR" in no_source.output
     again = runner.invoke(app, ["export-parquet", "--out", str(out), "--db", str(city_path)])
     assert again.exit_code == 1 and "not empty" in again.output and "Traceback" not in again.output
