@@ -207,3 +207,33 @@ def test_cli_explain_prints_tree(city_path: Path) -> None:
     res = CliRunner().invoke(app, ["explain", wid, "--db", str(city_path)])
     assert res.exit_code == 0, res.output
     assert "矛盾纠纷调解成功率" in res.stdout and "群众满意度" in res.stdout
+
+
+def test_cli_score_with_scheme_file_stores_its_text(city_db: Database, tmp_path: Path) -> None:
+    from dashboard.cli import app
+    from metrics.runs import run_scheme
+    from tests.metrics.factories import EXAMPLE_SCHEME
+
+    scheme_file = tmp_path / "example.toml"
+    scheme_file.write_text(EXAMPLE_SCHEME, encoding="utf-8")
+    path = city_db.path
+    city_db.close()
+    res = CliRunner().invoke(app, ["score", "--period", PERIOD, "--scheme", str(scheme_file), "--draws", "0",
+                                   "--db", path, "--json"])
+    assert res.exit_code == 0, res.output
+    with open_db(path) as db:
+        run = latest_run(db, PERIOD)
+        assert run.scheme_version == "1" and run_scheme(db, run.run_id).key == "example"
+        wid = worker_scores(db, run.run_id).filter(pl.col("role") == "grid_worker")["worker_id"][0]
+        e = explain_worker(db, run.run_id, wid)
+        assert [i.item for i in e.pillars[0].items] == ["mediation_success", "hotline_resolution", "supervision"]
+
+
+def test_cli_bad_scheme_file_one_line_error(tmp_path: Path, city_path: Path) -> None:
+    from dashboard.cli import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[scheme]\nkey = 1\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["score", "--period", PERIOD, "--scheme", str(bad), "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 1
+    assert "scheme.key: expected str" in res.output
