@@ -105,7 +105,6 @@ section.chapter { break-before: page; page-break-before: always; }
 table { border-collapse: collapse; width: 100%; font-size: 7.6pt; margin: 1mm 0 4mm; }
 thead { display: table-header-group; }
 tfoot { display: table-footer-group; }
-tr { break-inside: avoid; page-break-inside: avoid; }
 th { background: #eef2f6; font-weight: 600; text-align: left; padding: 1.2mm 1.2mm; border-bottom: 1px solid #8c959f;
      white-space: nowrap; }
 td { padding: .7mm 1.2mm; border-bottom: .5px solid #d0d7de; vertical-align: top; text-align: left;
@@ -144,11 +143,11 @@ _TEMPLATE = """<!doctype html>
 <title>{{ title }}</title><style>{{ css }}</style></head><body>
 {% if draft %}<div class="watermark" aria-hidden="true">草稿 DRAFT</div>{% endif %}
 {% macro render(tb) -%}
-<table><thead><tr>{% for h, c in tb.headers %}<th class="{{ c }}">{{ h }}</th>{% endfor %}</tr></thead><tbody>
+<table><thead><tr>{% for h, c in tb.headers %}<th{% if c %} class="{{ c }}"{% endif %}>{{ h }}</th>{% endfor %}</tr></thead><tbody>
 {%- if tb.groups is not none %}{% for g, rows in tb.groups %}
 <tr class="group"><td colspan="{{ tb.headers|length }}">{{ g }}</td></tr>
-{%- for r in rows %}<tr>{% for v, c in r %}<td class="{{ c }}">{{ v }}</td>{% endfor %}</tr>{% endfor %}{% endfor %}
-{%- else %}{% for r in tb.rows %}<tr>{% for v, c in r %}<td class="{{ c }}">{{ v }}</td>{% endfor %}</tr>{% endfor %}{% endif %}
+{%- for r in rows %}<tr>{% for v, c in r %}<td{% if c %} class="{{ c }}"{% endif %}>{{ v }}</td>{% endfor %}</tr>{% endfor %}{% endfor %}
+{%- else %}{% for r in tb.rows %}<tr>{% for v, c in r %}<td{% if c %} class="{{ c }}"{% endif %}>{{ v }}</td>{% endfor %}</tr>{% endfor %}{% endif %}
 </tbody></table>
 {%- endmacro %}
 <div class="cover">

@@ -277,8 +277,8 @@ def test_export_routes_check_role_and_scope(rep_db: Database) -> None:
     outside = rep_db.scalar("SELECT min(worker_id) FROM workers WHERE grid_id LIKE 'D01S02%'")
     assert sup.get(f"/export/sheet.pdf?period=2025&worker={outside}").status_code == 403
     assert client("viewer").get("/export/report/html?period=2025").status_code == 403
-    page = client("assessor").get("/export/report/html?period=2025H1")
-    assert page.status_code == 200 and b"<!doctype html>" in page.data[:50] and b'class="watermark"' not in page.data
+    book = client("assessor").get("/export/report/xlsx?period=2025H1&unit=D01S02")
+    assert book.status_code == 200 and book.data[:2] == b"PK"  # a zip (xlsx) container
     assert app.server.test_client().get("/export/report/html?period=2025").status_code == 302  # sign in first
 
 
