@@ -79,3 +79,15 @@ def test_monte_carlo_vetoed_worker_fails_in_every_draw() -> None:
     mc = monte_carlo(inputs, res, example_scheme(), seed=0, draws=200)
     w1 = mc.filter(pl.col("subject_id") == "W1").row(0, named=True)
     assert w1["p_grade_fail"] == 1.0 and w1["rank_median"] is None
+
+
+def test_weight_sobol_indices_name_the_influential_weight() -> None:
+    from metrics.uncertainty import weight_sobol_indices
+
+    inputs = random_inputs(SCHEME, 60, 2)
+    res = score_subjects(inputs, SCHEME)
+    idx = weight_sobol_indices(res.scores, SCHEME, n=64, seed=1)
+    assert idx["pillar"].to_list() == ["results", "skills", "satisfaction"]
+    assert idx["total"].is_finite().all()
+    totals = dict(zip(idx["pillar"], idx["total"], strict=True))
+    assert totals["skills"] < max(totals["results"], totals["satisfaction"])
