@@ -160,7 +160,8 @@ def section(results: dict[str, list[float]], facts: dict[str, int], runs: int) -
         HEADING, "",
         f"Command: `python -m bench.bench_dashboard --runs {runs}` (city size: {facts['workers']:,} workers, "
         f"{facts['grids']:,} grids; year {YEAR} scored with 200 draws; {runs} requests per case after one warm-up).",
-        f"Machine: {machine()}.", "",
+        f"Machine: {machine()}; 1-minute load average {os.getloadavg()[0]:.1f} when the runs finished "
+        "(the machine is shared with other jobs during the session, so latencies include waiting for a CPU).", "",
         "| callback | p50 | p95 | max | p50 / baseline p50 |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -85,6 +87,7 @@ def add_user(
             "UPDATE auth_sessions SET revoked_at = ? WHERE user_name = ? AND revoked_at IS NULL",
             [now, name],
         )
+    _forget_sessions()
     return User(name=name, role=role, scope_unit_id=scope_unit_id)
 
 
@@ -116,6 +119,7 @@ def start_session(db: Database, user: User, *, hours: float, previous: str | Non
     """Create a session for `user` and return the new cookie value (revoking `previous`)."""
     token = secrets.token_urlsafe(32)
     now = _now()
+    _forget_sessions()
     with db.transaction() as cur:
         if previous:
             cur.execute(
@@ -130,10 +134,40 @@ def start_session(db: Database, user: User, *, hours: float, previous: str | Non
     return token
 
 
+# Recently checked sessions, so each request does not need a database round trip.
+# The server is the only writer of the database (DuckDB allows one writing process),
+# and every change of a session or account below clears this cache, so a sign-out
+# takes effect at once; expiry is re-checked after SESSION_CACHE_SECONDS at most.
+SESSION_CACHE_SECONDS = 10.0
+_session_cache: dict[str, tuple[float, User]] = {}
+_session_lock = threading.Lock()
+
+
+def _forget_sessions() -> None:
+    with _session_lock:
+        _session_cache.clear()
+
+
 def session_user(db: Database, token: str | None) -> User | None:
     """The account of a live session cookie, or None (missing, expired, revoked, disabled)."""
     if not token or len(token) > 200:
         return None
+    digest = _digest(token)
+    now = time.monotonic()
+    with _session_lock:
+        hit = _session_cache.get(digest)
+        if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS:
+            return hit[1]
+    user = _session_user_db(db, digest)
+    if user is not None:
+        with _session_lock:
+            if len(_session_cache) > 10_000:
+                _session_cache.clear()
+            _session_cache[digest] = (now, user)
+    return user
+
+
+def _session_user_db(db: Database, digest: str) -> User | None:
     cur = db.cursor()
     try:
         row = cur.execute(
@@ -144,7 +178,7 @@ def session_user(db: Database, token: str | None) -> User | None:
             WHERE s.session_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
               AND NOT u.disabled
             """,
-            [_digest(token), _now()],
+            [digest, _now()],
         ).fetchone()
     finally:
         cur.close()
@@ -153,6 +187,7 @@ def session_user(db: Database, token: str | None) -> User | None:
 
 def end_session(db: Database, token: str | None) -> None:
     """Revoke a session (sign-out); unknown values are ignored."""
+    _forget_sessions()
     if not token:
         return
     cur = db.cursor()
