@@ -122,7 +122,7 @@ def section(results: dict[str, list[Run]], runs: int) -> str:
         r0 = rs[0]
         lines.append(
             f"| {size} | {r0.grids:,} | {r0.work_records:,} | {r0.rows:,} | {t:.1f} s | {len(rs)} "
-            f"({', '.join(f'{r.seconds:.1f}' for r in rs)}) | {r0.rows / t:,.0f} | {cpu:.0f} s | {rss:,.0f} MB "
+            f"({', '.join(f'{r.seconds:.1f}' for r in rs)}) | {r0.rows / t:,.0f} | {cpu:.1f} s | {rss:,.0f} MB "
             f"| {base:.1f} s | {t / base:.1f}× |"
         )
     lines += [
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         results[size] = []
         for i in range(args.runs):
             run = measure(size)
-            print(f"{size} run {i + 1}: {run.seconds:.1f} s, {run.rows:,} rows, cpu {run.cpu_seconds:.0f} s, "
+            print(f"{size} run {i + 1}: {run.seconds:.1f} s, {run.rows:,} rows, cpu {run.cpu_seconds:.1f} s, "
                   f"peak {run.peak_rss_mb:,.0f} MB, raw copy {run.baseline_seconds:.1f} s, "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
             results[size].append(run)
