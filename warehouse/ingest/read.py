@@ -10,8 +10,9 @@ The rules (shared by every kind, and by other layers' own kinds):
 - Headers are matched to columns by English name, Chinese name, an alias or the
   template's bilingual form `中文 / English`, ignoring case, spaces and a leading
   `*`. Unknown columns are ignored; a missing required column refuses the file.
-- CSV/Excel text cells are stripped of surrounding white space; empty cells are
-  NULL (Parquet strings are taken as they are, empty → NULL).
+- CSV/Excel text cells are stripped of surrounding spaces (by ingest's SQL pass;
+  `read_tabular` strips all white space); empty cells are NULL (Parquet strings
+  are taken as they are, empty → NULL).
 - `row_number` is the 1-based data row (header excluded, so spreadsheet row =
   row_number + 1); rows whose cells are all empty are skipped (not counted).
 

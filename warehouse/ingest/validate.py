@@ -143,7 +143,7 @@ def _stage_selects(
 
     The stored stage keeps each typed column and, for parsed columns, the raw value
     only where it failed to parse (`_r_c`), so it is hardly wider than the typed rows.
-    With `strip` (CSV/Excel) text is trimmed of surrounding white space; Parquet
+    With `strip` (CSV/Excel) text is trimmed of surrounding spaces; Parquet
     strings are taken as they are. An empty string is NULL either way.
     """
     clean = [q(ROW_NUMBER)]
@@ -160,7 +160,12 @@ def _stage_selects(
             if dtype != pl.String:
                 text = f"nullif(trim(CAST({c} AS VARCHAR)), '')"
             else:
-                text = f"nullif(trim({c}), '')" if strip else f"nullif({c}, '')"
+                # trim only values that need it: starts_with/ends_with do not copy the string
+                text = (
+                    f"nullif(CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') "
+                    f"THEN trim({c}) ELSE {c} END, '')"
+                    if strip else f"nullif({c}, '')"
+                )
             clean.append(f"{text} AS {r}")
             expr = _text_typed(col, r)
         if col.name in spec.defaults:
@@ -243,8 +248,7 @@ def build_plan(
     not stored yet.
     """
     clean_items, typed_items, stored_items = _stage_selects(spec, schema, strip=strip)
-    blank = " AND ".join(f"{q('_r_' + c)} IS NULL" for c in spec.names)
-    skip_blank = f"WHERE NOT ({blank})" if strip else ""
+
     stage_sql = f"""
 CREATE OR REPLACE TEMP TABLE {TYPED} AS
 WITH clean AS (
@@ -256,7 +260,6 @@ typed AS (
     SELECT
         {typed_items}
     FROM clean
-    {skip_blank}
 )
 SELECT
         {stored_items}
