@@ -126,17 +126,33 @@ JOIN survey_answers a USING (response_id)
 WHERE r.period_id = $period AND a.item_key = $item AND a.score IS NOT NULL
 """
 
+AGGREGATES_SQL = """
+WITH resp AS (
+    SELECT response_id, grid_id, weight_class FROM survey_responses WHERE period_id = $period
+),
+overall AS (
+    SELECT response_id, score AS y, list_contains($satisfied, answer_code) AS satisfied
+    FROM survey_answers
+    WHERE item_key = $item AND score IS NOT NULL
+),
+flagged AS (
+    SELECT DISTINCT response_id, true AS flagged FROM survey_quality_flags WHERE period_id = $period
+)
+SELECT r.grid_id, r.weight_class, GROUPING(r.weight_class) AS whole_grid,
+       count(o.y) AS n, avg(o.y) AS mean, var_samp(o.y) AS s2, coalesce(sum(o.y), 0) AS sum_y,
+       count(*) FILTER (WHERE o.satisfied) AS n_satisfied,
+       count(*) FILTER (WHERE f.flagged) AS flagged_responses
+FROM resp r
+LEFT JOIN overall o USING (response_id)
+LEFT JOIN flagged f USING (response_id)
+GROUP BY GROUPING SETS ((r.grid_id, r.weight_class), (r.grid_id))
+"""
+
+
 STRATA_SQL = """
 SELECT s.grid_id, s.population
 FROM survey_strata s JOIN survey_designs d USING (design_id)
 WHERE d.period_id = $period
-"""
-
-FLAGS_SQL = """
-SELECT r.grid_id, count(DISTINCT f.response_id) AS flagged_responses
-FROM survey_quality_flags f JOIN survey_responses r USING (response_id)
-WHERE f.period_id = $period
-GROUP BY r.grid_id
 """
 
 TREE_SQL = """
@@ -153,6 +169,22 @@ WHERE g.level = 'grid'
 
 
 # --------------------------------------------------------------------------- grids
+
+
+def respondent_aggregates(respondents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per grid (respondents, mean, s2, sum_y, n_satisfied) and per grid × class (r_c, mean_c)."""
+    resp = respondents.with_columns(pl.col("y").cast(pl.Float64), pl.col("satisfied").cast(pl.Int64))
+    per_grid = resp.group_by("grid_id").agg(
+        pl.len().cast(pl.Int64).alias("respondents"),
+        pl.col("y").mean().alias("mean"),
+        pl.col("y").var(ddof=1).alias("s2"),
+        pl.col("y").sum().alias("sum_y"),
+        pl.col("satisfied").sum().cast(pl.Int64).alias("n_satisfied"),
+    )
+    per_class = resp.group_by("grid_id", "weight_class").agg(
+        pl.len().cast(pl.Int64).alias("r_c"), pl.col("y").mean().alias("mean_c")
+    )
+    return per_grid, per_class
 
 
 def estimate_grids(
@@ -179,17 +211,24 @@ def estimate_grids(
     Returns:
         One row per grid of `strata`.
     """
-    resp = respondents.with_columns(pl.col("y").cast(pl.Float64), pl.col("satisfied").cast(pl.Int64))
-    per_grid = resp.group_by("grid_id").agg(
-        pl.len().cast(pl.Int64).alias("respondents"),
-        pl.col("y").mean().alias("mean"),
-        pl.col("y").var(ddof=1).alias("s2"),
-        pl.col("y").sum().alias("sum_y"),
-        pl.col("satisfied").sum().cast(pl.Int64).alias("n_satisfied"),
+    per_grid, per_class = respondent_aggregates(respondents)
+    return estimate_from_aggregates(
+        per_grid, per_class, strata, counts=counts, options=options, scale_min=scale_min, scale_max=scale_max
     )
-    per_class = resp.group_by("grid_id", "weight_class").agg(
-        pl.len().cast(pl.Int64).alias("r_c"), pl.col("y").mean().alias("mean_c")
-    )
+
+
+def estimate_from_aggregates(
+    per_grid: pl.DataFrame,
+    per_class: pl.DataFrame,
+    strata: pl.DataFrame,
+    *,
+    counts: pl.DataFrame | None = None,
+    options: EstimateOptions = EstimateOptions(),
+    scale_min: float = 0.0,
+    scale_max: float = 100.0,
+) -> pl.DataFrame:
+    """`estimate_grids` from per-grid and per-class aggregates (the database path computes
+    these in DuckDB, so 300 k answers never leave it)."""
     if counts is None:
         counts = per_class.select(
             "grid_id", "weight_class",
@@ -467,22 +506,52 @@ OUTPUT_COLUMNS = [
 ]
 
 
-def load_inputs(db: Database, period_id: str, *, questionnaire: Questionnaire | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Respondents (grid, class, y, satisfied), strata (grid, N) and outcome counts of a period."""
+def _questionnaire_of(db: Database, period_id: str) -> Questionnaire:
+    version = db.scalar("SELECT questionnaire_version FROM survey_designs WHERE period_id = ?", [period_id])
+    try:
+        return questionnaire_for(version)
+    except SurveyError:
+        return load_questionnaire()
+
+
+def load_inputs(db: Database, period_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Respondents (grid, class, y, satisfied), strata (grid, N) and outcome counts of a period.
+
+    The respondent-level view, for checks and benchmarks; `estimate` aggregates in DuckDB instead.
+    """
     strata = db.query(STRATA_SQL, {"period": period_id})
     if strata.is_empty():
         raise SurveyError(f"period {period_id} has no survey sample (run `gridscore sample --period {period_id}`)")
-    if questionnaire is None:
-        version = db.scalar("SELECT questionnaire_version FROM survey_designs WHERE period_id = ?", [period_id])
-        try:
-            questionnaire = questionnaire_for(version)
-        except SurveyError:
-            questionnaire = load_questionnaire()
+    q = _questionnaire_of(db, period_id)
     respondents = db.query(
         RESPONDENTS_SQL,
-        {"period": period_id, "item": questionnaire.overall_item, "satisfied": sorted(questionnaire.satisfied_codes)},
+        {"period": period_id, "item": q.overall_item, "satisfied": sorted(q.satisfied_codes)},
     )
     return respondents, strata, disposition_counts(db, period_id, by_class=True)
+
+
+def load_aggregates(
+    db: Database, period_id: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Strata, outcome counts, per-grid and per-class aggregates and flag counts, from DuckDB."""
+    strata = db.query(STRATA_SQL, {"period": period_id})
+    if strata.is_empty():
+        raise SurveyError(f"period {period_id} has no survey sample (run `gridscore sample --period {period_id}`)")
+    q = _questionnaire_of(db, period_id)
+    agg = db.query(
+        AGGREGATES_SQL,
+        {"period": period_id, "item": q.overall_item, "satisfied": sorted(q.satisfied_codes)},
+    )
+    whole = agg.filter(pl.col("whole_grid") == 1)
+    per_grid = whole.select(
+        "grid_id", pl.col("n").cast(pl.Int64).alias("respondents"), "mean", "s2",
+        pl.col("sum_y").cast(pl.Float64), pl.col("n_satisfied").cast(pl.Int64),
+    ).filter(pl.col("respondents") > 0)
+    per_class = agg.filter((pl.col("whole_grid") == 0) & (pl.col("n") > 0)).select(
+        "grid_id", "weight_class", pl.col("n").cast(pl.Int64).alias("r_c"), pl.col("mean").alias("mean_c")
+    )
+    flags = whole.select(pl.col("grid_id").alias("unit_id"), pl.col("flagged_responses").cast(pl.Int64))
+    return strata, disposition_counts(db, period_id, by_class=True), per_grid, per_class, flags
 
 
 def estimate(
@@ -510,10 +579,9 @@ def estimate(
     opts = options or EstimateOptions()
     if options is None or k_min != EstimateOptions.k_min:
         opts = replace(opts, k_min=k_min)
-    respondents, strata, counts = load_inputs(db, period_id)
-    grids = estimate_grids(respondents, strata, counts=counts, options=opts)
-    flags = db.query(FLAGS_SQL, {"period": period_id})
-    grids = grids.join(flags.rename({"grid_id": "unit_id"}), on="unit_id", how="left").with_columns(
+    strata, counts, per_grid, per_class, flags = load_aggregates(db, period_id)
+    grids = estimate_from_aggregates(per_grid, per_class, strata, counts=counts, options=opts)
+    grids = grids.join(flags, on="unit_id", how="left").with_columns(
         pl.col("flagged_responses").fill_null(0).cast(pl.Int64)
     )
     tree = db.query(TREE_SQL)

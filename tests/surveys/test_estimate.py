@@ -201,3 +201,18 @@ def db_grids(path) -> int:
 
 def test_estimate_options_k_min_default() -> None:
     assert EstimateOptions().k_min == 5
+
+
+def test_estimate_database_aggregates_equal_respondent_path(city_path) -> None:
+    from surveys.estimate import load_inputs
+    from warehouse.db import open_db
+
+    with open_db(city_path, read_only=True) as db:
+        resp, strata, counts = load_inputs(db, "2025")
+        direct = estimate_grids(resp, strata, counts=counts).sort("unit_id")
+        via_db = estimate(db, "2025", k_min=0).sort("unit_id")
+    assert direct["unit_id"].to_list() == via_db["unit_id"].to_list()
+    for col in ("respondents", "mean", "se", "ci_low", "ci_high", "p_satisfied", "p_low", "p_high",
+                "mean_adjusted", "mean_worst", "mean_best", "rr1", "rr3"):
+        a, b = direct[col].to_numpy().astype(float), via_db[col].to_numpy().astype(float)
+        assert np.allclose(a, b, rtol=0, atol=1e-9, equal_nan=True), col
