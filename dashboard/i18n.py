@@ -135,6 +135,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "marker.vetoed": ("否决", "vetoed"),
     "marker.ineligible": ("不参评", "ineligible"),
     "marker.low_n": ("样本不足", "few respondents"),
+    "qflag.too_fast": ("作答过快", "too fast"),
+    "qflag.straight_lining": ("直线作答", "straight-lining"),
+    "qflag.duplicate_device": ("同一设备重复", "same device"),
+    "qflag.duplicate_address": ("同一网络重复", "same address"),
+    "qflag.entered_by_grid_worker": ("本网格员代录", "entered by the grid's own worker"),
+    "qflag.suppressed": ("估计不予公布", "estimate suppressed"),
     # pages
     "rankings.search": ("按姓名搜索…", "Search by name…"),
     "rankings.level": ("对象", "Show"),

@@ -51,6 +51,17 @@ def progress_frame(counts: pl.DataFrame | None, estimates: pl.DataFrame | None) 
     ).select("grid_id", "invited", "respondents", "rr", "low_n", "suppressed")
 
 
+def flag_text(flags: pl.DataFrame | None, lang: str) -> dict[str, str]:
+    """Per grid: the quality flags of its responses as "label ×n" text (from surveys.quality)."""
+    if flags is None or flags.height == 0 or not has(flags, "grid_id", "flag"):
+        return {}
+    counts = flags.group_by("grid_id", "flag").len("n").sort("grid_id", "flag")
+    out: dict[str, list[str]] = {}
+    for grid_id, flag, n in counts.iter_rows():
+        out.setdefault(grid_id, []).append(f"{t('qflag.' + flag, lang)}×{n}")
+    return {g: "，".join(v) if lang == "zh" else ", ".join(v) for g, v in out.items()}
+
+
 def response_figure(frame: pl.DataFrame, names: dict[str, str], lang: str) -> Figure:
     """Response rate of the 40 lowest grids (grids below the minimum in red)."""
     part = frame.sort("rr", nulls_last=False).head(40)
@@ -82,13 +93,17 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         dbc.Col(kpi(t("surveys.below_min", lang), fmt_int(low.height, lang)), md=3),
     ], className="g-3 mb-3")
     names = ctx.tree.names
+    flags_fn = _domain("surveys.quality", "flags")
+    quality = flag_text(flags_fn(ctx.db, ctx.period) if flags_fn else None, lang)
     rows = pl.DataFrame({
         "grid": [names.get(g, g) for g in frame["grid_id"].to_list()],
         "sampled": frame["invited"].to_list(),
         "responded": frame["respondents"].to_list(),
         "rr": [fmt_pct(v, lang) for v in frame["rr"].to_list()],
-        "flags": [" ".join(x for x in (t("marker.low_n", lang) if lo else "", "suppressed" if sup else "") if x)
-                  for lo, sup in zip(frame["low_n"].to_list(), frame["suppressed"].to_list(), strict=True)],
+        "flags": [" ".join(x for x in (t("marker.low_n", lang) if lo else "",
+                                       t("qflag.suppressed", lang) if sup else "", quality.get(g, "")) if x)
+                  for g, lo, sup in zip(frame["grid_id"].to_list(), frame["low_n"].to_list(),
+                                        frame["suppressed"].to_list(), strict=True)],
     }, strict=False)
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([title, cards, graph(response_figure(frame, names, lang), "chart-response"),

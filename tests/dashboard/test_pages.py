@@ -177,3 +177,11 @@ def test_veto_action_is_audited_and_shown(dash_city, tmp_path) -> None:
         ctx = make_context(db, assessor, period=db.scalar(
             "SELECT period_id FROM veto_events WHERE veto_id = ?", [proposed]), lang="zh")
         assert "已确认" in _text(vetoes.veto_table(ctx))
+
+
+def test_quality_flags_become_labelled_counts_per_grid() -> None:
+    flags = pl.DataFrame({"grid_id": ["G1", "G1", "G1", "G2"],
+                          "flag": ["too_fast", "too_fast", "duplicate_device", "straight_lining"]})
+    text = surveys.flag_text(flags, "zh")
+    assert text == {"G1": "同一设备重复×1，作答过快×2", "G2": "直线作答×1"}
+    assert surveys.flag_text(None, "en") == {}
