@@ -75,6 +75,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.distribution": ("总分分布", "Score distribution"),
     "chart.grade_mix": ("各街道等次构成", "Grade mix by street"),
     "chart.trend": ("各期平均分趋势", "Mean score by period"),
+    "chart.worker_trend": ("各期总分", "Total by period"),
     "chart.waterfall": ("得分构成", "How the score is made"),
     "chart.indicators": ("指标与目标", "Indicators against targets"),
     "chart.funnel": ("满意度漏斗图", "Satisfaction funnel plot"),

@@ -28,10 +28,12 @@ from dashboard.context import ViewContext, current_db, current_user, make_contex
 from dashboard.data import (
     adjustments,
     indicator_values,
+    list_runs,
     load_scheme,
     run_id_of,
     satisfaction,
     work_records_sample,
+    worker_scores,
 )
 from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import has, no_run, page_layout, scoped_scores
@@ -174,6 +176,31 @@ def p_grade_figure(row: dict[str, Any], lang: str) -> Figure | None:
     return style_figure(fig, t("chart.p_grade", lang), height=280)
 
 
+def worker_trend(ctx: ViewContext, worker_id: str) -> pl.DataFrame:
+    """The worker's total in the latest run of each period (runs are cached)."""
+    runs = list_runs(ctx.db)
+    rows: list[dict[str, Any]] = []
+    if runs is not None and has(runs, "run_id", "period_id"):
+        for run_id, period_id in runs.unique("period_id", keep="first", maintain_order=True).select(
+                "run_id", "period_id").iter_rows():
+            scores = worker_scores(ctx.db, run_id)
+            if scores is None or "total" not in scores.columns:
+                continue
+            hit = scores.filter(pl.col("worker_id") == worker_id)
+            if hit.height and hit["total"][0] is not None:
+                rows.append({"period_id": period_id, "total": hit["total"][0]})
+    return pl.DataFrame(rows, schema={"period_id": pl.String, "total": pl.Float64}).sort("period_id")
+
+
+def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
+    """The worker's total over periods."""
+    fig = {"data": [{"type": "scatter", "mode": "lines+markers", "name": t("col.total", lang),
+                     "x": [fmt_period(p, lang) for p in frame["period_id"].to_list()], "y": frame["total"].to_list()}],
+           "layout": {"xaxis": axis_title(t("axis.period", lang), type="category"),
+                      "yaxis": axis_title(t("axis.score", lang))}}
+    return style_figure(fig, t("chart.worker_trend", lang), height=280)
+
+
 def record_rows(records: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Work records shaped for display (labels, dates)."""
     return pl.DataFrame({
@@ -240,6 +267,9 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
         charts.append(dbc.Col(graph(indicator_figure(indicators, lang), "chart-indicators"), lg=6))
     if estimates is not None:
         charts.append(dbc.Col(graph(funnel_figure(estimates, row.get("grid_id"), lang), "chart-funnel"), lg=6))
+    history = worker_trend(ctx, worker_id)
+    if history.height > 1:
+        charts.append(dbc.Col(graph(trend_figure(history, lang), "chart-worker-trend"), lg=6))
     records = record_rows(work_records_sample(ctx.db, worker_id, ctx.period), lang)
     rec_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in records.columns]
     adj_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in adjust.columns]

@@ -185,3 +185,11 @@ def test_quality_flags_become_labelled_counts_per_grid() -> None:
     text = surveys.flag_text(flags, "zh")
     assert text == {"G1": "同一设备重复×1，作答过快×2", "G2": "直线作答×1"}
     assert surveys.flag_text(None, "en") == {}
+
+
+def test_worker_trend_has_one_point_per_scored_period(dash_db: Database) -> None:
+    ctx = make_context(dash_db, ADMIN, period="2025", lang="zh")
+    worker_id = dash_db.scalar("SELECT min(worker_id) FROM workers WHERE role = 'grid_worker'")
+    frame = worker.worker_trend(ctx, worker_id)
+    assert frame["period_id"].to_list() == sorted(set(frame["period_id"].to_list()))
+    assert {"2025", "2025H1"} <= set(frame["period_id"].to_list()) or frame.height <= 2
