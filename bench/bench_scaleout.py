@@ -131,7 +131,9 @@ def section(r: dict, command: str) -> str:
         "machine DuckDB wins by a wide margin: Spark pays for the JVM, task scheduling and "
         "shuffles that only pay off when the data no longer fits one machine's disk or memory, "
         "or when many executors scan partitions in parallel. See docs/scale-out.md for when to move.",
-        "The machine is shared with other jobs during the session; single runs vary widely under load.",
+        "The machine is shared with other jobs during the session: a load average far above nproc "
+        "inflates every absolute time here several-fold (the export most, being CPU-bound on hashing "
+        "and compression); the ratios within one run are the informative part.",
         "",
     ])
 
