@@ -181,7 +181,8 @@ def section(results: dict[str, list[float]], facts: dict[str, int], runs: int) -
         "Target: p50 ≤ 100 ms, p95 ≤ 300 ms for rankings, worker detail and overview. "
         "Stored runs are immutable, so the dashboard caches a run's worker scores and the "
         "survey estimates per period for a short time; the first request after start-up "
-        "pays for loading them (the *first request* column; it is not in the percentiles). "
+        "pays for loading them (the *first request* column; it is not in the percentiles); "
+        "`gridscore serve` loads them in a background thread at start-up, so visitors do not. "
         "Worker detail picks a random worker each time, so its percentiles include that "
         "worker's own queries (indicator lines, adjustments, a sample of ~19 M work records).",
         "",

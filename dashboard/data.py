@@ -295,3 +295,19 @@ def satisfaction(db: Database, period_id: str | None, *, level: str = "grid") ->
             return None
 
     return LIVE_CACHE.get((id(db), "estimate", period_id, level), compute)
+
+
+def warm_caches(db: Database) -> None:
+    """Load the default period's run and survey estimates into the caches (server start-up).
+
+    The first visitor would otherwise wait for them (seconds at city scale). Errors
+    are ignored: a warm-up must never stop the server.
+    """
+    try:
+        period = default_period(db)
+        run = latest_run(db, period)
+        worker_scores(db, run_id_of(run))
+        satisfaction(db, period, level="grid")
+        load_scheme()
+    except Exception:  # noqa: BLE001 — best effort only
+        return

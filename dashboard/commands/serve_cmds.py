@@ -30,6 +30,12 @@ def serve(
     with user_errors():
         settings = Settings.from_env(db_path=db)
         dash_app = create_app(settings)
+    import threading
+
+    from dashboard.data import warm_caches
+
+    threading.Thread(target=warm_caches, args=(dash_app.server.extensions["gridscore"].db,),
+                     name="warm-caches", daemon=True).start()
     out.print(f"gridscore dashboard on http://{host}:{port}/  (survey form: /s/<token>)")
     waitress_serve(dash_app.server, host=host, port=port, threads=threads, ident="gridscore")
 
