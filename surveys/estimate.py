@@ -42,6 +42,7 @@ class EstimateOptions:
     target_reliability: float = 0.7  # A8: minimum n reported for this reliability
     low_response: float = 0.5  # A6: best/worst bounds are flagged when RR3 is below this
     winsor: float = 0.1  # A10: z-scores winsorised at this tail share
+    proportion_interval: Literal["wilson", "exact"] = "wilson"  # A5: "exact" = hypergeometric
 
 
 # --------------------------------------------------------------------------- formulas
@@ -114,6 +115,44 @@ def wilson_effective(
         lo = np.where(np.isinf(n_eff), p, np.clip(centre - half, 0.0, 1.0))
         hi = np.where(np.isinf(n_eff), p, np.clip(centre + half, 0.0, 1.0))
     return np.minimum(lo, p), np.maximum(hi, p)
+
+
+def hypergeometric_interval(
+    x: np.ndarray, r: np.ndarray, big_n: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """A5 on request: exact interval for the share satisfied under SRSWOR (hypergeometric).
+
+    Inverts the two one-sided tests over the possible numbers M of satisfied
+    households in the grid (Clopper–Pearson for a finite population): the lower
+    bound is the smallest M with P(X ≥ x | M) > α/2, the upper the largest with
+    P(X ≤ x | M) > α/2, both divided by N. All grids at once (M × grid matrix).
+
+    Examples:
+        >>> lo, hi = hypergeometric_interval(np.array([40, 3]), np.array([40, 3]), np.array([400, 3]))
+        >>> round(float(lo[0]) * 400), float(hi[0]), float(lo[1]), float(hi[1])
+        (367, 1.0, 1.0, 1.0)
+    """
+    x = np.asarray(x, dtype=np.int64)
+    r = np.asarray(r, dtype=np.int64)
+    big_n = np.asarray(big_n, dtype=np.int64)
+    alpha = 1 - confidence
+    lo = np.full(x.shape, np.nan)
+    hi = np.full(x.shape, np.nan)
+    ok = r > 0
+    if not ok.any():
+        return lo, hi
+    xs, rs, ns = x[ok], r[ok], big_n[ok]
+    m = np.arange(0, int(ns.max()) + 1)[:, None]
+    possible = (m >= xs) & (m <= ns - (rs - xs))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        upper_tail = stats.hypergeom.sf(xs - 1, ns, m, rs)
+        lower_tail = stats.hypergeom.cdf(xs, ns, m, rs)
+    keep_lo = possible & (upper_tail > alpha / 2)
+    keep_hi = possible & (lower_tail > alpha / 2)
+    big = int(ns.max()) + 1
+    lo[ok] = np.where(keep_lo, m, big).min(axis=0) / ns
+    hi[ok] = np.where(keep_hi, m, -1).max(axis=0) / ns
+    return lo, hi
 
 
 # --------------------------------------------------------------------------- inputs
@@ -278,6 +317,8 @@ def estimate_from_aggregates(
     s2 = grid["s2"].fill_null(np.nan).to_numpy()
     se, lo, hi = t_interval(mean, s2, r, big_n, options.confidence)
     p, p_lo, p_hi = wilson_fpc(grid["n_satisfied"].to_numpy(), r, big_n, options.confidence)
+    if options.proportion_interval == "exact":
+        p_lo, p_hi = hypergeometric_interval(grid["n_satisfied"].to_numpy(), r, big_n, options.confidence)
     census = (r >= 1) & (r >= big_n)
     reason = np.where(r == 0, "no respondents", np.where((r == 1) & ~census, "fewer than 2 respondents", None))
     # A6 bounds: every eligible non-respondent at the scale's minimum / maximum
@@ -560,6 +601,7 @@ def estimate(
     *,
     level: Level = "grid",
     k_min: int = 5,
+    exact: bool = False,
     options: EstimateOptions | None = None,
 ) -> pl.DataFrame:
     """Satisfaction per unit of a level for a period, with its uncertainty (A4–A11).
@@ -568,7 +610,8 @@ def estimate(
     ci_high (95 % t, FPC), p_satisfied with Wilson+FPC p_low/p_high, the
     non-response-adjusted mean and best/worst bounds, rr1/rr3, reliability, the
     shrunk value beside the raw one, funnel limits, flagged responses, and
-    `suppressed` (values blanked below `k_min` respondents).
+    `suppressed` (values blanked below `k_min` respondents). With `exact`, the grid
+    level's p_low/p_high are the exact hypergeometric interval instead of Wilson.
 
     Raises:
         SurveyError: the period has no sample, or the level is unknown.
@@ -579,6 +622,8 @@ def estimate(
     opts = options or EstimateOptions()
     if options is None or k_min != EstimateOptions.k_min:
         opts = replace(opts, k_min=k_min)
+    if exact:
+        opts = replace(opts, proportion_interval="exact")
     strata, counts, per_grid, per_class, flags = load_aggregates(db, period_id)
     grids = estimate_from_aggregates(per_grid, per_class, strata, counts=counts, options=opts)
     grids = grids.join(flags, on="unit_id", how="left").with_columns(

@@ -75,6 +75,7 @@ def estimate(
     period: PeriodOption,
     level: Annotated[str, typer.Option("--level", help="grid | community | street | district.")] = "grid",
     k_min: Annotated[int, typer.Option("--k-min", help="Suppress units with fewer respondents than this.")] = 5,
+    exact: Annotated[bool, typer.Option("--exact", help="Grid level: exact hypergeometric interval for the share satisfied instead of Wilson.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write all columns to a .csv, .xlsx or .parquet file.")] = None,
     db: DbOption = None,
     json: JsonOption = False,
@@ -85,7 +86,7 @@ def estimate(
     from warehouse.db import open_db
 
     with user_errors(), open_db(db, read_only=True) as database:
-        frame = run_estimate(database, period, level=level, k_min=k_min)  # type: ignore[arg-type]
+        frame = run_estimate(database, period, level=level, k_min=k_min, exact=exact)  # type: ignore[arg-type]
         if out_file is not None:
             suffix = out_file.suffix.lower()
             if suffix == ".csv":

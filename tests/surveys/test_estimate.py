@@ -216,3 +216,33 @@ def test_estimate_database_aggregates_equal_respondent_path(city_path) -> None:
                 "mean_adjusted", "mean_worst", "mean_best", "rr1", "rr3"):
         a, b = direct[col].to_numpy().astype(float), via_db[col].to_numpy().astype(float)
         assert np.allclose(a, b, rtol=0, atol=1e-9, equal_nan=True), col
+
+
+def _brute_hypergeometric(x: int, r: int, big_n: int) -> tuple[float, float]:
+    ms = [m for m in range(big_n + 1) if m >= x and big_n - m >= r - x]
+    lo = min(m for m in ms if stats.hypergeom(big_n, m, r).sf(x - 1) > 0.025)
+    hi = max(m for m in ms if stats.hypergeom(big_n, m, r).cdf(x) > 0.025)
+    return lo / big_n, hi / big_n
+
+
+def test_hypergeometric_interval_matches_brute_force() -> None:
+    from surveys.estimate import hypergeometric_interval
+
+    cases = [(0, 10, 50), (10, 10, 50), (3, 10, 50), (7, 12, 13), (5, 5, 5), (1, 2, 400), (20, 40, 400)]
+    x, r, n = (np.array(c) for c in zip(*cases, strict=True))
+    lo, hi = hypergeometric_interval(x, r, n)
+    for i, case in enumerate(cases):
+        assert (lo[i], hi[i]) == pytest.approx(_brute_hypergeometric(*case), abs=1e-12)
+
+
+@given(st.integers(1, 60), st.integers(0, 300), st.data())
+def test_hypergeometric_interval_contains_estimate(r: int, extra: int, data) -> None:
+    from surveys.estimate import hypergeometric_interval
+
+    x = data.draw(st.integers(0, r))
+    lo, hi = hypergeometric_interval(np.array([x]), np.array([r]), np.array([r + extra]))
+    assert 0 <= lo[0] <= x / r <= hi[0] <= 1
+    if extra == 0:
+        assert lo[0] == hi[0] == x / r
+    elif 0 < x < r:
+        assert hi[0] > lo[0]
