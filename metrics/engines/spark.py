@@ -72,11 +72,13 @@ def spark_indicator_sql(scheme: Scheme) -> str:
 
 
 def local_session(*, master: str = "local[2]", driver_memory: str = "1g", shuffle_partitions: int = 4,
-                  app_name: str = "gridscore") -> SparkSession:
+                  app_name: str = "gridscore", quick_jvm: bool = False) -> SparkSession:
     """A Spark session for one machine: no UI, bound to 127.0.0.1, UTC, few shuffle partitions, no AQE.
 
-    On a cluster build the session with `spark-submit` / `SparkSession.builder.master(...)`
-    instead and hand it to `wide_indicators_spark`.
+    `quick_jvm` trades peak speed for start-up (client JIT only, serial GC): right for
+    tests on small data, wrong for a benchmark. On a cluster build the session with
+    `spark-submit` / `SparkSession.builder.master(...)` instead and hand it to
+    `wide_indicators_spark`.
     """
     try:
         from pyspark.sql import SparkSession
@@ -84,7 +86,7 @@ def local_session(*, master: str = "local[2]", driver_memory: str = "1g", shuffl
         raise ScoringError("the Spark engine needs the spark extra: pip install 'gridscore[spark]'") from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    spark = (
+    builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
@@ -96,8 +98,10 @@ def local_session(*, master: str = "local[2]", driver_memory: str = "1g", shuffl
         .config("spark.sql.adaptive.enabled", "false")  # re-planning costs more than it saves on small joins
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
     )
+    if quick_jvm:
+        builder = builder.config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

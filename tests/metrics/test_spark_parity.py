@@ -62,7 +62,7 @@ def spark() -> Iterator[object]:
     pytest.importorskip("pyspark")
     from metrics.engines.spark import local_session
 
-    session = local_session(master="local[2]", driver_memory="1g")
+    session = local_session(master="local[2]", driver_memory="1g", quick_jvm=True)
     try:
         yield session
     finally:
