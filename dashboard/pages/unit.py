@@ -21,9 +21,10 @@ from dashboard.components import (
     style_figure,
 )
 from dashboard.context import ViewContext
-from dashboard.data import run_id_of, unit_scores
+from dashboard.data import indicator_values, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.pages.worker import indicator_figure, indicator_rows
 from dashboard.reports.web import export_buttons
 
 PATH = "/unit"
@@ -79,13 +80,16 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     name = ctx.tree.names.get(subject, subject)
     level = enum_label("level", ctx.tree.levels.get(subject), lang)
     unit_row: dict[str, Any] | None = None
+    unit_level: str | None = None
     for lv in ("community", "street", "department"):
         frame = unit_scores(ctx.db, run_id_of(run), level=lv)  # scope checked above by require()
         if frame is not None and "unit_id" in frame.columns:
             hit = frame.filter(pl.col("unit_id") == subject)
             if hit.height:
-                unit_row = hit.row(0, named=True)
+                unit_row, unit_level = hit.row(0, named=True), lv
                 break
+    indicators = indicator_rows(indicator_values(ctx.db, run_id_of(run), subject, level=unit_level), lang) \
+        if unit_level else None
     cards = dbc.Row([
         dbc.Col(kpi(t("col.members", lang), fmt_int(members.height, lang)), md=3),
         dbc.Col(kpi(t("col.mean", lang), fmt_num(members["total"].mean() if has(members, "total") and members.height else None, lang)), md=3),
@@ -98,6 +102,8 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         title, export_buttons(ctx, unit=subject), html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
         dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
                  dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),
+        dbc.Row([dbc.Col(graph(indicator_figure(indicators, lang), "chart-unit-indicators"), lg=6)])
+        if indicators is not None and indicators.height else html.Div(),
     ])
 
 

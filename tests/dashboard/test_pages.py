@@ -195,3 +195,11 @@ def test_worker_trend_has_one_point_per_scored_period(dash_db: Database) -> None
     _run, scores = overview.scoped_scores(ctx)
     stored = scores.filter(pl.col("worker_id") == worker_id)["total"][0]
     assert frame.filter(pl.col("period_id") == "2025")["total"].to_list() == [stored]
+
+
+def test_unit_page_shows_the_units_own_indicators(dash_db: Database) -> None:
+    from dashboard.pages import unit
+
+    ctx = make_context(dash_db, ADMIN, period="2025", unit="D01S01C01", lang="zh")
+    text = _text(unit.view(ctx, {}))
+    assert "chart-unit-indicators" in text and "chart-heatmap" in text
