@@ -19,7 +19,7 @@ import polars as pl
 from warehouse.db import Database, fetch_pl
 from warehouse.errors import IngestError
 from warehouse.ingest.read import file_format, read_raw
-from warehouse.ingest.specs import get_spec
+from warehouse.ingest.specs import KindSpec, get_spec
 from warehouse.ingest.validate import BAD, SRC, TYPED, collect_rejects, empty_rejects, run_checks
 
 
@@ -100,7 +100,9 @@ def _previous(db: Database, kind: str, path: Path, batch_id: str) -> IngestResul
     )
 
 
-def ingest_file(db: Database, kind: str, path: str | Path) -> IngestResult:
+def ingest_file(
+    db: Database, kind: str, path: str | Path, *, spec: KindSpec | None = None
+) -> IngestResult:
     """Validate and load one CSV/Excel/Parquet file of `kind` into its table.
 
     Good rows, the `ingest_batches` row and the `ingest_rejects` rows are written in
@@ -109,8 +111,10 @@ def ingest_file(db: Database, kind: str, path: str | Path) -> IngestResult:
 
     Args:
         db: the open database (writable).
-        kind: one of `warehouse.ingest.KINDS`.
+        kind: one of `warehouse.ingest.KINDS` (or the name of `spec`).
         path: the file (.csv, .xlsx/.xls, .parquet).
+        spec: another layer's own kind (e.g. paper survey answers); its table must
+            exist and have a `batch_id` column. Default: the registered spec of `kind`.
 
     Returns:
         The counts and the rejects; `already_loaded` when this exact file of this
@@ -120,7 +124,7 @@ def ingest_file(db: Database, kind: str, path: str | Path) -> IngestResult:
         IngestError: unknown kind, missing or unreadable file, wrong encoding,
             missing required column, no data rows.
     """
-    spec = get_spec(kind)
+    spec = spec or get_spec(kind)
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"file not found: {path}")
