@@ -215,3 +215,27 @@ def test_ingest_docs_reference_matches_specs() -> None:
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
     assert reference_markdown() in doc, "regenerate the kinds section of docs/ingest.md"
+
+
+def test_ingest_file_with_another_layers_spec(ref_db: Database, tmp_path: Path) -> None:
+    from warehouse.ingest import ColumnSpec, ForeignKey, KindSpec, RowCheck
+
+    ref_db.conn.execute(
+        "CREATE TABLE paper_answers (answer_id VARCHAR, household_id VARCHAR, score INTEGER, batch_id VARCHAR)"
+    )
+    spec = KindSpec(
+        kind="paper_answers", zh="纸质问卷", table="paper_answers", key=("answer_id",),
+        columns=(ColumnSpec("answer_id", "答卷编号", required=True),
+                 ColumnSpec("household_id", "户编码", required=True),
+                 ColumnSpec("score", "得分", type="int", required=True)),
+        foreign_keys=(ForeignKey("household_id", "households", "household_id", "unknown household"),),
+        checks=(RowCheck("score", "score NOT BETWEEN 1 AND 5", "score must be 1–5"),),
+    )
+    path = tmp_path / "paper.csv"
+    path.write_text("答卷编号,户编码,得分\nA1,H0000001,5\nA2,H404,3\nA3,H0000002,9\n", encoding="gb18030")
+    result = ingest_file(ref_db, "paper_answers", path, spec=spec)
+    assert (result.read, result.accepted, result.rejected) == (3, 1, 2)
+    assert rejects_of(result) == [
+        (2, "household_id", "H404", "unknown household"),
+        (3, "score", "9", "score must be 1–5"),
+    ]
