@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -106,14 +107,26 @@ UNION ALL
 SELECT 'd', dept_id, unit_id, NULL, NULL FROM departments WHERE unit_id IS NOT NULL
 """
 
-_cache: dict[int, tuple[float, OrgTree]] = {}
+_cache: dict[str, tuple[float, OrgTree]] = {}
 _cache_lock = threading.Lock()
 TREE_TTL_SECONDS = 60.0
 
 
+def db_key(db: Database) -> str:
+    """A key unique to this open database object, for the dashboard's caches.
+
+    (`id(db)` could be reused by another database after this one is closed.)
+    """
+    key = db.__dict__.get("_dashboard_key")
+    if key is None:
+        key = uuid.uuid4().hex
+        db.__dict__["_dashboard_key"] = key
+    return key
+
+
 def load_tree(db: Database, *, fresh: bool = False) -> OrgTree:
     """The org tree of `db`, cached for a minute (the server is the only writer)."""
-    key = id(db)
+    key = db_key(db)
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)

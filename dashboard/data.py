@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.access import db_key
 from surveys.errors import SurveyError
 from warehouse.db import Database, fetch_pl
 
@@ -179,7 +180,7 @@ def list_runs(db: Database) -> pl.DataFrame | None:
     fn = _domain("metrics.runs", "list_runs")
     if fn is None:
         return None
-    return SHORT_CACHE.get((id(db), "runs"), lambda: fn(db))
+    return SHORT_CACHE.get((db_key(db), "runs"), lambda: fn(db))
 
 
 def latest_run(db: Database, period_id: str | None, *, final_only: bool = False) -> Any | None:
@@ -187,7 +188,7 @@ def latest_run(db: Database, period_id: str | None, *, final_only: bool = False)
     fn = _domain("metrics.runs", "latest_run")
     if fn is None or not period_id:
         return None
-    return SHORT_CACHE.get((id(db), "latest", period_id, final_only),
+    return SHORT_CACHE.get((db_key(db), "latest", period_id, final_only),
                            lambda: fn(db, period_id, final_only=final_only))
 
 
@@ -209,7 +210,7 @@ def worker_scores(db: Database, run_id: str | None) -> pl.DataFrame | None:
     fn = _domain("metrics.results", "worker_scores")
     if fn is None or run_id is None:
         return None
-    return RUN_CACHE.get((id(db), "workers", run_id), lambda: fn(db, run_id))
+    return RUN_CACHE.get((db_key(db), "workers", run_id), lambda: fn(db, run_id))
 
 
 def unit_scores(db: Database, run_id: str | None, *, level: str) -> pl.DataFrame | None:
@@ -217,7 +218,7 @@ def unit_scores(db: Database, run_id: str | None, *, level: str) -> pl.DataFrame
     fn = _domain("metrics.results", "unit_scores")
     if fn is None or run_id is None:
         return None
-    return RUN_CACHE.get((id(db), "units", run_id, level), lambda: fn(db, run_id, level=level))
+    return RUN_CACHE.get((db_key(db), "units", run_id, level), lambda: fn(db, run_id, level=level))
 
 
 def explain_worker(db: Database, run_id: str | None, worker_id: str) -> Any | None:
@@ -294,7 +295,7 @@ def satisfaction(db: Database, period_id: str | None, *, level: str = "grid") ->
         except SurveyError:  # no sample drawn for the period yet
             return None
 
-    return LIVE_CACHE.get((id(db), "estimate", period_id, level), compute)
+    return LIVE_CACHE.get((db_key(db), "estimate", period_id, level), compute)
 
 
 def warm_caches(db: Database) -> None:

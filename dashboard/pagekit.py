@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.access import AccessDenied, filter_frame
+from dashboard.access import AccessDenied, db_key, filter_frame
 from dashboard.components import denied, empty_state
 from dashboard.context import ViewContext, request_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, worker_scores
@@ -60,7 +60,7 @@ def scoped_scores(ctx: ViewContext) -> tuple[Any, pl.DataFrame | None]:
         return with_points(filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS))
 
     # A stored run never changes, so its scoped frame is cached with it.
-    return run, RUN_CACHE.get((id(ctx.db), "scoped", run_id, ctx.unit), compute)
+    return run, RUN_CACHE.get((db_key(ctx.db), "scoped", run_id, ctx.unit), compute)
 
 
 def has(frame: pl.DataFrame | None, *columns: str) -> bool:

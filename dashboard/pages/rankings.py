@@ -12,7 +12,7 @@ import polars as pl
 from dash import Input, Output, State, dcc, html
 
 from dashboard import ids
-from dashboard.access import filter_frame
+from dashboard.access import db_key, filter_frame
 from dashboard.auth import User
 from dashboard.components import page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
@@ -201,7 +201,7 @@ def sort_rows(rows: pl.DataFrame, sort_model: list[dict[str, Any]] | None) -> pl
 def cached_rows(ctx: ViewContext, level: str) -> pl.DataFrame | None:
     """The display rows of a level for this context (cached with the run)."""
     run = latest_run(ctx.db, ctx.period)
-    key = (id(ctx.db), "rank-rows", run_id_of(run), ctx.unit, ctx.lang, level, ctx.period)
+    key = (db_key(ctx.db), "rank-rows", run_id_of(run), ctx.unit, ctx.lang, level, ctx.period)
 
     def compute() -> pl.DataFrame | None:
         frame = level_frame(ctx, level)
