@@ -283,7 +283,8 @@ def _finish(
 
     u = rng.random(n)
     cancelled = timed & (type_ != T["dispute_screening"]) & (u < 0.01)
-    stuck = timed & ~cancelled & (u - 0.01 < 0.02 * (1.0 - _sigmoid(staff.facet("timeliness")))[worker])
+    # left open (and overdue) for good: weaker on timeliness → more often (u ≥ 0.01 is independent of cancelling)
+    stuck = timed & (u >= 0.01) & (u - 0.01 < 0.02 * (1.0 - _sigmoid(staff.facet("timeliness")))[worker])
     is_open = ~cancelled & (stuck | (closed >= end_us))
     closed = np.where(cancelled, opened + (rng.uniform(0.1, 2.0, size=n) * DAY_US).astype(np.int64), closed)
     status = np.where(cancelled, 2, np.where(is_open, 0, 1))  # open, closed, cancelled
