@@ -7,13 +7,14 @@ downloads. The database is opened once; each request takes its own cursor.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import dash
-from dash import Input, Output, State, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Flask, Response, g, make_response, redirect, render_template_string, request
 
@@ -180,7 +181,24 @@ def _quote(text: str) -> str:
     return quote(text, safe="/")
 
 
+_SET_LANG_JS = """
+function (search) {
+    var en = /[?&]lang=en/.test(search || "");
+    document.documentElement.lang = en ? "en" : "zh-CN";
+    document.title = en ? %s : %s;
+    return en ? "en" : "zh";
+}
+"""
+
+
 def _register_shell_callbacks(app: dash.Dash) -> None:
+    # The page's language for screen readers and CJK glyph choice, and the tab title.
+    app.clientside_callback(
+        _SET_LANG_JS % (json.dumps(t("app.title", "en")), json.dumps(t("app.title", "zh"))),
+        Output(ids.LANG_STORE, "data"),
+        Input(ids.LOCATION, "search"),
+    )
+
     @app.callback(
         Output(ids.SHELL, "children"),
         Input(ids.LOCATION, "pathname"),
@@ -250,7 +268,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> dash.Dash:
     )
     for page in PAGES:
         page.register(app)
-    app.layout = html.Div([html.Div(id=ids.SHELL), html.Main(dash.page_container, className="container-fluid pb-5")])
+    app.layout = html.Div([
+        html.Div(id=ids.SHELL),
+        html.Main(dash.page_container, className="container-fluid pb-5"),
+        dcc.Store(id=ids.LANG_STORE),
+    ])
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     _register_shell_callbacks(app)
     from dashboard.exports import register_exports
     from dashboard.reports.web import register_report_routes

@@ -7,6 +7,7 @@ LOCATION = "_pages_location"  # Dash Pages' own dcc.Location
 SHELL = "shell"
 PERIOD = "filter-period"
 UNIT = "filter-unit"
+LANG_STORE = "page-lang"
 
 # rankings
 RANK_LEVEL = "rankings-level"

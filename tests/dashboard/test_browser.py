@@ -119,6 +119,7 @@ def test_supervisor_journey(server: Server, browser) -> None:
     page.wait_for_selector("[data-testid=kpi-workers]")
     page.wait_for_selector("[data-testid=chart-distribution] .main-svg")
     assert page.locator("#nav-overview").inner_text() == "总览"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
     _shot(page, "overview")
     # drill down: overview → rankings → worker
     page.click("#drill-rankings")
@@ -153,6 +154,7 @@ def test_supervisor_journey(server: Server, browser) -> None:
     page.wait_for_selector("#nav-overview:text('Overview')")
     page.wait_for_selector("#page-title:text('Finalise')")
     assert "lang=en" in page.url
+    page.wait_for_function("document.documentElement.lang === 'en'")
     _shot(page, "finalise_en")
     # sign out: back to the sign-in page and the session is gone
     page.click("#signout")
