@@ -106,13 +106,13 @@ def column_defs(lang: str, *, level: str = "workers") -> list[dict[str, Any]]:
         {"field": "rank_interval", "headerName": t("col.rank_interval", lang), "width": 110},
         {"field": "name", "headerName": t("col.name" if level == "workers" else "col.unit_name", lang),
          "cellRenderer": "DrillLink", "minWidth": 120},
+        {"field": "total", "headerName": t("col.total", lang), "filter": "agNumberColumnFilter"},
+        {"field": "grade", "headerName": t("col.grade", lang), "cellStyle": grade_style},
+        {"field": "markers", "headerName": t("col.markers", lang)},
     ]
     if level == "workers":
         cols += [{"field": k, "headerName": t(f"col.{k}", lang)} for k in ("role", "grid", "community", "street")]
-    cols += [{"field": k, "headerName": t(f"col.{k}", lang), "filter": "agNumberColumnFilter"}
-             for k in (*PILLARS, "total")]
-    cols += [{"field": "grade", "headerName": t("col.grade", lang), "cellStyle": grade_style},
-             {"field": "markers", "headerName": t("col.markers", lang)}]
+    cols += [{"field": k, "headerName": t(f"col.{k}", lang), "filter": "agNumberColumnFilter"} for k in PILLARS]
     return cols
 
 
