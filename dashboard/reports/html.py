@@ -34,7 +34,7 @@ class Table:
 _NUMERIC = {"num", "num3", "int", "pct", "interval", "interval1"}
 
 
-_WRAP = {"veto_reason", "evidence", "events", "zeroing", "value", "markers", "name_en", "subject_name", "rule",
+_WRAP = {"veto_reason", "evidence", "events", "zeroing", "value", "name_en", "subject_name", "rule",
          "ineligible_reason", "source"}
 
 
@@ -102,12 +102,12 @@ h3 small { font-weight: 400; color: #57606a; font-size: 9pt; margin-left: 2mm; }
 h4 { font-size: 10pt; margin: 3mm 0 1mm; color: #57606a; break-after: avoid; }
 p.note { color: #57606a; font-size: 8.5pt; margin: 1mm 0 3mm; }
 section.chapter { break-before: page; page-break-before: always; }
-table { border-collapse: collapse; width: 100%; font-size: 7.6pt; margin: 1mm 0 4mm; }
+table { border-collapse: collapse; width: 100%; font-size: 7.4pt; line-height: 1.35; margin: 1mm 0 4mm; }
 thead { display: table-header-group; }
 tfoot { display: table-footer-group; }
 th { background: #eef2f6; font-weight: 600; text-align: left; padding: 1.2mm 1.2mm; border-bottom: 1px solid #8c959f;
      white-space: nowrap; }
-td { padding: .7mm 1.2mm; border-bottom: .5px solid #d0d7de; vertical-align: top; text-align: left;
+td { padding: .45mm 1.2mm; border-bottom: .5px solid #d0d7de; vertical-align: top; text-align: left;
      white-space: nowrap; }
 td.wrap { white-space: normal; }
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

@@ -118,6 +118,19 @@ UNIT_COLUMNS = (
 )
 
 
+def scope_filter(frame: pl.DataFrame, tree: OrgTree, unit_id: str | None, *, columns: tuple[str, ...],
+                 members: set[str] | None = None) -> pl.DataFrame:
+    """Rows in the scope: `access.filter_frame` for org units; for a department, rows
+    whose id (or dept_id) is the department or one of its `members` (as the unit view does)."""
+    if unit_id is None or unit_id in tree.parent or unit_id not in tree.dept_unit:
+        return filter_frame(frame, tree, unit_id, columns=columns)
+    ids = list({unit_id} | (members or set()))
+    cols = [c for c in (*columns, "dept_id") if c in frame.columns]
+    if not cols or frame.height == 0:
+        return frame.clear()
+    return frame.filter(pl.any_horizontal([pl.col(c).is_in(ids) for c in cols]))
+
+
 def _select(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     return frame.select([c for c in columns if c in frame.columns])
 
@@ -154,7 +167,7 @@ def grade_table(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
 def unit_table(db: Database, run_id: str, level: str, tree: OrgTree, unit_id: str | None) -> pl.DataFrame:
     """Unit scores of a level (points per pillar) limited to the scope."""
     frame = unit_scores(db, run_id, level=level)  # type: ignore[arg-type]
-    return _select(with_points(filter_frame(frame, tree, unit_id, columns=SCOPE_COLUMNS)), UNIT_COLUMNS)
+    return _select(with_points(scope_filter(frame, tree, unit_id, columns=SCOPE_COLUMNS)), UNIT_COLUMNS)
 
 
 def satisfaction_table(db: Database, period_id: str, tree: OrgTree, unit_id: str | None) -> pl.DataFrame:
@@ -163,7 +176,7 @@ def satisfaction_table(db: Database, period_id: str, tree: OrgTree, unit_id: str
     cols = ("unit_id", "name", "invited", "respondents", "mean", "ci_low", "ci_high", "rr1", "rr3", "suppressed")
     if est is None or est.height == 0:
         return pl.DataFrame(schema={c: pl.String if c in ("unit_id", "name") else pl.Float64 for c in cols})
-    est = filter_frame(est, tree, unit_id, columns=("unit_id",))
+    est = scope_filter(est, tree, unit_id, columns=("unit_id",))
     return _select(est, cols).sort("unit_id")
 
 
@@ -293,7 +306,8 @@ def build_report(
     if unit_id is not None and tree.resolve(unit_id) is None:
         raise ReportError(f"unknown unit {unit_id!r}")
     run = _resolve_run(db, period_id, run_id)
-    scores = filter_frame(worker_scores(db, run.run_id), tree, unit_id, columns=SCOPE_COLUMNS)
+    scores = scope_filter(worker_scores(db, run.run_id), tree, unit_id, columns=SCOPE_COLUMNS)
+    members = set(scores["worker_id"].to_list())
     estimates = satisfaction_table(db, period_id, tree, unit_id)
     head = headline(with_points(scores), estimates)
     workers = worker_table(scores, lang)
@@ -301,12 +315,14 @@ def build_report(
     prev_run = latest_run(db, prev) if prev else None
     before = None
     if prev_run is not None:
-        before = filter_frame(worker_scores(db, prev_run.run_id), tree, unit_id, columns=SCOPE_COLUMNS)
+        before = scope_filter(worker_scores(db, prev_run.run_id), tree, unit_id, columns=SCOPE_COLUMNS)
     ctx = ViewContext(db=db, user=user or REPORT_USER, tree=tree, period=period_id, unit=unit_id, lang=lang)
     trend_frame = trend(ctx)
     vetoes = veto_events(db, period_id)
-    vetoes = filter_frame(vetoes, tree, unit_id, columns=("subject_id",))
-    scope_name = tree.names.get(unit_id, unit_id) if unit_id else ("全市" if lang == "zh" else "whole city")
+    vetoes = scope_filter(vetoes, tree, unit_id, columns=("subject_id",), members=members)
+    scope_name = tree.names.get(unit_id) if unit_id else ("全市" if lang == "zh" else "whole city")
+    if unit_id and scope_name is None:  # a department
+        scope_name = db.scalar("SELECT name FROM departments WHERE dept_id = ?", [unit_id]) or unit_id
     vetoed = workers.filter(pl.col("vetoed").fill_null(False)).select(
         [c for c in ("worker_id", "name", "role", "grid_name", "street_name", "total", "grade", "veto_reason")
          if c in workers.columns])

@@ -174,6 +174,10 @@ def test_report_final_run_has_no_watermark_and_scope_filters(rep_db: Database) -
     assert set(scoped.workers["street_id"].drop_nulls().unique()) == {"D01S01"}
     assert scoped.satisfaction["unit_id"].str.starts_with("D01S01").all()
     assert scoped.streets["unit_id"].to_list() == ["D01S01"]
+    dept = rep_db.scalar("SELECT min(dept_id) FROM workers WHERE dept_id IS NOT NULL")
+    by_dept = build_report(rep_db, period_id="2025", unit_id=dept)
+    assert by_dept.workers.height > 0 and set(by_dept.workers["dept_id"].unique()) == {dept}
+    assert by_dept.departments["unit_id"].to_list() == [dept]
     with pytest.raises(AccessDenied):
         build_report(rep_db, period_id="2025", unit_id="D01S02", user=sup)
     with pytest.raises(AccessDenied):
