@@ -227,9 +227,8 @@ def register_survey_form(
 
     @server.route("/s/<token>", methods=["GET", "POST"])
     def survey(token: str) -> Response:
-        from surveys.intake import submit, token_state
-
         from surveys.errors import AnswersInvalid, SubmissionConflict, TokenRejected
+        from surveys.intake import submit, token_state
 
         lang = lang_of(request.values.get("lang"))
         if not bucket.allow(client_ip()):
