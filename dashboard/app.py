@@ -167,6 +167,18 @@ def _register_auth_routes(server: Flask, state: AppState) -> None:
         response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax")
         return response
 
+    @server.errorhandler(TypeError)
+    @server.errorhandler(AttributeError)
+    @server.errorhandler(ValueError)
+    @server.errorhandler(LookupError)
+    def _malformed_callback(exc: Exception) -> Response:
+        # Dash does not check the types of callback inputs; a hand-made request (a number
+        # where a search string belongs, a list for a grid request) must get a 400, not a 500.
+        if request.path != "/_dash-update-component":
+            raise exc
+        server.logger.warning("malformed callback input: %s: %s", type(exc).__name__, exc)
+        return make_response({"error": "malformed callback input"}, 400)
+
     @server.errorhandler(AccessDenied)
     def _denied(exc: AccessDenied) -> Response:
         user = getattr(g, "user", None)
