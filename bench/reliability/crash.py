@@ -255,13 +255,12 @@ def prepare(source: Path, target: Path, *, tokens: int, seed: int = 11) -> list[
 
     shutil.copyfile(source, target)
     with open_db(target) as db:
-        margin = 8.0
-        sample = draw_sample(db, "2025Q4", seed=seed, options=SampleOptions(margin=margin))
+        sample = draw_sample(db, "2025Q4", seed=seed, options=SampleOptions(margin=8.0))
         plain = sample.tokens["token"].to_list()
-        for period in ("2025Q3", "2025Q2"):
+        for period in ("2025Q3", "2025Q2", "2025Q1", "2025H2", "2025H1"):
             if len(plain) >= tokens:
                 break
-            more = draw_sample(db, period, seed=seed, options=SampleOptions(margin=3.0))
+            more = draw_sample(db, period, seed=seed, options=SampleOptions(margin=2.0))
             plain += more.tokens["token"].to_list()
         db.checkpoint()
     return plain
