@@ -59,7 +59,8 @@ def score_source(source: str | Path, period_id: str, *, engine: Engine = "duckdb
         engine: "duckdb" (views over the files) or "spark" (indicator SQL on Spark SQL).
         scheme: the scheme (default: `metrics/schemes/default.toml`).
         seed: Monte Carlo seed. draws: Monte Carlo draws (0 skips rank intervals).
-        spark: an existing Spark session (cluster); default a local one (`local[2]`).
+        spark: an existing Spark session (cluster); default the active session, else a local
+            one (`local[2]`), stopped afterwards.
         progress: optional callback (stage, fraction done).
 
     Raises:
@@ -78,13 +79,24 @@ def score_source(source: str | Path, period_id: str, *, engine: Engine = "duckdb
             raise ScoringError(f"period {period_id!r} does not exist")  # before starting any engine
         t0 = time.perf_counter()
         if engine == "spark":
-            from metrics.engines.spark import local_session, register_source, wide_indicators_spark
+            from metrics.engines.spark import (
+                active_session,
+                local_session,
+                register_source,
+                wide_indicators_spark,
+            )
 
             report("spark session", 0.0)
-            session = spark or local_session()
-            register_source(session, source)
-            report("indicators on spark", 0.1)
-            wide = wide_indicators_spark(session, period_id, scheme)
+            session = spark or active_session()
+            owned = session is None
+            session = session or local_session()
+            try:
+                register_source(session, source)
+                report("indicators on spark", 0.1)
+                wide = wide_indicators_spark(session, period_id, scheme)
+            finally:
+                if owned:  # a session we started ourselves
+                    session.stop()
         else:
             from metrics.indicators import wide_indicators
 

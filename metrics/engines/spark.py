@@ -106,6 +106,15 @@ def local_session(*, master: str = "local[2]", driver_memory: str = "1g", shuffl
     return spark
 
 
+def active_session() -> SparkSession | None:
+    """The process's active Spark session, if any (None also when PySpark is not installed)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover
+        return None
+    return SparkSession.getActiveSession()
+
+
 def register_source(spark: SparkSession, source: str | Path) -> dict:
     """Temp views over an export directory: one per table, with exactly the warehouse columns.
 
