@@ -137,14 +137,15 @@ def timed(fn: Callable[[], object]) -> float:
 
 def machine() -> str:
     """nproc, memory, platform and versions, one line."""
+    from importlib import metadata as importlib_metadata
+
     import duckdb
-    import playwright
     import polars
 
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{os.cpu_count()} CPUs (nproc), {mem:.0f} GB RAM, {platform.machine()}, Python "
             f"{platform.python_version()}, DuckDB {duckdb.__version__}, polars {polars.__version__}, "
-            f"playwright {getattr(playwright, '__version__', '?')}, Debian chromium")
+            f"playwright {importlib_metadata.version('playwright')}, Debian chromium")
 
 
 @dataclass(frozen=True)
