@@ -61,7 +61,7 @@ def mangled_rows(draw: st.DrawFn) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS})
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(frame=mangled_rows(), ext=st.sampled_from(["csv", "xlsx", "parquet"]))
 def test_ingest_file_accepted_plus_rejected_is_read(
     prop_db: tuple[Database, Path], frame: pl.DataFrame, ext: str
