@@ -150,7 +150,8 @@ def write_section(text: str, doc: Path = DOC) -> None:
         if doc.exists()
         else "# Performance\n\nEach section gives the command that produced it and the machine it ran on.\n"
     )
-    start = current.find(f"\n{HEADING}\n")
+    heading = text.splitlines()[0].strip()  # the section's own "## …" line, not this module's
+    start = current.find(f"\n{heading}\n")
     if start == -1:
         current = current.rstrip("\n") + "\n\n" + text
     else:
