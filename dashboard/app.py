@@ -171,6 +171,7 @@ def _register_auth_routes(server: Flask, state: AppState) -> None:
     @server.errorhandler(AttributeError)
     @server.errorhandler(ValueError)
     @server.errorhandler(LookupError)
+    @server.errorhandler(dash.exceptions.UnsupportedRelativePath)
     def _malformed_callback(exc: Exception) -> Response:
         # Dash does not check the types of callback inputs; a hand-made request (a number
         # where a search string belongs, a list for a grid request) must get a 400, not a 500.

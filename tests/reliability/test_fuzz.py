@@ -115,7 +115,7 @@ def form_app(rel_city: RelCity, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 form_values = st.one_of(st.sampled_from(["very_satisfied", "satisfied", "dissatisfied", "yes", "no", "1", "5"]),
-                        st.sampled_from(PAYLOADS), st.text(max_size=50), st.text(min_size=990, max_size=1100))
+                        st.sampled_from(PAYLOADS), st.text(max_size=50), st.integers(990, 1100).map(lambda n: "长" * n))
 ITEM_KEYS = ["overall", "responsiveness", "attitude", "problem_solved", "visited", "comment",
              "submission_id", "started_at", "lang", "extra"]
 
