@@ -16,19 +16,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.auth import User, add_user
+from tests.accounts import ACCOUNTS, IN_SCOPE, OUT_OF_SCOPE, PASSWORD  # noqa: F401 (re-exported)
 from warehouse.db import Database, open_db
-
-PASSWORD = "correct-horse-1"
-ACCOUNTS = {
-    # name: (role, scope)
-    "admin": ("admin", None),
-    "assessor": ("assessor", None),
-    "sup": ("supervisor", "D01S01"),
-    "viewer": ("viewer", "D01S01"),
-    "viewer_all": ("viewer", None),
-}
-IN_SCOPE = "D01S01"
-OUT_OF_SCOPE = "D01S02"
 
 
 @dataclass(frozen=True)

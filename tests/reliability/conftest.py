@@ -13,18 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts import ACCOUNTS, IN_SCOPE, OUT_OF_SCOPE, PASSWORD  # noqa: F401 (re-exported)
 from warehouse.db import open_db
-
-PASSWORD = "correct-horse-1"
-ACCOUNTS = {
-    "admin": ("admin", None),
-    "assessor": ("assessor", None),
-    "sup": ("supervisor", "D01S01"),
-    "viewer": ("viewer", "D01S01"),
-    "viewer_all": ("viewer", None),
-}
-IN_SCOPE = "D01S01"
-OUT_OF_SCOPE = "D01S02"
 
 
 @dataclass(frozen=True)
