@@ -90,6 +90,21 @@ def _codes(prefix: str, n: int, width: int) -> pl.Series:
     ).to_series()
 
 
+def _rows(**columns: pl.Series | str | None) -> pl.DataFrame:
+    """One block of table rows: Series columns as given, a str or None repeated on every row.
+
+    The org units of each level and the departments of each kind are built as such
+    blocks and concatenated; constant columns are String (NULL for None).
+    """
+    height = next(len(v) for v in columns.values() if isinstance(v, pl.Series))
+    return pl.DataFrame(
+        {
+            name: value if isinstance(value, pl.Series) else pl.Series([value] * height, dtype=pl.String)
+            for name, value in columns.items()
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Tree:
     """The org tree as index arrays (all in tree order) plus the org_units rows."""
@@ -139,22 +154,13 @@ def build_tree(rng: np.random.Generator, spec: SizeSpec) -> Tree:
 
     units = pl.concat(
         [
-            pl.DataFrame(
-                {
-                    "unit_id": ids,
-                    "name": names,
-                    "name_en": names_en,
-                    "level": pl.Series([level] * len(ids)),
-                    "parent_id": parents,
-                },
-                schema_overrides={"parent_id": pl.String, "name_en": pl.String},
-            )
-            for ids, names, names_en, level, parents in (
-                (district_ids, district_names, pl.Series([None] * spec.districts, dtype=pl.String), "district", pl.Series([None] * spec.districts, dtype=pl.String)),
-                (street_ids, street_names, pl.Series([None] * spec.streets, dtype=pl.String), "street", district_ids.gather(street_district)),
-                (community_ids, community_names, pl.Series([None] * spec.communities, dtype=pl.String), "community", street_ids.gather(community_street)),
-                (grid_ids, grid_names, grid_names_en, "grid", community_ids.gather(grid_community)),
-            )
+            _rows(unit_id=district_ids, name=district_names, name_en=None, level="district", parent_id=None),
+            _rows(unit_id=street_ids, name=street_names, name_en=None, level="street",
+                  parent_id=district_ids.gather(street_district)),
+            _rows(unit_id=community_ids, name=community_names, name_en=None, level="community",
+                  parent_id=street_ids.gather(community_street)),
+            _rows(unit_id=grid_ids, name=grid_names, name_en=grid_names_en, level="grid",
+                  parent_id=community_ids.gather(grid_community)),
         ]
     )
     cg_start = _starts(grids_per_c)
@@ -191,7 +197,7 @@ class Departments:
 
 def build_departments(tree: Tree) -> Departments:
     """Functional departments per district, an office per street, a committee per community."""
-    n_d, n_s, n_c = len(tree.district_ids), len(tree.street_ids), len(tree.community_ids)
+    n_d, n_s = len(tree.district_ids), len(tree.street_ids)
     n_f = len(FUNCTIONAL_DEPARTMENTS)
     f_names = pl.Series([name for name, _ in FUNCTIONAL_DEPARTMENTS])
     f_names_en = pl.Series([name for _, name in FUNCTIONAL_DEPARTMENTS])
@@ -199,31 +205,25 @@ def build_departments(tree: Tree) -> Departments:
     kind_of_f = np.tile(np.arange(n_f), n_d)
     district_names = tree.units.filter(pl.col("level") == "district")["name"]
     street_names = tree.units.filter(pl.col("level") == "street")["name"]
-    functional = pl.DataFrame(
-        {
-            "name": pl.select(
-                pl.concat_str(district_names.gather(district_of_f), f_names.gather(kind_of_f))
-            ).to_series(),
-            "name_en": f_names_en.gather(kind_of_f),
-            "kind": pl.Series(["functional"] * (n_d * n_f)),
-            "unit_id": tree.district_ids.gather(district_of_f),
-        }
+    functional = _rows(
+        name=pl.select(
+            pl.concat_str(district_names.gather(district_of_f), f_names.gather(kind_of_f))
+        ).to_series(),
+        name_en=f_names_en.gather(kind_of_f),
+        kind="functional",
+        unit_id=tree.district_ids.gather(district_of_f),
     )
-    offices = pl.DataFrame(
-        {
-            "name": pl.select(pl.concat_str(street_names, pl.lit("办事处"))).to_series(),
-            "name_en": pl.Series(["Street Office"] * n_s),
-            "kind": pl.Series(["street_office"] * n_s),
-            "unit_id": tree.street_ids,
-        }
+    offices = _rows(
+        name=pl.select(pl.concat_str(street_names, pl.lit("办事处"))).to_series(),
+        name_en="Street Office",
+        kind="street_office",
+        unit_id=tree.street_ids,
     )
-    committees = pl.DataFrame(
-        {
-            "name": pl.select(pl.concat_str(tree.community_names, pl.lit("居民委员会"))).to_series(),
-            "name_en": pl.Series(["Community Committee"] * n_c),
-            "kind": pl.Series(["community"] * n_c),
-            "unit_id": tree.community_ids,
-        }
+    committees = _rows(
+        name=pl.select(pl.concat_str(tree.community_names, pl.lit("居民委员会"))).to_series(),
+        name_en="Community Committee",
+        kind="community",
+        unit_id=tree.community_ids,
     )
     frame = pl.concat([functional, offices, committees])
     frame = frame.insert_column(0, _codes("DEP", frame.height, 4).alias("dept_id"))
