@@ -1,7 +1,8 @@
 """The survey team's token file: the one place where identity meets tokens.
 
 `write_token_file` joins the plain tokens of a fresh sample to the contact details
-in `household_identities`. `_contacts` is the only function in gridscore's survey
+in `household_identities`; `write_followup_file` does the same for the households
+drawn for a non-response follow-up (`surveys.followup`). `_contacts` is the only function in gridscore's survey
 and scoring code that reads that table (a test enforces it).
 """
 
@@ -15,6 +16,7 @@ from surveys.errors import SurveyError
 from warehouse.db import Database, fetch_pl
 
 COLUMNS = ["token", "grid_id", "contact_name", "phone", "address", "expires_at"]
+FOLLOWUP_COLUMNS = ["grid_id", "followup_rank", "contact_name", "phone", "address", "disposition", "weight"]
 
 
 def _contacts(db: Database, household_ids: pl.DataFrame) -> pl.DataFrame:
@@ -52,13 +54,36 @@ def write_token_file(db: Database, tokens: pl.DataFrame, path: str | Path) -> in
     Raises:
         SurveyError: unsupported suffix.
     """
-    out = Path(path)
     frame = token_file_frame(db, tokens)
+    _write(frame, Path(path), worksheet="tokens", what="token file")
+    return frame.height
+
+
+def write_followup_file(db: Database, followup: pl.DataFrame, path: str | Path) -> int:
+    """Write the survey team's follow-up list (.csv or .xlsx); return the number of rows.
+
+    One row per household to contact again, with its contact details (match them
+    to the token file to find its token), disposition so far and weight.
+
+    Args:
+        db: database holding `household_identities`.
+        followup: `surveys.followup.draw_followup` output.
+        path: output file; the suffix picks the format.
+
+    Raises:
+        SurveyError: unsupported suffix.
+    """
+    frame = followup.join(_contacts(db, followup), on="household_id", how="left").select(FOLLOWUP_COLUMNS)
+    _write(frame, Path(path), worksheet="followup", what="follow-up file")
+    return frame.height
+
+
+def _write(frame: pl.DataFrame, out: Path, *, worksheet: str, what: str) -> None:
+    """Write `frame` as .csv or .xlsx by the suffix of `out`."""
     suffix = out.suffix.lower()
     if suffix == ".csv":
         frame.write_csv(out)
     elif suffix == ".xlsx":
-        frame.write_excel(out, worksheet="tokens", autofit=True)
+        frame.write_excel(out, worksheet=worksheet, autofit=True)
     else:
-        raise SurveyError(f"token file must end in .csv or .xlsx (got {out.name})")
-    return frame.height
+        raise SurveyError(f"{what} must end in .csv or .xlsx (got {out.name})")

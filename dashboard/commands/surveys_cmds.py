@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from dashboard.commands.common import (
@@ -68,6 +69,43 @@ def sample(
     out.print(f"{summary['invited']:,} households invited in {summary['grids']:,} grids"
               + (f"; token file {tokens_out} ({written:,} rows) — keep it with the survey team only" if tokens_out else
                  "; no token file written (use --tokens-out), the tokens cannot be recovered later"))
+
+
+@app.command()
+def followup(
+    period: PeriodOption,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the follow-up draw (default: random, printed).")] = None,
+    fraction: Annotated[float, typer.Option("--fraction", help="Share of each grid's non-respondents to follow up, in (0, 1].")] = 0.3,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the survey team's follow-up list (.csv or .xlsx): contacts, disposition, weight.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Draw a random follow-up subsample of each grid's non-respondents, with weights (无应答追访抽样)."""
+    import secrets
+
+    from surveys.followup import draw_followup
+    from surveys.tokens_file import write_followup_file
+    from warehouse.db import open_db
+
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    with user_errors(), open_db(db, read_only=True) as database:
+        drawn = draw_followup(database, period, seed=seed, fraction=fraction)
+        written = write_followup_file(database, drawn, out_file) if out_file else 0
+    per_grid = (
+        drawn.group_by("grid_id")
+        .agg(pl.col("nonrespondents").first(), pl.len().alias("followed_up"), pl.col("weight").first())
+        .sort("grid_id")
+    )
+    if json:
+        print_json({"period": period, "seed": seed, "fraction": fraction, "followed_up": drawn.height,
+                    "file": str(out_file) if out_file else None, "grids": per_grid})
+        return
+    print_frame(per_grid.with_columns(pl.col("weight").round(2)),
+                title=f"follow-up {period} (seed {seed}, fraction {fraction})", limit=30)
+    out.print(f"{drawn.height:,} non-respondents to follow up in {per_grid.height:,} grids"
+              + (f"; list {out_file} ({written:,} rows) — keep it with the survey team only" if out_file else
+                 "; no list written (use --out)"))
 
 
 @app.command()
