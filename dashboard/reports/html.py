@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 from jinja2 import Environment
+from markupsafe import Markup
 
 from dashboard.i18n import enum_label, fmt_date, fmt_num, t
 from dashboard.reports import tables as T
@@ -150,7 +151,7 @@ _TEMPLATE = """<!doctype html>
 {%- else %}{% for r in tb.rows %}<tr>{% for v, c in r %}<td{% if c %} class="{{ c }}"{% endif %}>{{ v }}</td>{% endfor %}</tr>{% endfor %}{% endif %}
 </tbody></table>
 {%- endmacro %}
-<div class="cover">
+{{ PART }}<div class="cover">
   <h1>{{ heading }}</h1>
   <div class="sub">{{ subtitle }}</div>
   <dl>
@@ -158,7 +159,7 @@ _TEMPLATE = """<!doctype html>
   </dl>
 </div>
 
-<section><h2>{{ L.summary }}</h2>
+<section class="summary"><h2>{{ L.summary }}</h2>
 <div class="kpis">{% for k, v in summary %}<div class="kpi"><div class="l">{{ k }}</div><div class="v">{{ v }}</div></div>{% endfor %}</div>
 {% if charts.distribution %}<img class="chart" alt="{{ L.distribution }}" src="{{ charts.distribution }}">{% endif %}
 <h3>{{ L.grades }}</h3>
@@ -166,40 +167,41 @@ _TEMPLATE = """<!doctype html>
 {% if charts.grade_mix %}<img class="chart" alt="{{ L.grade_mix }}" src="{{ charts.grade_mix }}">{% endif %}
 </section>
 
-<section class="chapter"><h2>{{ L.rankings }}</h2>
+{{ PART }}<section class="chapter"><h2>{{ L.rankings }}</h2>
 <p class="note">{{ L.rank_note }}</p>
 <h3>{{ L.streets }}</h3>
 {{ render(streets) }}
+</section>
 {% for s in street_sections %}
-<h3>{{ s.name }}{% if s.summary %}<small>{{ s.summary }}</small>{% endif %}</h3>
+{{ PART }}<section class="street"><h3>{{ s.name }}{% if s.summary %}<small>{{ s.summary }}</small>{% endif %}</h3>
 {% if s.communities %}<h4>{{ L.communities }}</h4>{{ render(s.communities) }}{% endif %}
 <h4>{{ L.workers }}</h4>
 {{ render(s.workers) }}
-{% endfor %}
 </section>
+{% endfor %}
 
-<section class="chapter"><h2>{{ L.vetoes }}</h2>
+{{ PART }}<section class="chapter"><h2>{{ L.vetoes }}</h2>
 {% if vetoed.rows %}{{ render(vetoed) }}{% else %}<p class="note">{{ L.no_vetoed }}</p>{% endif %}
 <h3>{{ L.veto_events }}</h3>
 {% if veto_events.rows %}{{ render(veto_events) }}{% else %}<p class="note">{{ L.no_events }}</p>{% endif %}
 </section>
 
-<section class="chapter"><h2>{{ L.satisfaction }}</h2>
+{{ PART }}<section class="chapter"><h2>{{ L.satisfaction }}</h2>
 <p class="note">{{ L.satisfaction_note }}</p>
 {% if satisfaction.rows %}{{ render(satisfaction) }}{% else %}<p class="note">{{ L.no_survey }}</p>{% endif %}
 </section>
 
-<section class="chapter"><h2>{{ L.trends }}</h2>
+{{ PART }}<section class="chapter"><h2>{{ L.trends }}</h2>
 {% if charts.trend %}<img class="chart" alt="{{ L.trends }}" src="{{ charts.trend }}">{% endif %}
 {{ render(trend) }}
 {% if changes.rows %}<h3>{{ L.previous }}</h3>{{ render(changes) }}{% else %}<p class="note">{{ L.no_previous }}</p>{% endif %}
 </section>
 
-<section class="chapter"><h2>{{ L.departments }}</h2>
+{{ PART }}<section class="chapter"><h2>{{ L.departments }}</h2>
 {% if departments.rows %}{{ render(departments) }}{% else %}<p class="note">{{ L.no_departments }}</p>{% endif %}
 </section>
 
-<section class="chapter"><h2>{{ L.appendix }}</h2>
+{{ PART }}<section class="chapter"><h2>{{ L.appendix }}</h2>
 <p class="note">{{ L.appendix_note }}</p>
 <h3>{{ L.m_pillars }}</h3>{{ render(m.pillars) }}
 <h3>{{ L.m_indicators }}</h3>{{ render(m.indicators) }}
@@ -209,7 +211,7 @@ _TEMPLATE = """<!doctype html>
 <h3>{{ L.m_rules }}</h3>{{ render(m.rules) }}
 <h3>{{ L.m_design }}</h3>{% if m.design.rows %}{{ render(m.design) }}{{ render(m.sample) }}{% else %}<p class="note">{{ L.no_survey }}</p>{% endif %}
 </section>
-</body></html>
+{{ PART }}</body></html>
 """
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -255,6 +257,27 @@ _env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 _template = _env.from_string(_TEMPLATE)
 
 
+_PART = "<!--gridscore:part-->"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The report document cut where a page may start a separately printed part.
+
+    `head + "".join(blocks) + tail` is the whole document; each block (the cover
+    with the summary, the rankings' street table, one street, each later chapter)
+    is valid HTML on its own, so `head + blocks[i:j] + tail` prints that stretch.
+    """
+
+    head: str
+    blocks: list[str]
+    tail: str
+
+    def document(self, start: int = 0, stop: int | None = None) -> str:
+        """The HTML of blocks[start:stop] as a complete document."""
+        return self.head + "".join(self.blocks[start:stop]) + self.tail
+
+
 def render_html(report: AnnualReport, *, charts: dict[str, bytes] | None = None) -> str:
     """The report as one self-contained HTML page (inline CSS and PNG charts, no scripts).
 
@@ -262,6 +285,16 @@ def render_html(report: AnnualReport, *, charts: dict[str, bytes] | None = None)
         report: from `build_report`.
         charts: PNG bytes per figure key; rendered with kaleido when not given.
     """
+    return render_parts(report, charts=charts).document()
+
+
+def render_parts(report: AnnualReport, *, charts: dict[str, bytes] | None = None) -> Parts:
+    """The report's HTML in printable blocks (see `Parts`); the PDF prints them in parallel."""
+    pieces = _render(report, charts).split(_PART)
+    return Parts(head=pieces[0], blocks=pieces[1:-1], tail=pieces[-1])
+
+
+def _render(report: AnnualReport, charts: dict[str, bytes] | None) -> str:
     lang = report.lang
     pngs = charts if charts is not None else figures_png(report.figures)
     m = report.methodology
@@ -281,7 +314,7 @@ def render_html(report: AnnualReport, *, charts: dict[str, bytes] | None = None)
         ("生成时间" if zh else "Generated", fmt_date(report.generated_at, lang)),
     ]
     return _template.render(
-        lang=lang, title=report.title, css=css(), draft=report.draft,
+        PART=Markup(_PART), lang=lang, title=report.title, css=css(), draft=report.draft,
         heading=("网格化管理考核年度报告" if zh else "Grid governance assessment — annual report"),
         subtitle=f"{report.period_label} · {report.scope_name}", cover=cover, status_row=4,
         L={k: (v[1] if lang == "en" else v[0]) for k, v in _LABELS.items()},

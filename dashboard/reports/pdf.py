@@ -7,16 +7,28 @@ whole, a fixed watermark on every page) well, and prints page numbers in its own
 footer. WeasyPrint would be another engine with its own CSS gaps and native
 dependencies (Pango) for the same result, and the HTML report and the PDF would
 then be laid out by different engines.
+
+Speed: Chromium lays out and prints one document on one core, and a city-wide
+report is ~200 table-heavy pages. A large report is therefore cut at block
+boundaries (`html.Parts`: cover and summary, the street table, each street, each
+later chapter) into one part per core, the parts are printed at the same time in
+separate browser contexts (separate renderer processes), joined with pikepdf, and
+the page footers ("第 n 页 / 共 N 页") are printed once for the joined page count
+and laid over the pages, so numbering runs through the whole document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from dashboard.reports.html import render_html
+from dashboard.reports.html import Parts, render_parts
 from dashboard.reports.model import AnnualReport
 from dashboard.theme import FONT_FAMILY
 
@@ -26,11 +38,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run",
 ]
 MARGINS = {"top": "16mm", "bottom": "17mm", "left": "13mm", "right": "13mm"}
+MAX_JOBS = 4
+PART_MIN_CELLS = 8_000  # a part smaller than this (~15 pages) is not worth a renderer of its own
+BLOCK_CELLS = 200  # a block's headings, charts and page breaks, counted as this many cells
 
 
 def _footer(title: str) -> str:
-    from html import escape
-
     font = escape(FONT_FAMILY, quote=True)
     style = f"font-family: {font}; font-size: 8px; color: #57606a; width: 100%; margin: 0 13mm;"
     return (f'<div style="{style}"><span>{escape(title)}</span>'
@@ -38,37 +51,144 @@ def _footer(title: str) -> str:
             '<span class="totalPages"></span> 页</span></div>')
 
 
-@contextmanager
-def browser() -> Iterator[Any]:
-    """A headless Chromium (Debian's) driven by Playwright; closed on exit."""
-    from playwright.sync_api import sync_playwright
+def _blank_pages(n: int) -> str:
+    """n empty A4 pages (printed with the report's margins and footer: the footer layer of a joined PDF)."""
+    return ("<!doctype html><html><head><meta charset='utf-8'><style>@page { size: A4; } "
+            "body { margin: 0; } div + div { break-before: page; }</style></head><body>"
+            + "<div>&nbsp;</div>" * n + "</body></html>")
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to completion from sync code (in a thread if this one has a running loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
         try:
-            yield b
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+async def _print(browser: Any, html_text: str, path: Path, footer: str | None) -> None:
+    """Print one document in its own browser context (its own renderer process)."""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        # offline: the document is self-contained; refuse anything that would go out
+        await page.route("**/*", lambda route: route.abort()
+                         if not route.request.url.startswith(("data:", "about:")) else route.continue_())
+        await page.set_content(html_text, wait_until="load")
+        await page.emulate_media(media="print")
+        await page.pdf(path=str(path), format="A4", print_background=True, prefer_css_page_size=True,
+                       display_header_footer=footer is not None, header_template="<div></div>",
+                       footer_template=footer or "<div></div>", margin=MARGINS)
+    finally:
+        await context.close()
+
+
+async def _print_all(docs: Sequence[str], out: Path, footer_title: str) -> None:
+    from playwright.async_api import async_playwright
+
+    footer = _footer(footer_title)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            if len(docs) == 1:
+                await _print(browser, docs[0], out, footer)
+                return
+            with tempfile.TemporaryDirectory(prefix="gridscore-pdf-") as tmp:
+                parts = [Path(tmp) / f"part-{i:02d}.pdf" for i in range(len(docs))]
+                await asyncio.gather(*(_print(browser, d, f, None) for d, f in zip(docs, parts, strict=True)))
+                pages = _join(parts, out)
+                footers = Path(tmp) / "footers.pdf"
+                await _print(browser, _blank_pages(pages), footers, footer)
+                _overlay(out, footers, pages)
         finally:
-            b.close()
+            await browser.close()
 
 
-def html_to_pdf(html_text: str, path: str | Path, *, footer_title: str = "") -> Path:
-    """Print an HTML document to an A4 PDF with page numbers in the footer."""
+def _join(parts: Sequence[Path], out: Path) -> int:
+    """Concatenate PDFs into `out` (document info from the first); the page count."""
+    import pikepdf
+
+    sources = [pikepdf.open(p) for p in parts]
+    try:
+        joined = pikepdf.new()
+        for src in sources:
+            joined.pages.extend(src.pages)
+        with joined.open_metadata(set_pikepdf_as_editor=False) as meta:
+            title = sources[0].docinfo.get("/Title")
+            if title is not None:
+                meta["dc:title"] = str(title)
+        joined.save(out)
+        return len(joined.pages)
+    finally:
+        for src in sources:
+            src.close()
+
+
+def _overlay(path: Path, footers: Path, pages: int) -> None:
+    """Lay page i of `footers` over page i of `path` (in place)."""
+    import pikepdf
+
+    with pikepdf.open(footers) as layer, pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if len(layer.pages) != pages or len(pdf.pages) != pages:
+            raise RuntimeError(f"footer layer has {len(layer.pages)} pages for {len(pdf.pages)}")
+        for page, over in zip(pdf.pages, layer.pages, strict=True):
+            page.add_overlay(over)
+        pdf.save(path)
+
+
+def split(parts: Parts, jobs: int, *, min_cells: int = PART_MIN_CELLS) -> list[str]:
+    """Cut the blocks into at most `jobs` contiguous documents with about equal numbers of table cells."""
+    sizes = [b.count("<td") + BLOCK_CELLS for b in parts.blocks]
+    total = sum(sizes)
+    n = max(1, min(jobs, len(sizes), total // max(1, min_cells)))
+    cuts, acc = [0], 0
+    for i, size in enumerate(sizes):
+        if len(cuts) < n and acc + size / 2 > total * len(cuts) / n and i > cuts[-1]:
+            cuts.append(i)
+        acc += size
+    cuts.append(len(sizes))
+    return [parts.document(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def default_jobs() -> int:
+    """Parts printed at once: the usable CPUs, at most `MAX_JOBS`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_JOBS, cpus))
+
+
+def html_to_pdf(html_text: str | Sequence[str], path: str | Path, *, footer_title: str = "") -> Path:
+    """Print an HTML document (or consecutive documents, in parallel) to one A4 PDF with page numbers."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with browser() as b:
-        page = b.new_page()
-        # offline: the document is self-contained; refuse anything that would go out
-        page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(("data:", "about:"))
-                   else route.continue_())
-        page.set_content(html_text, wait_until="load")
-        page.emulate_media(media="print")
-        page.pdf(path=str(out), format="A4", print_background=True, prefer_css_page_size=True,
-                 display_header_footer=True, header_template="<div></div>", footer_template=_footer(footer_title),
-                 margin=MARGINS)
-        page.close()
+    docs = [html_text] if isinstance(html_text, str) else list(html_text)
+    _run(_print_all(docs, out, footer_title))
     return out
 
 
-def render_pdf(report: AnnualReport, path: str | Path, *, charts: dict[str, bytes] | None = None) -> Path:
-    """The annual report as an A4 PDF (draft runs carry a DRAFT / 草稿 watermark)."""
-    return html_to_pdf(render_html(report, charts=charts), path, footer_title=report.title)
+def render_pdf(report: AnnualReport, path: str | Path, *, charts: dict[str, bytes] | None = None,
+               jobs: int | None = None) -> Path:
+    """The annual report as an A4 PDF (draft runs carry a DRAFT / 草稿 watermark).
+
+    Args:
+        jobs: parts printed in parallel (default: the usable CPUs, at most 4); 1 prints
+            the document in one piece.
+    """
+    parts = render_parts(report, charts=charts)
+    return html_to_pdf(split(parts, jobs or default_jobs()), path, footer_title=report.title)

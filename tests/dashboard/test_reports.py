@@ -32,6 +32,8 @@ from dashboard.reports import (
     render_xlsx,
 )
 from dashboard.reports.charts import figures_png, shutdown
+from dashboard.reports.html import render_parts
+from dashboard.reports.pdf import html_to_pdf, split
 from metrics.results import unit_scores, worker_scores
 from warehouse.db import Database, open_db
 
@@ -78,12 +80,20 @@ def charts(report) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def pdf_path(report, charts, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = render_pdf(report, tmp_path_factory.mktemp("pdf") / "report.pdf", charts=charts)
+    path = render_pdf(report, tmp_path_factory.mktemp("pdf") / "report.pdf", charts=charts, jobs=1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("report-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(path), str(ARTIFACTS / "report")], check=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def split_pdf_path(report, charts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same report printed as three parts in parallel, joined, footers laid over."""
+    docs = split(render_parts(report, charts=charts), 3, min_cells=0)
+    assert len(docs) == 3
+    return html_to_pdf(docs, tmp_path_factory.mktemp("split") / "report.pdf", footer_title=report.title)
 
 
 def _run(*args: str) -> str:
@@ -129,6 +139,24 @@ def test_report_pdf_is_a4_and_text_layer_has_the_views_numbers(rep_db: Database,
     assert "没有上一考核期的评分结果" in text  # no 2024 run in the city
     assert "附录" in text and "矛盾纠纷调解成功率" in text  # methodology from the scheme in force
     assert len(list(ARTIFACTS.glob("report-*.png"))) == pages
+
+
+def test_report_pdf_printed_in_parallel_parts_has_the_same_rows_and_running_page_numbers(
+        pdf_path: Path, split_pdf_path: Path) -> None:
+    whole = _run("pdftotext", "-layout", str(pdf_path), "-")
+    joined = _run("pdftotext", "-layout", str(split_pdf_path), "-")
+    pages = int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(split_pdf_path))).group(1))
+    sizes = _run("pdfinfo", "-f", "1", "-l", str(pages), str(split_pdf_path))
+    assert len(re.findall(r"\(A4\)", sizes)) == pages
+    numbers = [(int(a), int(b)) for a, b in re.findall(r"第 (\d+) 页 / 共 (\d+) 页", joined)]
+    assert numbers == [(i, pages) for i in range(1, pages + 1)]  # one footer per page, numbered through
+
+    def rows(text: str) -> list[str]:
+        return [" ".join(ln.split()) for ln in text.splitlines() if re.search(r"\bW\d{6}\b", ln)]
+
+    assert rows(joined) == rows(whole) and len(rows(whole)) > 100
+    assert all("草" in page for page in joined.split("\f")[:pages])  # the 草稿 watermark is on every page
+    assert pages - int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(pdf_path))).group(1)) in (0, 1, 2)
 
 
 def test_report_pdf_renders_cjk_glyphs_not_boxes(pdf_path: Path, tmp_path: Path) -> None:
