@@ -66,8 +66,19 @@ def city_path(size: str, seed: int) -> Path:
 _cpu: list[float] = []  # CPU seconds of each `timed` call: this process + every Chromium process
 
 
+def _descends(pid: int, parents: dict[int, int], ancestor: int) -> bool:
+    """Whether `pid` is a descendant of `ancestor` (other sessions' Chromiums are not counted)."""
+    for _ in range(64):
+        pid = parents.get(pid, 0)
+        if pid == ancestor:
+            return True
+        if pid <= 1:
+            return False
+    return False
+
+
 class ChromiumCpu:
-    """Sample /proc for Chromium processes (kaleido's and Playwright's) and sum their CPU time.
+    """Sample /proc for this process's Chromiums (kaleido's and Playwright's) and sum their CPU time.
 
     Chromium's processes are not reaped by this process, so `getrusage` misses them;
     each is sampled every 0.1 s and its last seen utime+stime counted (a process that
@@ -83,7 +94,9 @@ class ChromiumCpu:
     @staticmethod
     def _sample() -> dict[int, float]:
         tick = os.sysconf("SC_CLK_TCK")
+        me = os.getpid()
         out: dict[int, float] = {}
+        parents: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -93,10 +106,11 @@ class ChromiumCpu:
             except OSError:
                 continue
             comm = stat[stat.find("(") + 1: stat.rfind(")")]
+            fields = stat[stat.rfind(")") + 2:].split()
+            parents[int(entry)] = int(fields[1])
             if comm.startswith(("chrom", "headless")):
-                fields = stat[stat.rfind(")") + 2:].split()
                 out[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-        return out
+        return {pid: cpu for pid, cpu in out.items() if _descends(pid, parents, me)}
 
     def _loop(self) -> None:
         while not self._stop.is_set():
