@@ -5,6 +5,9 @@ text is escaped by Jinja's autoescape. A hidden random submission id is made whe
 the page is rendered, so a double tap or a retry stores one response
 (`surveys.intake.submit` is idempotent on it). A used, expired or unknown token
 gets one polite message, the same for all three, with the same status code.
+
+The page template is compiled once per server (Flask's `render_template_string`
+compiles it again on every request).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, make_response, render_template_string, request
+from flask import Flask, Response, make_response, request
 
 from dashboard.i18n import lang_of, t
 from dashboard.ratelimit import TokenBucket
@@ -193,6 +196,7 @@ def register_survey_form(
 ) -> None:
     """Add `GET/POST /s/<token>` to the Flask server."""
     cache: dict[str, Any] = {}
+    page = server.jinja_env.from_string(_PAGE)  # compiled once; autoescaped like Flask's own templates
 
     def questionnaire() -> Any:
         if "q" not in cache:
@@ -202,8 +206,8 @@ def register_survey_form(
         return cache["q"]
 
     def render(state: str, lang: str, status: int = 200, **extra: Any) -> Response:
-        html = render_template_string(
-            _PAGE, state=state, lang=lang, tr=lambda key: t(key, lang), max_text=MAX_TEXT,
+        html = page.render(
+            state=state, lang=lang, tr=lambda key: t(key, lang), max_text=MAX_TEXT,
             items=extra.pop("items", []), errors=extra.pop("errors", {}),
             values=extra.pop("values", {}), **extra,
         )

@@ -12,18 +12,32 @@ The loser rolls back and re-checks from scratch, which then reports the right
 outcome: "already_received" (same submission id, same content), a conflict
 (same submission id, different content) or a used token.
 
+Group commit: `submit` hands the submission to the database's one writer thread and
+waits. The writer takes everything queued (up to `MAX_BATCH`), looks the batch's tokens
+and submission ids up in one query each, decides every submission on its own in arrival
+order (exactly the outcomes of one-at-a-time intake: a token used earlier in the same
+batch is "used", the same submission id again is "already_received" or a conflict),
+writes the accepted ones with one statement per table and commits once. Each caller
+returns (or raises) only after that COMMIT, so nothing is acknowledged before it is
+durable. If the batch transaction fails (a write conflict with another writer, or any
+database error) it is rolled back and its submissions are replayed one transaction each.
+
 `submit_many` is the bulk equivalent for the simulator: the same checks, vectorised,
 producing the same stored rows (the same content hash, scores and codes).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
+import threading
 import time
 import uuid
+import weakref
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -36,6 +50,8 @@ from warehouse.db import Database
 
 CHANNELS = ("web", "phone", "paper")
 MAX_ATTEMPTS = 50
+MAX_BATCH = 256  # submissions per group-commit transaction
+WRITER_IDLE_SECONDS = 2.0  # the writer thread ends after this long with nothing queued
 
 # One round trip: the token's invitation, its questionnaire version, and whatever is
 # already stored under this submission id (for the retry / conflict decision).
@@ -191,6 +207,308 @@ def _attempt(
         raise
 
 
+@dataclass
+class _Pending:
+    """One queued submission and, once its batch committed, its outcome."""
+
+    token_hash: str
+    answers: Mapping[str, object]
+    submission_id: str
+    channel: str
+    started_at: datetime | None
+    device: str | None
+    address: str | None
+    entered_by: str | None
+    clock: datetime | None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: SubmitResult | None = None
+    error: BaseException | None = None
+
+    def finish(self, outcome: SubmitResult | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            self.error = outcome
+        else:
+            self.result = outcome
+        self.done.set()
+
+
+# The batch's invitations (with their questionnaire version) and the responses already
+# stored under its submission ids: two index lookups per batch instead of one per token.
+BATCH_INVITATIONS_SQL = """
+WITH wanted AS (SELECT unnest($hashes) AS token_hash)
+SELECT i.token_hash, i.invitation_id, i.design_id, i.period_id, i.grid_id, i.weight_class,
+       i.expires_at, i.used_at, d.questionnaire_version
+FROM wanted w
+JOIN survey_invitations i USING (token_hash)
+JOIN survey_designs d USING (design_id)
+"""
+
+BATCH_EARLIER_SQL = """
+WITH wanted AS (SELECT unnest($ids) AS submission_id)
+SELECT r.submission_id, r.response_id, r.content_hash
+FROM wanted w
+JOIN survey_responses r USING (submission_id)
+"""
+
+MARK_USED_SQL = """
+UPDATE survey_invitations
+SET used_at = accepted.day, disposition = 'complete', disposition_at = accepted.day
+FROM (SELECT unnest($ids) AS invitation_id, unnest($days) AS day) AS accepted
+WHERE survey_invitations.invitation_id = accepted.invitation_id
+  AND survey_invitations.used_at IS NULL
+"""
+
+
+class _BatchConflict(Exception):
+    """The batch's writes found the database changed under it: replay one by one."""
+
+
+def _decide_batch(
+    batch: list[_Pending], invitations: dict[str, tuple], stored: dict[str, tuple[str, str]], moment: datetime
+) -> tuple[list[SubmitResult | BaseException], list[tuple], list[list], list[list]]:
+    """Each submission's outcome in arrival order, as one-at-a-time intake would decide it.
+
+    Returns the outcomes and, for the accepted ones, the invitation updates, response
+    rows and answer rows to write.
+    """
+    used_now: set[str] = set()  # token hashes accepted earlier in this batch
+    earlier_now: dict[str, tuple[str, str]] = {}  # submission id → (response id, digest) in this batch
+    outcomes: list[SubmitResult | BaseException] = []
+    marks: list[tuple] = []
+    responses: list[list] = []
+    answers: list[list] = []
+    for item in batch:
+        try:
+            row = invitations.get(item.token_hash)
+            if row is None:
+                raise TokenRejected("unknown")
+            (invitation_id, design_id, period_id, grid_id, weight_class, expires_at, used_at, version) = row
+            now = item.clock or moment
+            earlier = earlier_now.get(item.submission_id) or stored.get(item.submission_id)
+            q = questionnaire_for(version)
+            if used_at is not None or item.token_hash in used_now:
+                try:
+                    digest = content_hash(version, validate_answers(q, item.answers))
+                except AnswersInvalid:
+                    digest = None
+                outcomes.append(_retry_outcome(item.submission_id, earlier, digest))
+                continue
+            if expires_at < now:
+                raise TokenRejected("expired")
+            valid = validate_answers(q, item.answers)
+            digest = content_hash(version, valid)
+            if earlier is not None:
+                raise SubmissionConflict(
+                    f"submission id {item.submission_id} already belongs to another response; use a new id"
+                )
+            response_id = str(uuid.uuid4())
+            duration = None
+            if item.started_at is not None:
+                duration = (now - _utc_naive(item.started_at)).total_seconds()
+                if duration < 0:
+                    duration = None
+            marks.append((invitation_id, _day(now)))
+            responses.append([
+                response_id, period_id, design_id, grid_id, weight_class, version, item.channel,
+                item.submission_id, digest, _hour(now), duration,
+                fingerprint(period_id, item.device), fingerprint(period_id, item.address), item.entered_by,
+            ])
+            answers.extend([response_id, a.item_key, a.answer_code, a.score, a.answer_text] for a in valid)
+            used_now.add(item.token_hash)
+            earlier_now[item.submission_id] = (response_id, digest)
+            outcomes.append(SubmitResult("accepted", response_id))
+        except Exception as exc:  # noqa: BLE001 — handed to this submission's caller
+            outcomes.append(exc)
+    return outcomes, marks, responses, answers
+
+
+def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
+    """One INSERT of many rows: a list parameter per column, unnested side by side.
+
+    Cheaper than a multi-row VALUES (a parameter per cell to bind) or executemany
+    (a statement per row).
+    """
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    unnested = ", ".join(f"unnest(${n})" for n in range(1, len(columns) + 1))
+    cur.execute(f"INSERT INTO {table} SELECT {unnested}", [list(c) for c in columns])
+
+
+def _commit_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> list[SubmitResult | BaseException]:
+    """Decide and store a batch in one transaction; raises (after ROLLBACK) if it cannot commit."""
+    moment = datetime.now(UTC).replace(tzinfo=None)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        hashes = sorted({item.token_hash for item in batch})
+        ids = sorted({item.submission_id for item in batch})
+        invitations = {r[0]: r[1:] for r in cur.execute(BATCH_INVITATIONS_SQL, {"hashes": hashes}).fetchall()}
+        stored = {r[0]: (r[1], r[2]) for r in cur.execute(BATCH_EARLIER_SQL, {"ids": ids}).fetchall()}
+        outcomes, marks, responses, answers = _decide_batch(batch, invitations, stored, moment)
+        if marks:
+            updated = cur.execute(MARK_USED_SQL, {"ids": [m[0] for m in marks], "days": [m[1] for m in marks]}
+                                  ).fetchone()
+            if updated is None or updated[0] != len(marks):
+                raise _BatchConflict(f"{len(marks)} invitations to mark, {updated} marked")
+            _insert_rows(cur, "survey_responses", responses)
+            _insert_rows(cur, "survey_answers", answers)
+        cur.execute("COMMIT")
+        return outcomes
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            cur.execute("ROLLBACK")
+        raise
+
+
+def _submit_alone(cur: duckdb.DuckDBPyConnection, item: _Pending) -> SubmitResult:
+    """One submission in its own transaction, retried after a lost race (the fallback path)."""
+    for attempt in range(MAX_ATTEMPTS):
+        moment = item.clock or datetime.now(UTC).replace(tzinfo=None)
+        try:
+            return _attempt(
+                cur, item.token_hash, item.answers, submission_id=item.submission_id, channel=item.channel,
+                started_at=item.started_at, device=item.device, address=item.address,
+                entered_by=item.entered_by, now=moment,
+            )
+        except (duckdb.TransactionException, duckdb.ConstraintException):
+            # Lost a race (same token or same submission id): look again.
+            time.sleep(0.001 * (attempt + 1))
+    raise SurveyError("the survey database is busy; please submit again")
+
+
+def _process(db: Database, batch: list[_Pending]) -> None:
+    """Store a batch with one commit, or (if that fails) each submission alone; finish every item."""
+    try:
+        cur = db.cursor()
+    except BaseException as exc:  # noqa: BLE001 — e.g. the database was closed
+        for item in batch:
+            item.finish(exc)
+        return
+    try:
+        try:
+            outcomes = _commit_batch(cur, batch)
+        except Exception:  # noqa: BLE001 — replayed one by one below, each with its own outcome
+            outcomes = None
+        if outcomes is not None:
+            for item, outcome in zip(batch, outcomes, strict=True):
+                item.finish(outcome)
+            return
+        for item in batch:
+            try:
+                item.finish(_submit_alone(cur, item))
+            except Exception as exc:  # noqa: BLE001 — raised again in the caller's thread
+                item.finish(exc)
+    finally:
+        for item in batch:  # never leave a caller waiting
+            if not item.done.is_set():
+                item.finish(SurveyError("the survey database is busy; please submit again"))
+        with contextlib.suppress(duckdb.Error):
+            cur.close()
+
+
+class _Writer:
+    """The one thread that writes submissions for a database, a batch per transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db_ref = weakref.ref(db)
+        self.queue: deque[_Pending] = deque()
+        self.cond = threading.Condition()
+        self.running = False
+        self.stopping = False
+        self.thread: threading.Thread | None = None
+        self.batches = 0  # transactions attempted (statistics for tests and benchmarks)
+        self.submissions = 0
+
+    def put(self, item: _Pending) -> None:
+        """Queue a submission; start the thread if it is not running."""
+        with self.cond:
+            self.queue.append(item)
+            if self.running:
+                self.cond.notify()
+                return
+            self.running = True
+            thread = self.thread = threading.Thread(target=self._run, name="survey-writer", daemon=True)
+        thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Finish what is queued and end the thread; wait for it unless `timeout` is None."""
+        with self.cond:
+            self.stopping = True
+            self.cond.notify()
+            thread = self.thread
+        if timeout is not None and thread is not None and thread.is_alive():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            self._loop()  # returns (running = False) once idle
+        except BaseException:
+            with self.cond:  # a later submission starts a new thread
+                self.running = False
+            raise
+
+    def _loop(self) -> None:
+        while True:
+            with self.cond:
+                if not self.queue and not self.stopping:
+                    self.cond.wait(timeout=WRITER_IDLE_SECONDS)
+                if not self.queue:
+                    self.running = False
+                    return
+                batch = [self.queue.popleft() for _ in range(min(len(self.queue), MAX_BATCH))]
+                self.batches += 1
+                self.submissions += len(batch)
+            db = self.db_ref()
+            if db is None:
+                for item in batch:
+                    item.finish(SurveyError("the survey database was closed"))
+                del batch
+                continue
+            _process(db, batch)
+            del db, batch  # hold no database objects (or tracebacks reaching them) while idle
+
+
+_WRITERS: dict[int, _Writer] = {}
+_WRITERS_LOCK = threading.Lock()
+_ALL_WRITERS: weakref.WeakSet[_Writer] = weakref.WeakSet()  # a running thread keeps its writer here
+
+
+def _forget(key: int, writer: _Writer) -> None:
+    """The Database object is gone: drop its writer and let the thread end."""
+    with _WRITERS_LOCK:
+        if _WRITERS.get(key) is writer:
+            del _WRITERS[key]
+    writer.stop(timeout=None)
+
+
+def _writer_for(db: Database) -> _Writer:
+    """The database's writer (one per open Database object)."""
+    with _WRITERS_LOCK:
+        writer = _WRITERS.get(id(db))
+        if writer is None or writer.db_ref() is not db:
+            writer = _Writer(db)
+            _WRITERS[id(db)] = writer
+            _ALL_WRITERS.add(writer)
+            weakref.finalize(db, _forget, id(db), writer)
+        return writer
+
+
+@atexit.register
+def _stop_writers() -> None:
+    """End idle writer threads before the interpreter tears DuckDB down."""
+    with _WRITERS_LOCK:
+        writers = list(_ALL_WRITERS)
+    for writer in writers:
+        writer.stop()
+
+
+def writer_stats(db: Database) -> tuple[int, int]:
+    """(batches, submissions) the database's writer has taken so far (mean batch size = ratio)."""
+    writer = _writer_for(db)
+    with writer.cond:
+        return writer.batches, writer.submissions
+
+
 def submit(
     db: Database,
     token: str,
@@ -205,6 +523,9 @@ def submit(
     now: datetime | None = None,
 ) -> SubmitResult:
     """Store one completed questionnaire for a token, exactly once.
+
+    The submission is committed by the database's writer thread together with
+    whatever else is queued (group commit); this returns only after that commit.
 
     Args:
         db: open database (writable).
@@ -233,24 +554,17 @@ def submit(
         raise SurveyError(f"channel must be one of {', '.join(CHANNELS)} (got {channel!r})")
     if not submission_id or not str(submission_id).strip():
         raise SurveyError("submission_id must not be empty")
-    token_hash = hash_token(token)
-    clock = _utc_naive(now) if now is not None else None
-    cur = db.cursor()
-    try:
-        for attempt in range(MAX_ATTEMPTS):
-            moment = clock or datetime.now(UTC).replace(tzinfo=None)
-            try:
-                return _attempt(
-                    cur, token_hash, answers, submission_id=str(submission_id), channel=channel,
-                    started_at=started_at, device=device, address=address,
-                    entered_by=entered_by, now=moment,
-                )
-            except (duckdb.TransactionException, duckdb.ConstraintException):
-                # Lost a race (same token or same submission id): look again.
-                time.sleep(0.001 * (attempt + 1))
-        raise SurveyError("the survey database is busy; please submit again")
-    finally:
-        cur.close()
+    item = _Pending(
+        token_hash=hash_token(token), answers=dict(answers), submission_id=str(submission_id),
+        channel=channel, started_at=started_at, device=device, address=address, entered_by=entered_by,
+        clock=_utc_naive(now) if now is not None else None,
+    )
+    _writer_for(db).put(item)
+    item.done.wait()
+    if item.error is not None:
+        raise item.error
+    assert item.result is not None
+    return item.result
 
 
 CONTENT_HASH_SQL = """

@@ -4,13 +4,16 @@
 phase 1 posts complete forms for distinct tokens from `clients` threads for
 `seconds` (closed loop, bounded by the token supply); phase 2 has `supervisors`
 signed-in scoped accounts render random pages and grid requests for `seconds`.
-Prints a JSON summary (throughput, p50/p95/p99, status counts).
+Prints a JSON summary (throughput, p50/p95/p99, status counts, and for the surveys
+what the clients were told against what is stored: lost, duplicated, untruthful) with
+the machine's load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import threading
@@ -18,19 +21,24 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.reliability.concurrency import form_answers, percentile, post_form
+from bench.reliability.concurrency import form_answers, percentile, post_form, verify_truth
 from bench.reliability.dashcall import find, page_payload, payload
 from bench.reliability.http import session
 
 PAGES = ("/", "/rankings", "/worker", "/unit", "/vetoes", "/surveys")
 
 
-def survey_load(base: str, tokens: list[str], *, clients: int, seconds: float) -> dict[str, object]:
-    """Closed-loop submissions of distinct tokens for `seconds` from `clients` threads."""
+def survey_load(base: str, tokens: list[str], *, clients: int, seconds: float,
+                outcomes: list | None = None) -> dict[str, object]:
+    """Closed-loop submissions of distinct tokens for `seconds` from `clients` threads.
+
+    Every client's `Outcome` is appended to `outcomes` (for `verify_truth`) when given.
+    """
     answers = form_answers()
     lock = threading.Lock()
     supply = iter(enumerate(tokens))
     latencies: list[float] = []
+    seen = outcomes if outcomes is not None else []
     states: Counter = Counter()
     stop = time.perf_counter() + seconds
 
@@ -45,6 +53,7 @@ def survey_load(base: str, tokens: list[str], *, clients: int, seconds: float) -
             with lock:
                 latencies.append(outcome.seconds)
                 states[outcome.state] += 1
+                seen.append(outcome)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
@@ -125,11 +134,19 @@ def main(argv: list[str] | None = None) -> int:
         streets = db.query("SELECT unit_id FROM org_units WHERE level = 'street' ORDER BY unit_id")["unit_id"]
         for n, name in enumerate(accounts):
             add_user(db, name, password, role="supervisor", scope_unit_id=streets[n % len(streets)])
+    load_before = os.getloadavg()
+    outcomes: list = []
     with live_server(db_path, threads=args.threads) as base:
-        surveys = survey_load(base, tokens, clients=args.clients, seconds=args.seconds)
+        surveys = survey_load(base, tokens, clients=args.clients, seconds=args.seconds, outcomes=outcomes)
+        load_mid = os.getloadavg()
         pages = page_load(base, accounts, password, seconds=args.seconds)
-    print(json.dumps({"tokens_available": len(tokens), "surveys": surveys, "pages": pages}))
-    return 0
+    truth = verify_truth(db_path, outcomes)
+    surveys.update(stored=truth.stored, lost=truth.lost, duplicated=truth.duplicated, untruthful=truth.lied,
+                   server_errors=truth.errors)
+    print(json.dumps({"tokens_available": len(tokens), "threads": args.threads, "surveys": surveys,
+                      "pages": pages, "loadavg": {"start": load_before, "after_surveys": load_mid,
+                                                  "end": os.getloadavg()}}))
+    return 0 if truth.lost == truth.lied == truth.duplicated == truth.errors == 0 else 1
 
 
 if __name__ == "__main__":
