@@ -6,8 +6,9 @@ the page is rendered, so a double tap or a retry stores one response
 (`surveys.intake.submit` is idempotent on it). A used, expired or unknown token
 gets one polite message, the same for all three, with the same status code.
 
-The page template is compiled once per server (Flask's `render_template_string`
-compiles it again on every request).
+The browser's User-Agent and the client address go to `submit` as the device and
+address fingerprints (intake stores them only hashed with the period's salt) for the
+quality screens' duplicate checks. The page template is compiled once per server.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from warehouse.db import Database
 
 MAX_TEXT = 1000
 _TOKEN_MAX = 128
+_DEVICE_MAX = 512  # a User-Agent longer than this is cut (it is only hashed)
 
 _PAGE = """<!doctype html>
 <html lang="{{ 'en' if lang == 'en' else 'zh-CN' }}">
@@ -255,7 +257,9 @@ def register_survey_form(
                               submission_id=submission_id, started_at=started_raw)
         try:
             submit(db, token, answers, submission_id=submission_id, channel="web",
-                   started_at=_parse_started(started_raw))
+                   started_at=_parse_started(started_raw),
+                   device=(request.user_agent.string or "")[:_DEVICE_MAX] or None,
+                   address=request.remote_addr or None)
         except AnswersInvalid as exc:
             shown = {key: (t("survey.missing", lang) if lang == "zh" else str(msg))
                      for key, msg in exc.errors.items()}
