@@ -14,7 +14,8 @@ boundaries (`html.Parts`: cover and summary, the street table, each street, each
 later chapter) into one part per core, the parts are printed at the same time in
 separate browser contexts (separate renderer processes), joined with pikepdf, and
 the page footers ("第 n 页 / 共 N 页") are printed once for the joined page count
-and laid over the pages, so numbering runs through the whole document.
+and laid over the pages, so numbering runs through the whole document. The page
+is never laid out for the screen (`_print_only`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,18 @@ def _blank_pages(n: int) -> str:
             + "<div>&nbsp;</div>" * n + "</body></html>")
 
 
+def _print_only(html_text: str) -> str:
+    """The document with nothing shown on screen: Chromium then lays it out once, for print.
+
+    Printing lays the document out again at the page size anyway (print media, the
+    @page rules); hiding the body on screen saves the first, unused screen layout
+    (about a sixth of the CPU of a table-heavy report).
+    """
+    rule = "<style>@media screen { body > * { display: none !important; } }</style>"
+    head_end = html_text.find("</head>")
+    return html_text[:head_end] + rule + html_text[head_end:] if head_end >= 0 else rule + html_text
+
+
 def _run(coro: Any) -> Any:
     """Run a coroutine to completion from sync code (in a thread if this one has a running loop)."""
     try:
@@ -88,8 +101,7 @@ async def _print(browser: Any, html_text: str, path: Path, footer: str | None) -
         # offline: the document is self-contained; refuse anything that would go out
         await page.route("**/*", lambda route: route.abort()
                          if not route.request.url.startswith(("data:", "about:")) else route.continue_())
-        await page.set_content(html_text, wait_until="load")
-        await page.emulate_media(media="print")
+        await page.set_content(_print_only(html_text), wait_until="load")
         await page.pdf(path=str(path), format="A4", print_background=True, prefer_css_page_size=True,
                        display_header_footer=footer is not None, header_template="<div></div>",
                        footer_template=footer or "<div></div>", margin=MARGINS)
