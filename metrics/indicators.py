@@ -1,9 +1,13 @@
 """Raw indicator numerators and denominators, in one DuckDB pass over the period's work records.
 
 The scheme declares each indicator's measure as two filters over work records; this
-module turns them into `COUNT(*) FILTER (WHERE …)` aggregates of a single SQL query
-grouped by worker, joined to the roster (who was in post, where, how many households
-their grid serves). Units roll up as Σnum / Σden over their members (B1) — never a mean
+module turns them into one SQL query: the records any filter counts are grouped once per
+worker and record class (the code columns and flags the filters test), each measure is a
+`SUM(n) FILTER (WHERE …)` over those few class rows, distinct counts (households visited)
+are a separate filtered scan, and all is joined to the roster (who was in post, where,
+how many households their grid serves). Counting classes rather than evaluating every
+filter on every record, and skipping records no filter counts (most visits), is what
+keeps a city year near a bare scan of the columns read (docs/performance.md, Scoring). Units roll up as Σnum / Σden over their members (B1) — never a mean
 of ratios — and a zero denominator makes the value missing with reason `no_workload`.
 """
 
@@ -27,22 +31,42 @@ def _quote(code: str) -> str:
     return "'" + code.replace("'", "''") + "'"
 
 
-def filter_condition(f: RecordFilter) -> str:
-    """The SQL boolean condition of a record filter (codes are validated by the scheme)."""
-    parts = [f"r.{col} IN ({', '.join(_quote(c) for c in codes)})" for col, codes in f.codes]
+ON_TIME = "r.closed_at IS NOT NULL AND r.due_at IS NOT NULL AND r.closed_at <= r.due_at"
+
+
+def filter_condition(f: RecordFilter, *, classes: bool = False) -> str:
+    """The SQL boolean condition of a record filter (codes are validated by the scheme).
+
+    Over raw work records (alias `r`), or with `classes` over the `record_classes` rows
+    (alias `c`), where due and on-time are the precomputed flags `has_due` / `on_time`.
+    """
+    a = "c" if classes else "r"
+    parts = [f"{a}.{col} IN ({', '.join(_quote(c) for c in codes)})" for col, codes in f.codes]
     if f.has_due is not None:
-        parts.append("r.due_at IS NOT NULL" if f.has_due else "r.due_at IS NULL")
+        if classes:
+            parts.append("c.has_due" if f.has_due else "NOT c.has_due")
+        else:
+            parts.append("r.due_at IS NOT NULL" if f.has_due else "r.due_at IS NULL")
     if f.on_time is not None:
-        on_time = "r.closed_at IS NOT NULL AND r.due_at IS NOT NULL AND r.closed_at <= r.due_at"
-        parts.append(f"({on_time})" if f.on_time else f"NOT coalesce({on_time}, false)")
+        if classes:
+            parts.append("c.on_time" if f.on_time else "NOT c.on_time")
+        else:
+            parts.append(f"({ON_TIME})" if f.on_time else f"NOT coalesce({ON_TIME}, false)")
     if f.verified is not None:
-        parts.append("r.verified IS TRUE" if f.verified else "r.verified IS FALSE")
+        parts.append(f"{a}.verified IS TRUE" if f.verified else f"{a}.verified IS FALSE")
     return " AND ".join(parts) if parts else "TRUE"
 
 
-def _aggregate(f: RecordFilter) -> str:
-    what = f"DISTINCT r.{f.distinct}" if f.distinct else "*"
-    return f"COUNT({what}) FILTER (WHERE {filter_condition(f)})"
+def class_columns(filters: list[RecordFilter]) -> list[tuple[str, str]]:
+    """(expression over `r`, name) of the `record_classes` key columns the filters test, in a fixed order."""
+    cols = [(f"r.{c}", c) for c in sorted({col for f in filters for col, _ in f.codes})]
+    if any(f.has_due is not None for f in filters):
+        cols.append(("r.due_at IS NOT NULL", "has_due"))
+    if any(f.on_time is not None for f in filters):
+        cols.append((f"coalesce({ON_TIME}, false)", "on_time"))
+    if any(f.verified is not None for f in filters):
+        cols.append(("r.verified", "verified"))
+    return cols
 
 
 def _denominator(ind: Indicator, column: str) -> str:
@@ -55,13 +79,13 @@ def _denominator(ind: Indicator, column: str) -> str:
 
 
 def indicator_sql(scheme: Scheme) -> str:
-    """The one-pass indicator query for `scheme`.
+    """The indicator query for `scheme` (one scan for the counted measures, one per distinct measure).
 
     Parameters: period_id, starts (first instant) and ends (first instant after the
     period), so the scan filters on constants. Output: one row per worker in post
     during the period, with roster columns and `<key>__num`, `<key>__den` per indicator.
     """
-    plain: list[str] = []  # COUNT(*) FILTER aggregates, all in one GROUP BY
+    plain: list[tuple[str, RecordFilter]] = []  # counted over the record classes, one GROUP BY
     distinct: list[tuple[str, RecordFilter]] = []  # COUNT(DISTINCT …) measures, each its own CTE
     for ind in scheme.indicators:
         parts = [("num", ind.numerator)]
@@ -69,18 +93,22 @@ def indicator_sql(scheme: Scheme) -> str:
         if not (d.households or d.per_year is not None):
             parts.append(("den", d))
         for part, f in parts:
-            if f.distinct:
-                distinct.append((f"{ind.key}__{part}", f))
-            else:
-                plain.append(f"        {_aggregate(f)} AS {ind.key}__{part}")
-    agg_sql = ",\n".join(plain) if plain else "        COUNT(*) AS _records"
+            (distinct if f.distinct else plain).append((f"{ind.key}__{part}", f))
+    keys = class_columns([f for _, f in plain])
+    conditions = list(dict.fromkeys(filter_condition(f) for _, f in plain))
+    relevant = "\n       OR ".join(f"({c})" for c in conditions) if conditions else "TRUE"
+    key_select = "".join(f",\n           {expr} AS {name}" for expr, name in keys)
+    key_group = "".join(f",\n             {expr}" for expr, _ in keys)
+    agg_sql = ",\n".join(
+        f"        SUM(c.n) FILTER (WHERE {filter_condition(f, classes=True)}) AS {name}" for name, f in plain
+    ) or "        SUM(c.n) AS _records"
     distinct_ctes = "".join(
         f"""
-{name} AS (                  -- distinct {f.distinct} per worker (a separate hash aggregate)
-    SELECT worker_id, COUNT(*) AS {name}
-    FROM (SELECT DISTINCT r.worker_id, r.{f.distinct} FROM records r
-          WHERE {filter_condition(f)} AND r.{f.distinct} IS NOT NULL)
-    GROUP BY worker_id
+{name} AS (                  -- distinct {f.distinct} per worker (a separate scan and hash aggregate)
+    SELECT r.worker_id, COUNT(DISTINCT r.{f.distinct}) AS {name}
+    FROM records r
+    WHERE {filter_condition(f)} AND r.{f.distinct} IS NOT NULL
+    GROUP BY r.worker_id
 ),"""
         for name, f in distinct
     )
@@ -108,11 +136,17 @@ records AS NOT MATERIALIZED (  -- the period's work records (by opening date), n
     FROM work_records r
     WHERE r.opened_at >= $starts AND r.opened_at < $ends AND r.status <> 'cancelled'
 ),
-per_worker AS (              -- the one pass: every counted numerator and denominator
-    SELECT r.worker_id,
-{agg_sql}
+record_classes AS (          -- the records some filter counts, per worker and class (the values the filters test)
+    SELECT r.worker_id{key_select}, COUNT(*) AS n
     FROM records r
-    GROUP BY r.worker_id
+    WHERE {relevant}
+    GROUP BY r.worker_id{key_group}
+),
+per_worker AS (              -- every counted numerator and denominator, summed over the worker's classes
+    SELECT c.worker_id,
+{agg_sql}
+    FROM record_classes c
+    GROUP BY c.worker_id
 ),{distinct_ctes}
 grid_households AS (
     SELECT grid_id, COUNT(*) AS households FROM households WHERE active GROUP BY grid_id
