@@ -4,7 +4,9 @@ One waitress server (subprocess, 127.0.0.1) over the reliability city: every acc
 page/callback/download × unit (in scope, out of scope, none) — a scoped account never
 gets a byte about workers outside its subtree, out-of-scope downloads and callbacks are
 403; token brute force finds nothing and meets the rate limiter; a session cookie
-captured before sign-out is refused after it; residents' identities never appear.
+captured before sign-out is refused after it; residents' identities never appear; a
+grid cut to fewer than k respondents (and rescored) shows no satisfaction value or
+interval in any page, callback, download or report body, while a normal grid's do show.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from bench.reliability.http import survey_state
 from bench.reliability.server import live_server
 from dashboard.auth import COOKIE_NAME
 from tests.reliability.conftest import ACCOUNTS, IN_SCOPE, OUT_OF_SCOPE, PASSWORD, RelCity
+from tests.reliability.smallgroups import Group, hidden_figures_in, make_small_grid
 from warehouse.db import open_db
 
 GUESSES = int(os.environ.get("GRIDSCORE_REL_GUESSES", "2000"))
 FULL = os.environ.get("GRIDSCORE_REL_FULL") == "1"  # adds the PDF score sheet (Chromium) to the matrix
 PAGES = ("/", "/rankings", "/worker", "/unit", "/vetoes", "/surveys", "/scheme", "/finalise")
+SMALL_GRID, CONTROL_GRID = IN_SCOPE + "C01G01", IN_SCOPE + "C01G04"  # cut to 3 respondents / left as drawn
 
 
 @dataclass
@@ -42,6 +46,9 @@ class Live:
     brute: Counter = field(default_factory=Counter)
     stale_after_signout: int = 0
     fresh_before_signout: int = 0
+    small: Group | None = None
+    control: Group | None = None
+    focused: list[tuple[str, str, int, str | bytes]] = field(default_factory=list)  # user, what, status, body
 
 
 def _session(base: str, name: str) -> requests.Session:
@@ -71,6 +78,28 @@ def _calls(deps: list[dict], unit: str | None, worker: str) -> list[tuple[str, s
     return calls
 
 
+def _focused_calls(deps: list[dict], small: Group, control: Group) -> list[tuple[str, str, dict | None]]:
+    """Every view that can show a grid's satisfaction, for the small grid and the control grid."""
+    search = "?period=2025"
+    calls: list[tuple[str, str, dict | None]] = []
+    for group in (small, control):
+        for worker in group.workers:
+            calls.append((f"page:/worker:{worker}", "", page_payload(deps, "/worker", f"{search}&worker={worker}")))
+        calls.append((f"page:/unit:{group.grid_id}", "", page_payload(deps, "/unit", f"{search}&unit={group.grid_id}")))
+    community = small.grid_id[:-3]
+    for unit in (community, IN_SCOPE):
+        for page in ("/", "/rankings", "/unit", "/surveys"):
+            calls.append((f"page:{page}:{unit}", "", page_payload(deps, page, f"{search}&unit={unit}")))
+        grid = find(deps, "rankings-grid.getRowsResponse")
+        for level in ("workers", "grids", "communities"):
+            calls.append((f"callback:rows:{level}:{unit}", "", payload(grid, {
+                "rankings-grid.getRowsRequest": {"startRow": 0, "endRow": 1000},
+                "rankings-level.value": level, "_pages_location.search": f"{search}&unit={unit}"})))
+        for kind in ("rankings.csv", "report/html", "report/xlsx"):
+            calls.append((f"download:{kind}:{unit}", f"/export/{kind}{search}&unit={unit}", None))
+    return calls
+
+
 @pytest.fixture(scope="module")
 def live(rel_city: RelCity, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     path = tmp_path_factory.mktemp("access") / "access.duckdb"
@@ -84,10 +113,11 @@ def live(rel_city: RelCity, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         ids = db.query("""SELECT contact_name, phone FROM household_identities
                           WHERE contact_name NOT IN (SELECT name FROM workers)
                             AND contact_name NOT IN (SELECT name FROM org_units)""")
+        small, control = make_small_grid(db, "2025", SMALL_GRID, CONTROL_GRID)
     identities = sorted({v for v in ids["contact_name"].to_list() + ids["phone"].to_list() if v and len(v) >= 3})
     # default survey limits (30 burst, 30/min per address): the brute force must meet them
     with live_server(path, survey_burst=30, survey_per_minute=30.0, signin_burst=50) as base:
-        state = Live(base=base, out_workers=out_workers, identities=identities)
+        state = Live(base=base, out_workers=out_workers, identities=identities, small=small, control=control)
         deps = _session(base, "admin").get(f"{base}/_dash-dependencies").json()
         for name in ACCOUNTS:
             client = _session(base, name)
@@ -100,6 +130,17 @@ def live(rel_city: RelCity, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                         response = client.post(f"{base}/_dash-update-component", json=body)
                         text = response.text
                     state.bodies.append((name, what, unit or "", response.status_code, text))
+        # pages, callbacks and downloads about the small grid and the control grid, as admin and supervisor
+        for name in ("admin", "sup"):
+            client = _session(base, name)
+            for what, url, body in _focused_calls(deps, small, control):
+                if body is None:
+                    response = client.get(base + url, allow_redirects=False)
+                    content: str | bytes = response.content if "xlsx" in url else response.text
+                else:
+                    response = client.post(f"{base}/_dash-update-component", json=body)
+                    content = response.text
+                state.focused.append((name, what, response.status_code, content))
         # sign-out: the captured cookie works before, is refused after
         client = _session(base, "sup")
         cookie = client.cookies.get(COOKIE_NAME)
@@ -164,6 +205,29 @@ def test_access_identities_never_in_any_body(live: Live) -> None:
     hits = [(n, w, u, sorted(found)[:3]) for n, w, u, _s, body in live.bodies
             for found in [known.intersection(re.findall(r"\d{7,}|[\u4e00-\u9fff]{2,4}", body))] if found]
     assert not hits, hits[:5]
+
+
+def _about_one(what: str) -> bool:
+    """A view of one worker or one grid (its whole body is about that grid)."""
+    return what.startswith("page:/worker:") or bool(re.fullmatch(r"page:/unit:\w+G\d\d", what))
+
+
+def test_access_small_groups_never_show_a_satisfaction_value(live: Live) -> None:
+    """No body — the matrix's and the views about the grid — carries the small grid's mean or interval."""
+    assert live.small is not None and live.control is not None
+    assert live.focused and {s for _n, _w, s, _b in live.focused} == {200}
+    leaks = [(n, w, hit) for n, w, _s, body in live.focused
+             for hit in hidden_figures_in(body, live.small, whole=_about_one(w))]
+    leaks += [(n, w, hit) for n, w, _u, _s, body in live.bodies for hit in hidden_figures_in(body, live.small)]
+    assert not leaks, leaks[:5]
+
+
+def test_access_small_group_check_finds_a_normal_grids_figures(live: Live) -> None:
+    """The same search over the same bodies finds the control grid's figures (the check can fail)."""
+    assert live.control is not None
+    found = {w.split(":")[0] + ":" + w.split(":")[1] for _n, w, _s, body in live.focused
+             if hidden_figures_in(body, live.control, whole=_about_one(w))}
+    assert {"page:/worker", "download:report/html", "download:report/xlsx"} <= found, sorted(found)
 
 
 def test_access_signed_out_cookie_is_refused(live: Live) -> None:
