@@ -239,12 +239,24 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
     )
 
     def wmean(c: str) -> pl.Expr:
+        """Members' weighted mean of `c`; missing (not NaN) when no member has a value."""
         ok = pl.col(c).is_not_null()
-        return ((pl.col(c) * pl.col("_w")).filter(ok).sum() / pl.col("_w").filter(ok).sum()).alias(c)
+        den = pl.col("_w").filter(ok).sum()
+        return pl.when(den > 0).then((pl.col(c) * pl.col("_w")).filter(ok).sum() / den).alias(c)
 
+    def pooled_se(c: str, se: pl.Expr) -> pl.Expr:
+        """Standard error of the weighted mean of `c` when members' errors `se` are independent."""
+        ok = pl.col(c).is_not_null()
+        den = pl.col("_w").filter(ok).sum()
+        return pl.when(den > 0).then((pl.col("_w") * se).filter(ok).pow(2).sum().sqrt() / den)
+
+    skills_sd = next((p.measurement_sd for p in scheme.pillars if p.source == "skill_assessments"), 0.0)
     agg = members.group_by(col, maintain_order=True).agg(
         wmean("skills"), wmean("satisfaction"), wmean("satisfaction_raw"), wmean("total").alias("members_total"),
         pl.col("satisfaction_n").sum().alias("respondents"),
+        # Monte Carlo only (B11): the errors of the members' means (not stored in score_units)
+        pooled_se("skills", pl.lit(skills_sd)).alias("skills_se"),
+        pooled_se("satisfaction", pl.col("satisfaction_se").fill_null(0.0)).alias("satisfaction_se_members"),
     ).rename({col: "subject_id"})
     skills = agg.select("subject_id", "skills").filter(pl.col("skills").is_not_null())
     survey = EMPTY_SURVEY
@@ -267,7 +279,7 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
     scope = {"department": "department", "community": "community", "street": "street"}[level]
     vetoes = pin.vetoes.filter(pl.col("scope") == scope).rename({"target_id": "subject_id"}).select(
         list(VETO_SCHEMA)).cast(VETO_SCHEMA)
-    members_total = agg.select("subject_id", "members_total")
+    members_total = agg.select("subject_id", "members_total", "skills_se", "satisfaction_se_members")
     return ScoreInputs(
         roster=roster.join(members_total, on="subject_id", how="left"),
         indicators=unit_indicators(pin.wide, scheme, level=level).rename({"unit_id": "subject_id"}),

@@ -41,13 +41,18 @@ UNIT_SQL = """
 WITH s AS (
     SELECT * FROM score_units WHERE run_id = $run_id AND level = $level
 ),
+u AS (                       -- rank intervals and grade probabilities (absent in runs without draws)
+    SELECT * EXCLUDE (run_id, level, subject_id), subject_id AS unit_id
+    FROM score_uncertainty WHERE run_id = $run_id AND level = $level
+),
 names AS (
     SELECT dept_id AS unit_id, name FROM departments WHERE $level = 'department'
     UNION ALL
     SELECT unit_id, name FROM org_units WHERE $level <> 'department'
 )
-SELECT s.run_id, s.level, s.unit_id, n.name, s.* EXCLUDE (run_id, level, unit_id)
+SELECT s.run_id, s.level, s.unit_id, n.name, s.* EXCLUDE (run_id, level, unit_id), u.* EXCLUDE (unit_id)
 FROM s LEFT JOIN names n ON n.unit_id = s.unit_id
+LEFT JOIN u ON u.unit_id = s.unit_id
 ORDER BY (s.rank IS NULL), coalesce(s.vetoed, false), s.rank, s.total DESC NULLS LAST, s.unit_id
 """
 
@@ -76,6 +81,9 @@ def worker_scores(db: Database, run_id: str) -> pl.DataFrame:
 
 def unit_scores(db: Database, run_id: str, *, level: Literal["department", "community", "street"]) -> pl.DataFrame:
     """Unit scores of a run at one level (rates Σnum/Σden of members, B10), with names.
+
+    Like `worker_scores`, each unit carries its Monte Carlo rank interval within the
+    level: rank_median, rank_low, rank_high, p_top_k, p_grade_<grade> (B11).
 
     Raises:
         ScoringError: no such run or unknown level.

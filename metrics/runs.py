@@ -157,12 +157,13 @@ def compute_period(db: Database, period_id: str, scheme: Scheme, *, seed: int = 
                                        pl.lit(False).alias("zeroing")),
     ]
     unit_frames = []
+    unit_unc: list[tuple[str, ScoreInputs, ScoreResult]] = []
     report("roll-ups", 0.5)
     for level in scheme.rollup_levels:
-        uin = unit_inputs(db, period_id, scheme, pin, res.scores, level=level)
-        ures: ScoreResult = score_subjects(_with_level(uin, level), scheme, worker_rules=False,
-                                           rank_group="level")
-        unit_frames.append(ures.scores.rename({"subject_id": "unit_id"}))
+        uin = _with_level(unit_inputs(db, period_id, scheme, pin, res.scores, level=level), level)
+        ures: ScoreResult = score_subjects(uin, scheme, worker_rules=False, rank_group="level")
+        unit_unc.append((level, uin, ures))
+        unit_frames.append(ures.scores.drop("skills_se", "satisfaction_se_members").rename({"subject_id": "unit_id"}))
         ind_frames.append(ures.items.with_columns(pl.lit(level).alias("level")))
         adj_frames += [
             uin.deductions.with_columns(pl.lit(level).alias("level"), pl.lit("deduction").alias("kind")),
@@ -170,7 +171,10 @@ def compute_period(db: Database, period_id: str, scheme: Scheme, *, seed: int = 
                                    pl.lit(False).alias("zeroing")),
         ]
     report("uncertainty", 0.7)
-    unc = monte_carlo(pin.workers, res, scheme, seed=seed, draws=draws)
+    unc = [monte_carlo(pin.workers, res, scheme, seed=seed, draws=draws).with_columns(pl.lit("worker").alias("level"))]
+    for k, (level, uin, ures) in enumerate(unit_unc, start=1):  # units ranked within their level (B10, B11)
+        unc.append(monte_carlo(uin, ures, scheme, seed=[seed, k], draws=draws, group="level")
+                   .with_columns(pl.lit(level).alias("level")))
     fingerprint = input_fingerprint(pin)
     adj_cols = ["level", "subject_id", "kind", "item", "event", "evidence_id", "points", "zeroing"]
     units = pl.concat(unit_frames, how="diagonal_relaxed") if unit_frames else pl.DataFrame()
@@ -180,7 +184,7 @@ def compute_period(db: Database, period_id: str, scheme: Scheme, *, seed: int = 
         indicators=pl.concat(ind_frames, how="diagonal_relaxed").sort("level", "subject_id", "item"),
         adjustments=pl.concat([f.select(adj_cols).cast({"points": pl.Float64, "zeroing": pl.Boolean})
                                for f in adj_frames]).sort(adj_cols[:6]),
-        uncertainty=unc.sort("subject_id"),
+        uncertainty=pl.concat(unc).select("level", pl.exclude("level")).sort("level", "subject_id"),
         fingerprint=fingerprint,
     )
 
@@ -196,7 +200,7 @@ def _write_tables(cur: duckdb.DuckDBPyConnection, run_id: str, comp: ComputedRun
         _insert(cur, "score_units", _table_frame(comp.units, score_units, run_id))
     _insert(cur, "score_indicators", _table_frame(comp.indicators, score_indicators, run_id))
     _insert(cur, "score_adjustments", _table_frame(comp.adjustments, score_adjustments, run_id))
-    _insert(cur, "score_uncertainty", _table_frame(comp.uncertainty, score_uncertainty, run_id, level="worker"))
+    _insert(cur, "score_uncertainty", _table_frame(comp.uncertainty, score_uncertainty, run_id))
 
 
 def score_period(db: Database, period_id: str, *, scheme: Scheme | None = None, seed: int = 0,

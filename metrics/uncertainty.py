@@ -7,9 +7,17 @@ the pillar weights (each × U(1 − j, 1 + j), renormalised to the cap). Draws a
 (draws × workers) numpy array; ranks per draw come from a double argsort inside each
 rank group. Outputs: median rank, the scheme's interval (90 %), P(grade = g), P(top k).
 Seeded from the run seed, so a run is reproducible.
+
+Units (departments, communities, streets, B10) get the same treatment, ranked within
+their level: their skills score is a weighted mean of members' scores, so its error is
+the members' error shrunk by the weights (`skills_se` in the unit roster), and a unit
+satisfaction without its own survey estimate carries its members' pooled standard error
+(`satisfaction_se_members`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -27,10 +35,20 @@ def _ranks_desc(totals: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int, draws: int) -> np.ndarray:
+def _column(scores: pl.DataFrame, name: str, default: float) -> np.ndarray:
+    """A float column of `scores` with nulls as `default` (all `default` when the column is absent)."""
+    if name not in scores.columns:
+        return np.full(scores.height, default)
+    return scores[name].cast(pl.Float64).fill_nan(None).fill_null(default).to_numpy()
+
+
+def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[int], draws: int) -> np.ndarray:
     """Totals per draw (draws × subjects) for the subjects of `scores`, in its row order.
 
-    Subjects without a total get NaN.
+    Subjects without a total get NaN. The skills error is the scheme's `measurement_sd`,
+    or a subject's own `skills_se` where `scores` has one (units); the satisfaction error
+    is the estimate's `satisfaction_se`, else `satisfaction_se_members` (units without
+    their own estimate), else 0.
     """
     rng = np.random.default_rng(seed)
     n = scores.height
@@ -44,10 +62,13 @@ def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int, draws: int) 
     for k, p in enumerate(pillars):
         base = scores[p.key].cast(pl.Float64).fill_null(np.nan).to_numpy()
         if p.source == "survey":
-            se = scores["satisfaction_se"].cast(pl.Float64).fill_null(0.0).to_numpy()
+            se = _column(scores, "satisfaction_se", np.nan)
+            se = np.where(np.isnan(se), _column(scores, "satisfaction_se_members", 0.0), se)
             noise = rng.standard_normal((draws, n)) * se[None, :]
         elif p.source == "skill_assessments" and p.measurement_sd > 0:
-            noise = rng.standard_normal((draws, n)) * p.measurement_sd
+            own = "skills_se" in scores.columns
+            sd = _column(scores, "skills_se", p.measurement_sd)[None, :] if own else p.measurement_sd
+            noise = rng.standard_normal((draws, n)) * sd
         else:
             noise = 0.0
         val = np.clip(base[None, :] + noise, 0.0, 100.0)
@@ -56,12 +77,13 @@ def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int, draws: int) 
     return np.minimum(total + bonus[None, :], scheme.cap)
 
 
-def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, seed: int = 0,
+def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, seed: int | Sequence[int] = 0,
                 draws: int = 1000, group: str = "role") -> pl.DataFrame:
     """Median rank, rank interval, P(grade) and P(top k) per subject.
 
-    Ranks are among the eligible subjects of the same `group` (as the point ranks);
-    ineligible subjects get grade probabilities only. A fail veto gives P(fail) = 1.
+    Ranks are among the eligible subjects of the same `group` (as the point ranks: `role`
+    for workers, `level` for units); ineligible subjects get grade probabilities only. A
+    fail veto gives P(fail) = 1.
 
     Examples:
         >>> import numpy as np

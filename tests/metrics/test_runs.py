@@ -237,3 +237,53 @@ def test_cli_bad_scheme_file_one_line_error(tmp_path: Path, city_path: Path) -> 
     res = CliRunner().invoke(app, ["score", "--period", PERIOD, "--scheme", str(bad), "--db", str(tmp_path / "x.duckdb")])
     assert res.exit_code == 1
     assert "scheme.key: expected str" in res.output
+
+
+def test_units_have_rank_intervals_within_their_level(city_path: Path) -> None:
+    """Departments, communities and streets get Monte Carlo rank intervals like workers (B10, B11)."""
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        assert run is not None and run.draws >= 1000
+        for level in ("department", "community", "street"):
+            u = unit_scores(db, run.run_id, level=level)
+            stored = db.scalar("SELECT count(*) FROM score_uncertainty WHERE run_id = ? AND level = ?",
+                               [run.run_id, level])
+            assert stored == u.height, level
+            # a pillar no member has a value for is missing (null), never NaN
+            for c in ("skills", "satisfaction", "total"):
+                assert u[c].is_nan().sum() == 0, (level, c)
+            ranked = u.filter(pl.col("rank").is_not_null())
+            assert ranked.height >= 2, level
+            assert ranked["rank_median"].null_count() == 0, level
+            assert (ranked["rank_low"] <= ranked["rank_median"]).all(), level
+            assert (ranked["rank_median"] <= ranked["rank_high"]).all(), level
+            assert (ranked["rank_low"] >= 1).all() and (ranked["rank_high"] <= ranked["ranked_among"]).all(), level
+            if level == "community":  # ten communities, close enough for the draws to move some ranks
+                assert (ranked["rank_high"] > ranked["rank_low"]).any()
+            p_sum = ranked.select(pl.sum_horizontal(pl.col("^p_grade_.*$"))).to_series()
+            assert ((p_sum - 1.0).abs() < 1e-9).all(), level
+            unranked = u.filter(pl.col("rank").is_null())
+            assert unranked["rank_median"].null_count() == unranked.height, level
+
+
+def test_unit_skills_error_is_the_members_error_shrunk_by_their_weights(city_path: Path) -> None:
+    """A unit's skills score is a weighted mean of members' scores: its Monte Carlo error is σ·√Σw²/Σw."""
+    from metrics.inputs import load_period_inputs, unit_inputs
+    from metrics.scheme import load_scheme
+    from metrics.score import score_subjects
+
+    scheme = load_scheme()
+    sigma = next(p.measurement_sd for p in scheme.pillars if p.source == "skill_assessments")
+    with open_db(city_path, read_only=True) as db:
+        pin = load_period_inputs(db, PERIOD, scheme)
+        scores = score_subjects(pin.workers, scheme).scores
+        uin = unit_inputs(db, PERIOD, scheme, pin, scores, level="community")
+    w = scores.filter(pl.col("skills").is_not_null()).with_columns(
+        pl.col("households").clip(lower_bound=1).cast(pl.Float64).alias("w"))
+    want = w.group_by("community_id").agg(
+        (sigma * (pl.col("w") ** 2).sum().sqrt() / pl.col("w").sum()).alias("want")
+    ).rename({"community_id": "subject_id"})
+    got = uin.roster.select("subject_id", "skills_se", "members").join(want, on="subject_id")
+    assert got.height >= 2
+    assert ((got["skills_se"] - got["want"]).abs() < 1e-9).all()
+    assert (got.filter(pl.col("members") > 1)["skills_se"] < sigma).all()
