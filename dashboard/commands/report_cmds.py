@@ -40,7 +40,7 @@ def report(
         render_worker_sheet,
         render_xlsx,
     )
-    from dashboard.reports.charts import figures_png, shutdown
+    from dashboard.reports.charts import chart_images, prepare, shutdown
     from metrics.runs import latest_run
     from warehouse.db import open_db
 
@@ -61,12 +61,14 @@ def report(
             else:
                 steps = 3 if fmt != "xlsx" else 2
                 with progress(f"report ({fmt})", steps, enabled=not as_json) as advance:
+                    if fmt != "xlsx":
+                        prepare()  # Chromium starts and loads plotly.js while the run is read
                     rep = build_report(database, period_id=period, unit_id=unit, run_id=run, lang=lang)
                     advance(1)
                     if fmt == "xlsx":
                         path = render_xlsx(rep, out)
                     else:
-                        charts = figures_png(rep.figures)
+                        charts = chart_images(rep.figures)
                         advance(1)
                         if fmt == "html":
                             out.parent.mkdir(parents=True, exist_ok=True)

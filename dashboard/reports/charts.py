@@ -1,26 +1,59 @@
-"""Plotly figures to PNG with kaleido 1.x and Debian's chromium, one browser per process.
+"""Plotly figures to SVG with plotly.js in the report browser's Chromium, one warm page per process.
 
-Kaleido 1.x drives a real Chromium through choreographer; starting it costs
-seconds, so the process keeps one kaleido server (`kaleido.start_sync_server`)
-and renders every chart of every report through it, one request at a time (a lock:
-the sync server is not thread-safe). `BROWSER_PATH` tells choreographer which
-Chromium to use; MathJax is disabled so nothing is fetched from a CDN. The figure
-text uses the dashboard's font stack (Noto Sans CJK SC first), installed by Debian's
-`fonts-noto-cjk`, so Chinese does not render as boxes.
+The charts are the dashboard's own figure dicts, drawn by the plotly.js that ships
+with the plotly package (`plotly/package_data/plotly.min.js`, so nothing is fetched)
+in a page of the process's report browser (`browser.py`, Debian's Chromium) and
+exported with `Plotly.toImage(..., {format: "svg"})`. Loading plotly.js costs
+about 3 CPU-seconds, so the page is loaded once and reused by every report (kaleido,
+used before, reloaded its page for every figure and ran a second Chromium). SVG
+keeps the charts vector in the PDF and small in the HTML; the figure text uses the
+dashboard's font stack (Noto Sans CJK SC first, Debian's `fonts-noto-cjk`), which
+the SVG names and Chromium (or any browser opening the HTML) finds locally.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import os
-import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
+from dashboard.reports import browser
+
 WIDTH = 900
-SCALE = 1.6
-_lock = threading.Lock()
+_PAGE = "cache:charts"
+_JS = """async (figures) => {
+  const out = {};
+  for (const [key, fig] of Object.entries(JSON.parse(figures))) {
+    const layout = fig.layout || {};
+    const url = await Plotly.toImage({data: fig.data || [], layout: layout, config: {}},
+                                     {format: 'svg', width: WIDTH, height: layout.height || 340});
+    out[key] = decodeURIComponent(url.slice(url.indexOf(',') + 1));
+  }
+  return out;
+}""".replace("WIDTH", str(WIDTH))
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+async def _chart_page(b: Any) -> tuple[Any, asyncio.Lock]:
+    """The warm page with plotly.js loaded (one per browser), and the lock that serialises its use."""
+    cache = browser.cache()
+    lock = cache.setdefault(_PAGE + "-lock", asyncio.Lock())  # on the browser's loop: no race here
+    async with lock:
+        if _PAGE not in cache:
+            page = await b.new_page()
+            await page.route("**/*", lambda route: route.abort()
+                             if not route.request.url.startswith(("data:", "about:")) else route.continue_())
+            await page.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
+            await page.add_script_tag(path=str(_plotly_js()))
+            cache[_PAGE] = page
+    return cache[_PAGE], lock
 
 
 def _figure_dict(fig: Any) -> dict[str, Any]:
@@ -28,38 +61,37 @@ def _figure_dict(fig: Any) -> dict[str, Any]:
     return fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
 
 
-def _server() -> Any:
-    import kaleido
+def chart_images(figures: Mapping[str, Any]) -> dict[str, bytes]:
+    """Every figure of a mapping as SVG bytes, same keys."""
+    if not figures:
+        return {}
+    import plotly.io as pio
 
-    os.environ.setdefault("BROWSER_PATH", CHROMIUM)
-    if not kaleido._global_server.is_running():  # noqa: SLF001 — no public "is running" helper
-        kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
-    return kaleido
+    payload = pio.to_json({k: _figure_dict(f) for k, f in figures.items()}, validate=False)
 
+    async def render(b: Any) -> dict[str, str]:
+        page, lock = await _chart_page(b)
+        async with lock:
+            return await page.evaluate(_JS, payload)
 
-def figure_png(fig: Any, *, width: int = WIDTH, scale: float = SCALE) -> bytes:
-    """One figure as PNG bytes (height from the figure's layout, else 340 px)."""
-    data = _figure_dict(fig)
-    height = int((data.get("layout") or {}).get("height") or 340)
-    with _lock:
-        kaleido = _server()
-        return kaleido.calc_fig_sync(data, opts={"format": "png", "width": width, "height": height, "scale": scale})
+    return {k: v.encode("utf-8") for k, v in browser.call(render).items()}
 
 
-def figures_png(figures: Mapping[str, Any]) -> dict[str, bytes]:
-    """Every figure of a mapping as PNG bytes, same keys."""
-    return {key: figure_png(fig) for key, fig in figures.items()}
+def prepare() -> None:
+    """Start the browser and load plotly.js in the background, e.g. while the report is read."""
+
+    async def load(b: Any) -> None:
+        await _chart_page(b)
+
+    browser.submit(load)
 
 
-def data_uri(png: bytes) -> str:
-    """PNG bytes as an inline `data:` URI (the HTML stays self-contained)."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def data_uri(image: bytes) -> str:
+    """SVG or PNG bytes as an inline base64 `data:` URI (the HTML stays self-contained)."""
+    kind = "png" if image.startswith(b"\x89PNG") else "svg+xml"
+    return f"data:image/{kind};base64," + base64.b64encode(image).decode("ascii")
 
 
 def shutdown() -> None:
-    """Stop the kaleido browser (tests and benchmarks call this at the end)."""
-    import kaleido
-
-    with _lock:
-        if kaleido._global_server.is_running():  # noqa: SLF001
-            kaleido.stop_sync_server(silence_warnings=True)
+    """Close the report browser (tests, benchmarks and the CLI call this at the end)."""
+    browser.shutdown()

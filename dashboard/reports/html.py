@@ -1,6 +1,6 @@
 """The annual report as one self-contained HTML document (also the PDF's source).
 
-Inline CSS, charts as inline base64 PNG, no scripts, no web fonts: the file opens
+Inline CSS, charts as inline base64 SVG images, no scripts, no web fonts: the file opens
 offline and prints the same. Print rules: A4 pages, table headers repeated on
 every page (`thead { display: table-header-group }`), rows never split, a fixed
 DRAFT / 草稿 watermark (Chromium repeats fixed elements on every printed page).
@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from dashboard.i18n import enum_label, fmt_date, fmt_num, t
 from dashboard.reports import tables as T
-from dashboard.reports.charts import data_uri, figures_png
+from dashboard.reports.charts import chart_images, data_uri
 from dashboard.reports.model import K_MIN, AnnualReport, summary_rows
 from dashboard.theme import FONT_FAMILY, GRADE_COLOURS
 
@@ -279,11 +279,11 @@ class Parts:
 
 
 def render_html(report: AnnualReport, *, charts: dict[str, bytes] | None = None) -> str:
-    """The report as one self-contained HTML page (inline CSS and PNG charts, no scripts).
+    """The report as one self-contained HTML page (inline CSS and SVG charts, no scripts).
 
     Args:
         report: from `build_report`.
-        charts: PNG bytes per figure key; rendered with kaleido when not given.
+        charts: SVG (or PNG) bytes per figure key; drawn by plotly.js in Chromium when not given.
     """
     return render_parts(report, charts=charts).document()
 
@@ -296,7 +296,7 @@ def render_parts(report: AnnualReport, *, charts: dict[str, bytes] | None = None
 
 def _render(report: AnnualReport, charts: dict[str, bytes] | None) -> str:
     lang = report.lang
-    pngs = charts if charts is not None else figures_png(report.figures)
+    images = charts if charts is not None else chart_images(report.figures)
     m = report.methodology
     run = report.run
     status = t("run.draft" if report.draft else "run.final", lang)
@@ -318,7 +318,7 @@ def _render(report: AnnualReport, charts: dict[str, bytes] | None) -> str:
         heading=("网格化管理考核年度报告" if zh else "Grid governance assessment — annual report"),
         subtitle=f"{report.period_label} · {report.scope_name}", cover=cover, status_row=4,
         L={k: (v[1] if lang == "en" else v[0]) for k, v in _LABELS.items()},
-        summary=summary_rows(report), charts={k: data_uri(v) for k, v in pngs.items()},
+        summary=summary_rows(report), charts={k: data_uri(v) for k, v in images.items()},
         grades=table(T.GRADES, report.grade_distribution, lang),
         streets=table(T.UNITS, report.streets, lang),
         street_sections=street_sections(report),

@@ -1,7 +1,7 @@
 """PDF by printing the report's HTML with headless Chromium (Playwright, Debian's chromium).
 
-Why this way: the machine already has Chromium (kaleido needs it for the charts)
-and the Noto CJK fonts; Chromium's layout engine does Chinese line breaking,
+Why this way: the machine already has Chromium (the charts are drawn by plotly.js
+in it) and the Noto CJK fonts; Chromium's layout engine does Chinese line breaking,
 font fallback and CSS paged media (A4, `thead` repeated on every page, rows kept
 whole, a fixed watermark on every page) well, and prints page numbers in its own
 footer. WeasyPrint would be another engine with its own CSS gaps and native
@@ -15,7 +15,8 @@ later chapter) into one part per core, the parts are printed at the same time in
 separate browser contexts (separate renderer processes), joined with pikepdf, and
 the page footers ("第 n 页 / 共 N 页") are printed once for the joined page count
 and laid over the pages, so numbering runs through the whole document. The page
-is never laid out for the screen (`_print_only`).
+is never laid out for the screen (`_print_only`). The browser is the process's warm
+one (`browser.py`): a dashboard pays Chromium's start once, not per export.
 """
 
 from __future__ import annotations
@@ -23,21 +24,16 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-import threading
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from dashboard.reports import browser
 from dashboard.reports.html import Parts, render_parts
 from dashboard.reports.model import AnnualReport
 from dashboard.theme import FONT_FAMILY
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
 MARGINS = {"top": "16mm", "bottom": "17mm", "left": "13mm", "right": "13mm"}
 MAX_JOBS = 4
 PART_MIN_CELLS = 8_000  # a part smaller than this (~15 pages) is not worth a renderer of its own
@@ -71,28 +67,6 @@ def _print_only(html_text: str) -> str:
     return html_text[:head_end] + rule + html_text[head_end:] if head_end >= 0 else rule + html_text
 
 
-def _run(coro: Any) -> Any:
-    """Run a coroutine to completion from sync code (in a thread if this one has a running loop)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 async def _print(browser: Any, html_text: str, path: Path, footer: str | None) -> None:
     """Print one document in its own browser context (its own renderer process)."""
     context = await browser.new_context()
@@ -109,25 +83,18 @@ async def _print(browser: Any, html_text: str, path: Path, footer: str | None) -
         await context.close()
 
 
-async def _print_all(docs: Sequence[str], out: Path, footer_title: str) -> None:
-    from playwright.async_api import async_playwright
-
+async def _print_all(browser: Any, docs: Sequence[str], out: Path, footer_title: str) -> None:
     footer = _footer(footer_title)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            if len(docs) == 1:
-                await _print(browser, docs[0], out, footer)
-                return
-            with tempfile.TemporaryDirectory(prefix="gridscore-pdf-") as tmp:
-                parts = [Path(tmp) / f"part-{i:02d}.pdf" for i in range(len(docs))]
-                await asyncio.gather(*(_print(browser, d, f, None) for d, f in zip(docs, parts, strict=True)))
-                pages = _join(parts, out)
-                footers = Path(tmp) / "footers.pdf"
-                await _print(browser, _blank_pages(pages), footers, footer)
-                _overlay(out, footers, pages)
-        finally:
-            await browser.close()
+    if len(docs) == 1:
+        await _print(browser, docs[0], out, footer)
+        return
+    with tempfile.TemporaryDirectory(prefix="gridscore-pdf-") as tmp:
+        parts = [Path(tmp) / f"part-{i:02d}.pdf" for i in range(len(docs))]
+        await asyncio.gather(*(_print(browser, d, f, None) for d, f in zip(docs, parts, strict=True)))
+        pages = _join(parts, out)
+        footers = Path(tmp) / "footers.pdf"
+        await _print(browser, _blank_pages(pages), footers, footer)
+        _overlay(out, footers, pages)
 
 
 def _join(parts: Sequence[Path], out: Path) -> int:
@@ -190,7 +157,7 @@ def html_to_pdf(html_text: str | Sequence[str], path: str | Path, *, footer_titl
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     docs = [html_text] if isinstance(html_text, str) else list(html_text)
-    _run(_print_all(docs, out, footer_title))
+    browser.call(lambda b: _print_all(b, docs, out, footer_title))
     return out
 
 

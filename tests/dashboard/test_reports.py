@@ -3,7 +3,7 @@
 The city is the shared small city (a draft run for 2025); this module's copy adds a
 final run for 2025H1, a worker whose name is a spreadsheet formula and a veto whose
 evidence starts with "@", and sign-in accounts. The charts are rendered once
-(kaleido) and reused by the HTML and the PDF. Page PNGs go to artifacts/reports/.
+(plotly.js in the report browser, as SVG) and reused by the HTML and the PDF. Page PNGs go to artifacts/reports/.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dashboard.reports import (
     render_worker_sheet,
     render_xlsx,
 )
-from dashboard.reports.charts import figures_png, shutdown
+from dashboard.reports.charts import chart_images, shutdown
 from dashboard.reports.html import render_parts
 from dashboard.reports.pdf import html_to_pdf, split
 from metrics.results import unit_scores, worker_scores
@@ -75,7 +75,7 @@ def report(rep_db: Database):
 
 @pytest.fixture(scope="module")
 def charts(report) -> dict[str, bytes]:
-    return figures_png(report.figures)
+    return chart_images(report.figures)
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,9 @@ def test_report_pdf_renders_cjk_glyphs_not_boxes(pdf_path: Path, tmp_path: Path)
 
 def test_report_html_is_self_contained_and_escapes_names(report, charts) -> None:
     page = render_html(report, charts=charts)
-    assert page.count("data:image/png;base64,") == len(charts) == 3
+    assert page.count("data:image/svg+xml;base64,") == len(charts) == 3
+    for svg in charts.values():  # vector charts whose text (titles, legends) is Chinese
+        assert svg.startswith(b"<svg") and re.search("[\u4e00-\u9fff]", svg.decode("utf-8"))
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
     assert "<script" not in page.lower() and "<link" not in page.lower()
     assert not re.search(r"url\(|@import|@font-face", page)
