@@ -75,10 +75,15 @@ def round_half_up(x: pl.Expr, decimals: int) -> pl.Expr:
     return ((x * f + 0.5 + 1e-9).floor() / f).round(decimals)
 
 
-def round_half_up_np(x: np.ndarray, decimals: int) -> np.ndarray:
-    """numpy twin of `round_half_up`."""
+def round_half_up_np(x: np.ndarray, decimals: int, *, inplace: bool = False) -> np.ndarray:
+    """numpy twin of `round_half_up` (with `inplace`, `x` is overwritten: no temporaries for big draws)."""
     f = 10.0**decimals
-    return np.round(np.floor(x * f + 0.5 + 1e-9) / f, decimals)
+    y = np.multiply(x, f, out=x if inplace else None)
+    y += 0.5
+    y += 1e-9
+    np.floor(y, out=y)
+    y /= f
+    return np.round(y, decimals, out=y)
 
 
 def normalise_expr(scheme: Scheme) -> pl.Expr:

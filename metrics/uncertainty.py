@@ -42,6 +42,26 @@ def _column(scores: pl.DataFrame, name: str, default: float) -> np.ndarray:
     return scores[name].cast(pl.Float64).fill_nan(None).fill_null(default).to_numpy()
 
 
+def _grid_ranks_desc(totals: np.ndarray, cols: np.ndarray, decimals: int) -> np.ndarray:
+    """`_ranks_desc(totals[:, cols])` for totals rounded to `decimals` (as the draws are): same ranks.
+
+    Rounded totals are whole numbers of 10^-decimals, so each draw's order is a stable
+    radix sort of int16 keys (ties keep index order, NaN last, exactly as the float
+    sort), done draw by draw so memory stays at the int32 rank array.
+    """
+    f = 10.0**decimals
+    hi, lo = np.nanmax(totals, initial=-np.inf), np.nanmin(totals, initial=np.inf)
+    if not (np.isfinite(hi) and np.isfinite(lo)) or max(hi, -lo) * f >= 30000:
+        return _ranks_desc(totals[:, cols])
+    ranks = np.empty((totals.shape[0], len(cols)), dtype=np.int32)
+    pos = np.arange(1, len(cols) + 1, dtype=np.int32)
+    for i in range(totals.shape[0]):
+        row = totals[i, cols]
+        key = np.where(np.isnan(row), 32767.0, -np.rint(row * f)).astype(np.int16)
+        ranks[i, np.argsort(key, kind="stable")] = pos
+    return ranks
+
+
 def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[int], draws: int) -> np.ndarray:
     """Totals per draw (draws × subjects) for the subjects of `scores`, in its row order.
 
@@ -64,17 +84,25 @@ def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[in
         if p.source == "survey":
             se = _column(scores, "satisfaction_se", np.nan)
             se = np.where(np.isnan(se), _column(scores, "satisfaction_se_members", 0.0), se)
-            noise = rng.standard_normal((draws, n)) * se[None, :]
+            val = rng.standard_normal((draws, n))
+            val *= se[None, :]
         elif p.source == "skill_assessments" and p.measurement_sd > 0:
             own = "skills_se" in scores.columns
             sd = _column(scores, "skills_se", p.measurement_sd)[None, :] if own else p.measurement_sd
-            noise = rng.standard_normal((draws, n)) * sd
+            val = rng.standard_normal((draws, n))
+            val *= sd
         else:
-            noise = 0.0
-        val = np.clip(base[None, :] + noise, 0.0, 100.0)
-        total += wd[:, k : k + 1] * val / 100.0
+            val = np.zeros((1, n))
+        # in place (one draws × subjects array at a time): clip(base + noise) × weight / 100
+        val += base[None, :]
+        np.clip(val, 0.0, 100.0, out=val)
+        val = val * wd[:, k : k + 1] if val.shape[0] == 1 else np.multiply(val, wd[:, k : k + 1], out=val)
+        val /= 100.0
+        total += val
+        del val
     bonus = scores["bonus"].cast(pl.Float64).fill_null(0.0).to_numpy()
-    return np.minimum(total + bonus[None, :], scheme.cap)
+    total += bonus[None, :]
+    return np.minimum(total, scheme.cap, out=total)
 
 
 def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, seed: int | Sequence[int] = 0,
@@ -95,7 +123,7 @@ def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, see
     cols = ["rank_median", "rank_low", "rank_high", "p_top_k"] + [f"p_grade_{g.key}" for g in scheme.grades]
     if draws <= 0 or n == 0:
         return scores.select("subject_id", *[pl.lit(None, dtype=pl.Float64).alias(c) for c in cols])
-    totals = round_half_up_np(draw_totals(scores, scheme, seed=seed, draws=draws), scheme.decimals)
+    totals = round_half_up_np(draw_totals(scores, scheme, seed=seed, draws=draws), scheme.decimals, inplace=True)
 
     # grades per draw, with the veto caps
     gpos = grade_rank(scheme)
@@ -126,7 +154,7 @@ def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, see
     topk = np.full(n, np.nan)
     for gval in np.unique(groups[eligible]):
         idx = np.nonzero(eligible & (groups == gval))[0]
-        ranks = _ranks_desc(totals[:, idx])
+        ranks = _grid_ranks_desc(totals, idx, scheme.decimals)
         med[idx] = np.median(ranks, axis=0)
         low[idx] = np.quantile(ranks, q, axis=0, method="lower")
         high[idx] = np.quantile(ranks, 1 - q, axis=0, method="higher")
