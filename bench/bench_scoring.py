@@ -10,6 +10,7 @@ Measured in one process, median of `--runs`:
 4. Monte Carlo alone — 3,000 workers × 1,000 draws (`metrics.uncertainty.monte_carlo`).
 
     python -m bench.bench_scoring [--db city.duckdb] [--runs 3] [--no-write]
+    python -m bench.bench_scoring --province province.duckdb [--runs 1] [--stages scan,engine,full]
 
 Without `--db` a city (seed 20251, year 2025, with simulated surveys) is generated into a
 temporary file first (≈ 2–3 minutes).
@@ -174,13 +175,126 @@ def section(r: dict, runs: int, command: str) -> str:
     ])
 
 
+PROVINCE_HEADING = "## Scoring at province scale"
+STAGES = ("scan", "engine", "full")
+
+
+def province_child(stage: str, path: str) -> None:
+    """One province measurement in this (child) process, printed as JSON: seconds and counts.
+
+    scan: the bare-scan baseline; engine: inputs + totals and grades; full: every score
+    table of the run (`compute_period`: roll-ups, 1,000-draw Monte Carlo for workers and
+    units) without writing it. The database is opened read-only and not changed.
+    """
+    import json
+
+    from metrics.indicators import period_params
+    from metrics.inputs import load_period_inputs
+    from metrics.runs import compute_period
+    from metrics.scheme import load_scheme
+    from metrics.score import score_subjects
+    from warehouse.db import open_db
+
+    scheme = load_scheme()
+    with open_db(path, read_only=True) as db:
+        out: dict[str, object] = {
+            "records": db.scalar("SELECT count(*) FROM work_records"),
+            "workers": db.scalar("SELECT count(*) FROM workers"),
+            "grids": db.scalar("SELECT count(*) FROM org_units WHERE level = 'grid'"),
+        }
+        started = time.perf_counter()
+        if stage == "scan":
+            bounds = {k: v for k, v in period_params(db, PERIOD).items() if k in ("starts", "ends")}
+            db.conn.execute(SCAN_SQL, bounds).fetchall()
+        elif stage == "engine":
+            pin = load_period_inputs(db, PERIOD, scheme)
+            out["ranked"] = int(score_subjects(pin.workers, scheme).scores["rank"].is_not_null().sum())
+        else:
+            comp = compute_period(db, PERIOD, scheme, seed=SEED, draws=1000)
+            out["units"] = comp.units.height
+            out["uncertainty_rows"] = comp.uncertainty.height
+        out["seconds"] = time.perf_counter() - started
+    print(json.dumps(out))
+
+
+def province_run(path: Path, stage: str) -> dict[str, object]:
+    """Run one stage in a fresh child process; its result plus the child's peak RSS (MB)."""
+    import json
+    import subprocess
+    import sys
+
+    load = os.getloadavg()[0]
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bench_scoring", "--province-child", stage, str(path)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"province stage {stage} failed")
+    data = json.loads(output.strip().splitlines()[-1])
+    data.update(peak_mb=usage.ru_maxrss / 1024, load_before=load, load_after=os.getloadavg()[0])
+    print(f"province {stage}: {data['seconds']:.1f} s, peak {data['peak_mb']:,.0f} MB, "
+          f"load {load:.1f} → {data['load_after']:.1f}", flush=True)
+    return data
+
+
+def province_section(results: dict[str, list[dict]], path: Path, command: str, note: str) -> str:
+    """The Markdown section for the province measurement."""
+    first = results["engine"][0]
+    rows = []
+    labels = {
+        "scan": ("bare DuckDB scan of the columns scoring reads (baseline)", ""),
+        "engine": ("engine: inputs + totals and grades", "≤ 60 s"),
+        "full": ("full computation: + roll-ups, Monte Carlo 1,000 draws (workers and units)", "≤ 60 s, ≤ 12 GB"),
+    }
+    for stage, rs in results.items():
+        t = statistics.median(r["seconds"] for r in rs)
+        runs = ", ".join(f"{r['seconds']:.1f}" for r in rs)
+        loads = ", ".join(f"{r['load_before']:.1f}→{r['load_after']:.1f}" for r in rs)
+        peak = max(r["peak_mb"] for r in rs)
+        rows.append(f"| {labels[stage][0]} | {t:.1f} s | {runs} | {peak:,.0f} MB | {loads} | {labels[stage][1]} |")
+    scan = statistics.median(r["seconds"] for r in results["scan"]) if "scan" in results else None
+    engine = statistics.median(r["seconds"] for r in results["engine"])
+    return "\n".join([
+        PROVINCE_HEADING,
+        "",
+        f"Command: `{command}` on `{path.name}`: {first['grids']:,} grids, {first['workers']:,} workers, "
+        f"{first['records']:,} work records (year {YEAR}). Each measurement runs in a fresh child "
+        "process (so its peak RSS is its own, DuckDB's buffers included), database opened read-only.",
+        f"Machine: {machine()}.",
+        "",
+        "| measurement | median | runs (s) | peak RSS | load average (before→after) | goal |",
+        "| --- | ---: | --- | ---: | --- | --- |",
+        *rows,
+        "",
+        (f"Engine time / bare scan time: {engine / scan:.1f}× (the same ratio as the city's shows "
+         "how far from the scan the engine stays as the data grow). " if scan else "") + note,
+        "",
+    ])
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse options, measure, print and (optionally) write the section."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="existing city database (default: generate one)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
+    parser.add_argument("--province", type=Path, help="score this province-sized database instead (child processes)")
+    parser.add_argument("--stages", default=",".join(STAGES), help="province stages to measure (scan,engine,full)")
+    parser.add_argument("--note", default="", help="text appended to the province section (how the data were made)")
+    parser.add_argument("--province-child", nargs=2, metavar=("STAGE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.province_child:
+        province_child(*args.province_child)
+        return
+    if args.province:
+        results = {st: [province_run(args.province, st) for _ in range(args.runs)] for st in args.stages.split(",")}
+        command = f"python -m bench.bench_scoring --province {args.province.name} --runs {args.runs} --stages {args.stages}"
+        text = province_section(results, args.province, command, args.note)
+        print(text)
+        if not args.no_write:
+            write_section(text)
+        return
     command = "python -m bench.bench_scoring" + (f" --runs {args.runs}" if args.runs != 3 else "")
     with tempfile.TemporaryDirectory(prefix="gridscore-city-") as tmp:
         path = args.db
