@@ -10,6 +10,7 @@ rejected ("key exists with different content"): ingest never overwrites.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import polars as pl
 
 from warehouse.db import Database, fetch_pl
 from warehouse.errors import IngestError
-from warehouse.ingest.read import file_format, read_raw
+from warehouse.ingest.read import RawFile, file_format, read_raw
 from warehouse.ingest.specs import KindSpec, get_spec
 from warehouse.ingest.validate import BAD, SRC, TYPED, collect_rejects, empty_rejects, run_checks
 
@@ -80,6 +81,23 @@ def file_hashes(kind: str, path: Path) -> tuple[str, str]:
     return batch.hexdigest(), plain.hexdigest()
 
 
+def _read_and_hash(kind: str, path: Path, spec: KindSpec) -> tuple[RawFile | IngestError, str, str]:
+    """Read the file and hash it at the same time: (file read or why not, batch_id, file_hash).
+
+    Hashing (two sha256 passes, single-threaded) runs in a thread while the file is
+    parsed (polars, which releases the GIL), instead of before it. The read error is
+    returned, not raised, so that a file loaded before is still reported as such.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(file_hashes, kind, path)
+        try:
+            raw: RawFile | IngestError = read_raw(path, spec)
+        except IngestError as exc:
+            raw = exc
+        batch_id, file_hash = hashing.result()
+    return raw, batch_id, file_hash
+
+
 def _previous(db: Database, kind: str, path: Path, batch_id: str) -> IngestResult | None:
     row = db.query(
         "SELECT rows_read, rows_accepted, rows_rejected FROM ingest_batches WHERE batch_id = ?",
@@ -129,11 +147,12 @@ def ingest_file(
     if not path.is_file():
         raise IngestError(f"file not found: {path}")
     file_format(path)
-    batch_id, file_hash = file_hashes(kind, path)
+    raw, batch_id, file_hash = _read_and_hash(kind, path, spec)
     previous = _previous(db, kind, path, batch_id)
     if previous is not None:
         return previous
-    raw = read_raw(path, spec)
+    if isinstance(raw, IngestError):
+        raise raw
     frame = raw.frame
     schema = dict(frame.schema)
     with db.transaction() as cur:
