@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -164,26 +165,40 @@ def generate(
     chunk_of_worker = chunk_of_grid[staff.area_lo]
     n_chunks = int(chunk_of_grid.max()) + 1
     next_record = 0
-    for c in range(n_chunks):
-        crng = np.random.default_rng([seed, 1, c])
-        grids = np.nonzero(chunk_of_grid == c)[0]
-        households, identities, key_person = household_frames(
-            crng, tree, grids=grids, first_household=int(first[grids[0]]),
-            households_per_grid=per_grid[grids], id_width=hh_width, year=year,
-        )
-        chunk_hh = np.arange(first[grids[0]], first[grids[-1]] + per_grid[grids[-1]])
-        records = chunk_records(
-            crng, tree=tree, staff=staff, households=layout,
-            workers=np.nonzero(chunk_of_worker == c)[0], chunk_households=chunk_hh,
-            key_person=key_person, year=year, volume=spec.volume, first_record=next_record,
-        )
-        next_record += records.height
+
+    def write_chunk(households: pl.DataFrame, identities: pl.DataFrame, records: pl.DataFrame) -> None:
         with db.transaction() as cur:
             counts["households"] += _insert(cur, "households", households)
             counts["household_identities"] += _insert(cur, "household_identities", identities)
             counts["work_records"] += _insert(cur, "work_records", records)
-        del households, identities, records
-        report("work records", (c + 1) / (n_chunks + 1))
+
+    # One writer thread inserts chunk c while chunk c + 1 is drawn (numpy, polars and
+    # DuckDB release the GIL): chunks are still inserted one at a time and in order,
+    # and at most two chunks are in memory.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        written: Future[None] | None = None
+        for c in range(n_chunks):
+            crng = np.random.default_rng([seed, 1, c])
+            grids = np.nonzero(chunk_of_grid == c)[0]
+            households, identities, key_person = household_frames(
+                crng, tree, grids=grids, first_household=int(first[grids[0]]),
+                households_per_grid=per_grid[grids], id_width=hh_width, year=year,
+            )
+            chunk_hh = np.arange(first[grids[0]], first[grids[-1]] + per_grid[grids[-1]])
+            records = chunk_records(
+                crng, tree=tree, staff=staff, households=layout,
+                workers=np.nonzero(chunk_of_worker == c)[0], chunk_households=chunk_hh,
+                key_person=key_person, year=year, volume=spec.volume, first_record=next_record,
+            )
+            next_record += records.height
+            if written is not None:
+                written.result()
+                report("work records", c / (n_chunks + 1))
+            written = writer.submit(write_chunk, households, identities, records)
+            del households, identities, records
+        if written is not None:
+            written.result()
+            report("work records", n_chunks / (n_chunks + 1))
 
     erng = np.random.default_rng([seed, 2])
     with db.transaction() as cur:
