@@ -166,7 +166,7 @@ def bench_format(fmt: str, path: Path, rows: int, runs: int, work: Path) -> Timi
         raw_times.append(raw_seconds)
         con.close()
         print(f"  {fmt} run {run}: ingest {seconds:.2f}s, raw {raw_seconds:.2f}s, "
-              f"ratio {raw_seconds / seconds:.2f}", flush=True)
+              f"ratio {raw_seconds / seconds:.2f}, load {os.getloadavg()[0]:.1f}", flush=True)
         for p in work.glob("*.duckdb*"):
             p.unlink()
     assert result is not None
@@ -181,8 +181,8 @@ def machine() -> str:
     return f"{os.cpu_count()} cores (nproc), {mem_gb:.0f} GB RAM, {platform.platform()}, duckdb {duckdb.__version__}, polars {pl.__version__}"
 
 
-def render(timings: list[Timing], runs: int, notes: str = "") -> str:
-    """The `## Ingest` section."""
+def render(timings: list[Timing], runs: int, notes: str = "", load: tuple[float, float] | None = None) -> str:
+    """The `## Ingest` section (`load`: 1-minute load average before and after the runs)."""
     lines = [
         "## Ingest",
         "",
@@ -194,7 +194,8 @@ def render(timings: list[Timing], runs: int, notes: str = "") -> str:
         "date-order/duplicate-key checks, insert of the good rows, rejects and batch row in one "
         "transaction. Baseline = raw DuckDB `CREATE TABLE raw AS SELECT * FROM read_parquet/read_csv(file)` "
         "of the same file in the same run (no checks), interleaved with it. Ratio = median over runs of "
-        "baseline time / ingest time (goal ≥ 0.5).",
+        "baseline time / ingest time (goal ≥ 0.5)."
+        + (f" 1-minute load average {load[0]:.1f} before and {load[1]:.1f} after the runs." if load else ""),
         "",
         "| file | rows | accepted | rejected | ingest s | ingest rows/s | raw s | raw rows/s | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -223,10 +224,11 @@ def write_section(section: str, doc: Path = DOC) -> None:
 
 
 NOTES = """
-Measured while other sessions were running their own benchmarks and test suites on the
-same 2 cores (load average 15–30), so absolute times are several times what an idle
+Other sessions were running their own benchmarks and test suites on the same 2 cores
+(the load average is given above), so absolute times are several times what an idle
 machine gives; the ratio, measured with the baseline interleaved in the same run, is the
-figure to compare.
+figure to compare. Under load, single-threaded steps lose the most (a process gets CPU
+share per runnable thread, and DuckDB's raw load keeps both cores busy).
 
 What the profile showed and what changed (ratio = raw time / ingest time):
 
@@ -235,12 +237,24 @@ What the profile showed and what changed (ratio = raw time / ingest time):
 | first (ccc68c2) | one wide check table; duplicate keys by `min(row_number) OVER (PARTITION BY key)` | 0.23 | – | – |
 | 33a3498…bc0c5fa | duplicate keys by hash aggregate + join (the window took 4.1 s of a 4.8 s check query); only bad rows materialised (`_ing_bad`); the file parsed once into a typed stage that keeps raw text only for cells that failed to parse | 0.34–0.41 | 0.31 | – |
 | 079db57 | enumerations as `CASE` chains: DuckDB plans a constant `IN ('visit', …)` list as a hash join, one per enumerated column (5 joins over 5 M rows ≈ 14 s of a 40 s stage); typed stage `NOT MATERIALIZED` in the check query (it was copied again: 3.1 s of 4.5 s) | – | 0.55 | 0.40 |
-| c963828 | CSV/Excel: trim only values that start/end with a space (`starts_with`/`ends_with` do not copy), instead of a polars `strip_chars` pass (≈ the read time again) and an SQL blank-row filter that recomputed every trim; 1 M CSV stage 11.7 s → 7.7 s | – | see table | see table |
+| c963828 | CSV/Excel: trim only values that start/end with a space (`starts_with`/`ends_with` do not copy), instead of a polars `strip_chars` pass (≈ the read time again) and an SQL blank-row filter that recomputed every trim; 1 M CSV stage 11.7 s → 7.7 s | – | 0.56 (load 15–30) | 0.43 (load 15–30) |
+| f10bf20, re-measured | the same code, `--formats csv`, load 10 → 7 (one run disturbed by a test suite) | – | – | 0.63 (0.63 / 0.64 / 0.31) |
+| this change | CSV: no whole-file copies in Python — UTF-8 checked by polars itself while parsing (it refuses any invalid byte; the header line is checked separately, and any failure takes the old decode path, which gives the reason), emptiness checked without `strip()`, the header line found without `split()`; the two sha256 passes for the batch id run in a thread during the parse instead of before it | – | see table | see table |
 
-Where the time goes now: the insert of the good rows into the persistent table costs about
-as much as the whole raw load (same write path), the typed stage (parse, trim, enums) and
-the check query (hash group-by for duplicate keys, three foreign-key semi-joins, the rules)
-come on top; hashing the file (sha256 for the batch id) is < 1 s.
+CPU profile of the 5 M-row CSV ingest before this change (process CPU seconds, DuckDB
+threads included, from timing each step; the raw load took 15.6–17.4 s CPU): hashing
+1.1 (single-threaded), read 4.6–5.8 (of which ≈ 1.5 single-threaded Python: reading the
+bytes, `decode` to a 700 MB `str`, `strip()` and `split()` copies), typed stage 6.3–7.3
+(parse ≈ 4.1, materialising ≈ 3.2), check query 3.3 (duplicate-key group-by ≈ 1.3; a
+64-bit-hash prefilter measured 1.15–1.3, no gain, not used), insert of the good rows
+9.0–9.7 (the write itself: inserting all rows without the anti-join costs the same, and
+`CREATE TABLE AS` from the stage 7.4–7.8). Parsing twice instead of materialising the
+stage was measured slower (13.8 s insert straight from the source vs 9.1 + 3.2).
+
+Next steps, measured but not done: the trim test per value (`starts_with`/`ends_with`)
+costs ≈ 1.1 s CPU of the 4.1 s parse at 5 M rows; skipping it for columns where polars
+finds no value with a surrounding space costs ≈ 0.7 s to find out, so it would save
+≈ 0.4 s.
 """
 
 
@@ -253,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     args = parser.parse_args(argv)
     parquet, csv = files(args.rows)
+    load_before = os.getloadavg()[0]
     by_fmt = {"parquet": parquet, "csv": csv}
     timings = []
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
@@ -262,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"raw {t.raw_s:.2f}s, ratio {t.ratio:.2f}, accepted {t.accepted:,}, rejected {t.rejected:,}")
             timings.append(t)
     if not args.no_write:
-        write_section(render(timings, args.runs, NOTES))
+        write_section(render(timings, args.runs, NOTES, load=(load_before, os.getloadavg()[0])))
 
 
 if __name__ == "__main__":
