@@ -118,8 +118,6 @@ def draw_followup(db: Database, period_id: str, *, seed: int, fraction: float = 
     Raises:
         DesignError: the period has no drawn sample, or the fraction is out of range.
     """
-    if not 0 < fraction <= 1:
-        raise DesignError(f"follow-up fraction must be in (0, 1]; got {fraction}")
     cur = db.cursor()
     try:
         if cur.execute("SELECT count(*) FROM survey_designs WHERE period_id = ?", [period_id]).fetchall()[0][0] == 0:
