@@ -69,9 +69,22 @@ def make_small_grid(db: Database, period_id: str, small: str, control: str, *, k
     from surveys.estimate import estimate
 
     assert keep < K_MIN
-    doomed = db.query(
-        """SELECT response_id FROM survey_responses WHERE period_id = ? AND grid_id = ?
-           ORDER BY response_id OFFSET ?""", [period_id, small, keep])["response_id"].to_list()
+    # keep three answers to the overall question that differ and whose mean is not a whole
+    # number, so the hidden figures print as distinctive text (not a round 100.0)
+    from itertools import combinations
+
+    from surveys.questionnaire import load_questionnaire
+
+    rows = db.query(
+        """SELECT r.response_id, a.score FROM survey_responses r JOIN survey_answers a USING (response_id)
+           WHERE r.period_id = ? AND r.grid_id = ? AND a.item_key = ? ORDER BY r.response_id""",
+        [period_id, small, load_questionnaire().overall_item]).rows()
+    kept = next(c for c in combinations(rows, keep)
+                if len({score for _id, score in c}) > 1 and sum(score for _id, score in c) % keep)
+    keep_ids = {rid for rid, _score in kept}
+    doomed = db.query("SELECT response_id FROM survey_responses WHERE period_id = ? AND grid_id = ?",
+                      [period_id, small])["response_id"].to_list()
+    doomed = [rid for rid in doomed if rid not in keep_ids]
     with db.transaction() as cur:
         for table in ("survey_answers", "survey_quality_flags", "survey_responses"):
             cur.execute(f"DELETE FROM {table} WHERE list_contains($ids, response_id)", {"ids": doomed})

@@ -240,6 +240,7 @@ def test_access_token_brute_force_finds_nothing_and_is_rate_limited(live: Live) 
     for (state, status), count in live.brute.items():
         states[state] += count
         assert status in (200, 429)
+    print(f"brute force: {GUESSES} guesses -> {dict(live.brute)}")  # shown with -rP (full run figures)
     assert sum(states.values()) == GUESSES
     assert states["form"] == states["thanks"] == states["error"] == 0, states
     assert states["busy"] > 0 and states["closed"] < GUESSES / 2, states  # the limiter engaged
