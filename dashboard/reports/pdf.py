@@ -91,42 +91,38 @@ async def _print_all(browser: Any, docs: Sequence[str], out: Path, footer_title:
     with tempfile.TemporaryDirectory(prefix="gridscore-pdf-") as tmp:
         parts = [Path(tmp) / f"part-{i:02d}.pdf" for i in range(len(docs))]
         await asyncio.gather(*(_print(browser, d, f, None) for d, f in zip(docs, parts, strict=True)))
-        pages = _join(parts, out)
         footers = Path(tmp) / "footers.pdf"
-        await _print(browser, _blank_pages(pages), footers, footer)
-        _overlay(out, footers, pages)
+        await _print(browser, _blank_pages(sum(_pages(p) for p in parts)), footers, footer)
+        _join(parts, footers, out)
 
 
-def _join(parts: Sequence[Path], out: Path) -> int:
-    """Concatenate PDFs into `out` (document info from the first); the page count."""
+def _join(parts: Sequence[Path], footers: Path, out: Path) -> None:
+    """Concatenate the part PDFs into `out` with page i of `footers` laid over page i (title from part 1)."""
     import pikepdf
 
     sources = [pikepdf.open(p) for p in parts]
     try:
-        joined = pikepdf.new()
-        for src in sources:
-            joined.pages.extend(src.pages)
-        with joined.open_metadata(set_pikepdf_as_editor=False) as meta:
+        with pikepdf.open(footers) as layer, pikepdf.new() as joined:
+            for src in sources:
+                joined.pages.extend(src.pages)
+            if len(layer.pages) != len(joined.pages):
+                raise RuntimeError(f"footer layer has {len(layer.pages)} pages for {len(joined.pages)}")
+            for page, over in zip(joined.pages, layer.pages, strict=True):
+                page.add_overlay(over)
             title = sources[0].docinfo.get("/Title")
             if title is not None:
-                meta["dc:title"] = str(title)
-        joined.save(out)
-        return len(joined.pages)
+                joined.docinfo["/Title"] = title
+            joined.save(out)
     finally:
         for src in sources:
             src.close()
 
 
-def _overlay(path: Path, footers: Path, pages: int) -> None:
-    """Lay page i of `footers` over page i of `path` (in place)."""
+def _pages(path: Path) -> int:
     import pikepdf
 
-    with pikepdf.open(footers) as layer, pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        if len(layer.pages) != pages or len(pdf.pages) != pages:
-            raise RuntimeError(f"footer layer has {len(layer.pages)} pages for {len(pdf.pages)}")
-        for page, over in zip(pdf.pages, layer.pages, strict=True):
-            page.add_overlay(over)
-        pdf.save(path)
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
 
 
 def split(parts: Parts, jobs: int, *, min_cells: int = PART_MIN_CELLS) -> list[str]:
@@ -144,12 +140,17 @@ def split(parts: Parts, jobs: int, *, min_cells: int = PART_MIN_CELLS) -> list[s
 
 
 def default_jobs() -> int:
-    """Parts printed at once: the usable CPUs, at most `MAX_JOBS`."""
+    """Parts printed at once: the idle CPUs (usable CPUs less the 1-minute load), 1 to `MAX_JOBS`.
+
+    On a busy machine parallel parts gain no wall time and cost the split's extra
+    CPU (a renderer per part, the footer layer, the join), so they print as one job.
+    """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(MAX_JOBS, cpus))
+    idle = cpus - int(os.getloadavg()[0])
+    return max(1, min(MAX_JOBS, idle))
 
 
 def html_to_pdf(html_text: str | Sequence[str], path: str | Path, *, footer_title: str = "") -> Path:
@@ -166,8 +167,8 @@ def render_pdf(report: AnnualReport, path: str | Path, *, charts: dict[str, byte
     """The annual report as an A4 PDF (draft runs carry a DRAFT / 草稿 watermark).
 
     Args:
-        jobs: parts printed in parallel (default: the usable CPUs, at most 4); 1 prints
-            the document in one piece.
+        jobs: parts printed in parallel (default `default_jobs()`: the idle CPUs, at
+            most 4); 1 prints the document in one piece.
     """
     parts = render_parts(report, charts=charts)
     return html_to_pdf(split(parts, jobs or default_jobs()), path, footer_title=report.title)
