@@ -170,12 +170,16 @@ def _read_csv_text(path: Path) -> pl.DataFrame:
     except UnicodeDecodeError:
         header = None
     if header is not None:
-        # Fast path for UTF-8: polars validates every field as UTF-8 (it refuses any
-        # invalid byte outside the header, checked above), so a successful read is the
-        # read of the decoded text, without decoding and copying the whole file in Python.
-        # Any failure takes the careful path below, which gives the reason.
+        # Fast path for UTF-8: polars validates every field as UTF-8 and refuses any
+        # invalid byte, but decodes the header row leniently (U+FFFD for a bad byte;
+        # after blank lines the header is not the first line). So a read whose column
+        # names have no U+FFFD is the read of the decoded text, without decoding and
+        # copying the whole file in Python. Anything else takes the careful path below,
+        # which gives the reason (or the same frame, for a header that really has U+FFFD).
         try:
-            return _polars_csv(data, _separator(header))
+            frame = _polars_csv(data, _separator(header))
+            if not any("\ufffd" in name for name in frame.columns):
+                return frame
         except pl.exceptions.PolarsError:
             pass
     data, _encoding = decode_csv_bytes(data, file=path.name)
