@@ -79,7 +79,7 @@ def _descends(pid: int, parents: dict[int, int], ancestor: int) -> bool:
 
 
 class ChromiumCpu:
-    """Sample /proc for this process's Chromiums (kaleido's and Playwright's) and sum their CPU time.
+    """Sample /proc for this process's Chromium processes (Playwright's) and sum their CPU time.
 
     Chromium's processes are not reaped by this process, so `getrusage` misses them;
     each is sampled every 0.1 s and its last seen utime+stime counted (a process that
