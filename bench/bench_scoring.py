@@ -197,7 +197,11 @@ def province_child(stage: str, path: str) -> None:
 
     scheme = load_scheme()
     with open_db(path, read_only=True) as db:
+        limit = os.environ.get("GRIDSCORE_BENCH_MEMORY_LIMIT")  # e.g. "8GB": DuckDB's buffer cap (default 80 % of RAM)
+        if limit:
+            db.conn.execute(f"SET memory_limit = '{limit}'")
         out: dict[str, object] = {
+            "memory_limit": db.scalar("SELECT current_setting('memory_limit')"),
             "records": db.scalar("SELECT count(*) FROM work_records"),
             "workers": db.scalar("SELECT count(*) FROM workers"),
             "grids": db.scalar("SELECT count(*) FROM org_units WHERE level = 'grid'"),
@@ -260,7 +264,8 @@ def province_section(results: dict[str, list[dict]], path: Path, command: str, n
         "",
         f"Command: `{command}` on `{path.name}`: {first['grids']:,} grids, {first['workers']:,} workers, "
         f"{first['records']:,} work records (year {YEAR}). Each measurement runs in a fresh child "
-        "process (so its peak RSS is its own, DuckDB's buffers included), database opened read-only.",
+        "process (so its peak RSS is its own, DuckDB's buffers included), database opened read-only, "
+        f"DuckDB memory_limit {first.get('memory_limit', 'default')}.",
         f"Machine: {machine()}.",
         "",
         "| measurement | median | runs (s) | peak RSS | load average (before→after) | goal |",
