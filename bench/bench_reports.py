@@ -209,7 +209,7 @@ def run(runs: int, seed: int, size: str) -> Result:
         def xlsx() -> None:
             render_xlsx(build_report(db, period_id=str(YEAR)), out / "report.xlsx")
 
-        cores = os.cpu_count() or 1  # parallel parts forced (the default picks them only on idle CPUs)
+        cores = os.cpu_count() or 1  # one part per CPU, as render_pdf's default
         cold_pdf = timed(lambda: pdf(cores))
         _cpu.clear()
         pdf_times = [timed(lambda: pdf(cores)) for _ in range(runs)]
@@ -266,11 +266,10 @@ def section(r: Result, command: str) -> str:
         "| output | median wall | median CPU | cold wall (first in process) | goal | baseline (same run) | "
         "wall ratio to baseline |",
         "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
-        f"| annual report PDF ({r.pages} A4 pages, {r.pdf_mb:.1f} MB), one print job (`jobs=1`, the default "
-        f"when no CPU is idle) | {r.pdf_serial:.1f} s | {r.pdf_serial_cpu:.1f} s | — | ≤ {PDF_GOAL:.0f} s "
+        f"| annual report PDF ({r.pages} A4 pages, {r.pdf_mb:.1f} MB), one print job (`jobs=1`) | {r.pdf_serial:.1f} s | {r.pdf_serial_cpu:.1f} s | — | ≤ {PDF_GOAL:.0f} s "
         f"{'✓' if r.pdf_serial <= PDF_GOAL else '✗'} | a one-page print with the same warm browser: "
         f"{r.base_pdf:.2f} s | {r.pdf_serial / r.base_pdf:.0f}× |",
-        f"| the same PDF in {cores} parts printed in parallel (`jobs={cores}`, the default when CPUs are idle) | "
+        f"| the same PDF in {cores} parts printed in parallel (`jobs={cores}`, the default) | "
         f"{r.pdf:.1f} s | {r.pdf_cpu:.1f} s | {r.cold_pdf:.1f} s | ≤ {PDF_GOAL:.0f} s {ok_pdf} | "
         f"one print job (row above) | {r.pdf / r.pdf_serial:.2f}× |",
         f"| annual report Excel ({r.xlsx_mb:.1f} MB) | {r.xlsx:.1f} s | {r.xlsx_cpu:.1f} s | {r.cold_xlsx:.1f} s | "
