@@ -214,14 +214,15 @@ def section(est: dict | None, intake: dict | None, command: str) -> str:
         ]
     if intake:
         lines += [
-            f"**Submission throughput** (`surveys.intake.submit`, one process, database file, one durable "
-            f"transaction per submission): {intake['tokens']:,} distinct tokens from {intake['threads']} "
+            f"**Submission throughput** (`surveys.intake.submit`, one process, database file, group "
+            f"commit: one writer thread commits the queued submissions in one transaction per batch): {intake['tokens']:,} distinct tokens from {intake['threads']} "
             f"threads in {intake['seconds']:.1f} s = **{intake['rate']:.0f} submissions/s**; stored "
             f"{intake['stored']:,}, lost {intake['lost']}, duplicated {intake['duplicated']}, tokens marked used "
             f"{intake['used']:,}. Single thread: {intake['single_rate']:.0f} submissions/s.",
             "",
-            "Each submission is a DuckDB transaction (token lookup, validation, invitation update, response "
-            "and answer inserts, commit); the commit's write to the WAL dominates. A city's "
+            "Each batch is one DuckDB transaction (token and submission-id lookups, each submission validated "
+            "on its own, invitation update, response and answer inserts, one commit); callers are answered "
+            "after that commit. A single thread gets no batching, so its rate is one commit per submission. A city's "
             "≈ 300 k responses over a survey window of weeks is a few per second at peak, far below this.",
             "",
         ]

@@ -19,7 +19,7 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8050,
-    threads: Annotated[int, typer.Option("--threads", help="Worker threads of the one server process.")] = 8,
+    threads: Annotated[int, typer.Option("--threads", help="Worker threads of the one server process.")] = 16,
 ) -> None:
     """Serve the dashboard and the residents' survey form (waitress, one process, threads)."""
     from waitress import serve as waitress_serve
