@@ -22,6 +22,10 @@ returns (or raises) only after that COMMIT, so nothing is acknowledged before it
 durable. If the batch transaction fails (a write conflict with another writer, or any
 database error) it is rolled back and its submissions are replayed one transaction each.
 
+Device and address fingerprints are hashed with the period's secret salt
+(`survey_salts`, created on the period's first fingerprint in the same transaction); the
+writer reads a batch's missing salts once and caches them after COMMIT (they never change).
+
 `submit_many` is the bulk equivalent for the simulator: the same checks, vectorised,
 producing the same stored rows (the same content hash, scores and codes).
 """
@@ -31,6 +35,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import secrets
 import threading
 import time
 import uuid
@@ -90,11 +95,51 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(normalise_token(token).encode()).hexdigest()
 
 
-def fingerprint(period_id: str, value: str | None) -> str | None:
-    """Per-period salted hash of a device or network address (NULL stays NULL)."""
+def fingerprint(period_id: str, salt: str, value: str | None) -> str | None:
+    """Hash of a device or network address keyed with the period's secret salt (NULL stays NULL).
+
+    sha256(salt:sha256(period:value)): without the salt (never exported or shown) the
+    hash cannot be reversed by trying every address; within a period equal values still
+    give equal hashes (the quality screens). The inner hash is the pre-salt formula, so
+    migration 6 could upgrade the hashes already stored.
+    """
     if value is None or str(value) == "":
         return None
-    return hashlib.sha256(f"{period_id}:{value}".encode()).hexdigest()
+    inner = hashlib.sha256(f"{period_id}:{value}".encode()).hexdigest()
+    return hashlib.sha256(f"{salt}:{inner}".encode()).hexdigest()
+
+
+# SQL twin of `fingerprint` for bulk intake ({value} a column, k the survey_salts row)
+FINGERPRINT_SQL = """CASE WHEN {value} IS NULL OR {value} = '' THEN NULL
+     ELSE sha256(k.salt || ':' || sha256(s.period_id || ':' || {value})) END"""
+
+
+def period_salts(cur: duckdb.DuckDBPyConnection, period_ids: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The periods' secret salts inside the caller's transaction, creating missing ones.
+
+    Returns (all salts, the ones created now); the created ones exist only once the
+    caller's transaction commits, so cache them only after that.
+    """
+    wanted = sorted(set(period_ids))
+    if not wanted:
+        return {}, {}
+    found = dict(cur.execute(
+        "SELECT period_id, salt FROM survey_salts WHERE period_id IN (SELECT unnest($ids))", {"ids": wanted}
+    ).fetchall())
+    created = {p: secrets.token_hex(32) for p in wanted if p not in found}
+    if created:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        cur.execute(
+            "INSERT INTO survey_salts SELECT unnest($ids), unnest($salts), $now",
+            {"ids": list(created), "salts": list(created.values()), "now": now},
+        )
+    return found | created, created
+
+
+def salt_of(db: Database, period_id: str) -> str:
+    """A period's secret salt, created (and committed) if it has none yet."""
+    with db.transaction() as cur:
+        return period_salts(cur, [period_id])[0][period_id]
 
 
 def _utc_naive(moment: datetime) -> datetime:
@@ -147,7 +192,9 @@ def _attempt(
     address: str | None,
     entered_by: str | None,
     now: datetime,
+    salts: dict[str, str] | None = None,
 ) -> SubmitResult:
+    salts = {} if salts is None else salts
     cur.execute("BEGIN TRANSACTION")
     try:
         rows = cur.execute(
@@ -175,6 +222,11 @@ def _attempt(
             raise SubmissionConflict(
                 f"submission id {submission_id} already belongs to another response; use a new id"
             )
+        created: dict[str, str] = {}
+        if period_id not in salts and (device or address):
+            salt = period_salts(cur, [period_id])[0][period_id]
+            created = {period_id: salt}
+        salt = salts.get(period_id) or created.get(period_id, "")
         response_id = str(uuid.uuid4())
         duration = None
         if started_at is not None:
@@ -192,7 +244,7 @@ def _attempt(
             [
                 response_id, period_id, design_id, grid_id, weight_class, version, channel,
                 submission_id, digest, _hour(now), duration,
-                fingerprint(period_id, device), fingerprint(period_id, address), entered_by,
+                fingerprint(period_id, salt, device), fingerprint(period_id, salt, address), entered_by,
             ],
         )
         cur.execute(  # one statement for all answers (executemany prepares per row)
@@ -200,6 +252,7 @@ def _attempt(
             [v for a in valid for v in (response_id, a.item_key, a.answer_code, a.score, a.answer_text)],
         )
         cur.execute("COMMIT")
+        salts.update(created)  # committed: safe to cache
         return SubmitResult("accepted", response_id)
     except BaseException:
         with contextlib.suppress(duckdb.Error):
@@ -264,13 +317,16 @@ class _BatchConflict(Exception):
 
 
 def _decide_batch(
-    batch: list[_Pending], invitations: dict[str, tuple], stored: dict[str, tuple[str, str]], moment: datetime
+    batch: list[_Pending], invitations: dict[str, tuple], stored: dict[str, tuple[str, str]], moment: datetime,
+    salts: dict[str, str] | None = None,
 ) -> tuple[list[SubmitResult | BaseException], list[tuple], list[list], list[list]]:
     """Each submission's outcome in arrival order, as one-at-a-time intake would decide it.
 
     Returns the outcomes and, for the accepted ones, the invitation updates, response
-    rows and answer rows to write.
+    rows and answer rows to write. `salts` holds the secret salt of every period in the batch
+    whose submissions carry a device or address.
     """
+    salts = salts or {}
     used_now: set[str] = set()  # token hashes accepted earlier in this batch
     earlier_now: dict[str, tuple[str, str]] = {}  # submission id → (response id, digest) in this batch
     outcomes: list[SubmitResult | BaseException] = []
@@ -311,7 +367,8 @@ def _decide_batch(
             responses.append([
                 response_id, period_id, design_id, grid_id, weight_class, version, item.channel,
                 item.submission_id, digest, _hour(now), duration,
-                fingerprint(period_id, item.device), fingerprint(period_id, item.address), item.entered_by,
+                fingerprint(period_id, salts.get(period_id, ""), item.device),
+                fingerprint(period_id, salts.get(period_id, ""), item.address), item.entered_by,
             ])
             answers.extend([response_id, a.item_key, a.answer_code, a.score, a.answer_text] for a in valid)
             used_now.add(item.token_hash)
@@ -335,8 +392,15 @@ def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -
     cur.execute(f"INSERT INTO {table} SELECT {unnested}", [list(c) for c in columns])
 
 
-def _commit_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> list[SubmitResult | BaseException]:
-    """Decide and store a batch in one transaction; raises (after ROLLBACK) if it cannot commit."""
+def _commit_batch(
+    cur: duckdb.DuckDBPyConnection, batch: list[_Pending], salts: dict[str, str] | None = None
+) -> list[SubmitResult | BaseException]:
+    """Decide and store a batch in one transaction; raises (after ROLLBACK) if it cannot commit.
+
+    `salts` is the writer's cache of period salts: the batch's missing ones are read (or
+    created) once in this transaction and cached only after it commits.
+    """
+    salts = {} if salts is None else salts
     moment = datetime.now(UTC).replace(tzinfo=None)
     cur.execute("BEGIN TRANSACTION")
     try:
@@ -344,7 +408,10 @@ def _commit_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> list
         ids = sorted({item.submission_id for item in batch})
         invitations = {r[0]: r[1:] for r in cur.execute(BATCH_INVITATIONS_SQL, {"hashes": hashes}).fetchall()}
         stored = {r[0]: (r[1], r[2]) for r in cur.execute(BATCH_EARLIER_SQL, {"ids": ids}).fetchall()}
-        outcomes, marks, responses, answers = _decide_batch(batch, invitations, stored, moment)
+        need = {invitations[item.token_hash][2] for item in batch
+                if item.token_hash in invitations and (item.device or item.address)}
+        known, created = period_salts(cur, [p for p in need if p not in salts])
+        outcomes, marks, responses, answers = _decide_batch(batch, invitations, stored, moment, salts | known)
         if marks:
             updated = cur.execute(MARK_USED_SQL, {"ids": [m[0] for m in marks], "days": [m[1] for m in marks]}
                                   ).fetchone()
@@ -353,6 +420,7 @@ def _commit_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> list
             _insert_rows(cur, "survey_responses", responses)
             _insert_rows(cur, "survey_answers", answers)
         cur.execute("COMMIT")
+        salts.update(known)  # committed (or committed before): safe to cache
         return outcomes
     except BaseException:
         with contextlib.suppress(duckdb.Error):
@@ -360,7 +428,7 @@ def _commit_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> list
         raise
 
 
-def _submit_alone(cur: duckdb.DuckDBPyConnection, item: _Pending) -> SubmitResult:
+def _submit_alone(cur: duckdb.DuckDBPyConnection, item: _Pending, salts: dict[str, str]) -> SubmitResult:
     """One submission in its own transaction, retried after a lost race (the fallback path)."""
     for attempt in range(MAX_ATTEMPTS):
         moment = item.clock or datetime.now(UTC).replace(tzinfo=None)
@@ -368,7 +436,7 @@ def _submit_alone(cur: duckdb.DuckDBPyConnection, item: _Pending) -> SubmitResul
             return _attempt(
                 cur, item.token_hash, item.answers, submission_id=item.submission_id, channel=item.channel,
                 started_at=item.started_at, device=item.device, address=item.address,
-                entered_by=item.entered_by, now=moment,
+                entered_by=item.entered_by, now=moment, salts=salts,
             )
         except (duckdb.TransactionException, duckdb.ConstraintException):
             # Lost a race (same token or same submission id): look again.
@@ -376,8 +444,12 @@ def _submit_alone(cur: duckdb.DuckDBPyConnection, item: _Pending) -> SubmitResul
     raise SurveyError("the survey database is busy; please submit again")
 
 
-def _process(db: Database, batch: list[_Pending]) -> None:
-    """Store a batch with one commit, or (if that fails) each submission alone; finish every item."""
+def _process(db: Database, batch: list[_Pending], salts: dict[str, str] | None = None) -> None:
+    """Store a batch with one commit, or (if that fails) each submission alone; finish every item.
+
+    `salts` is the writer's cache of period salts (they never change once created).
+    """
+    salts = {} if salts is None else salts
     try:
         cur = db.cursor()
     except BaseException as exc:  # noqa: BLE001 — e.g. the database was closed
@@ -386,7 +458,7 @@ def _process(db: Database, batch: list[_Pending]) -> None:
         return
     try:
         try:
-            outcomes = _commit_batch(cur, batch)
+            outcomes = _commit_batch(cur, batch, salts)
         except Exception:  # noqa: BLE001 — replayed one by one below, each with its own outcome
             outcomes = None
         if outcomes is not None:
@@ -395,7 +467,7 @@ def _process(db: Database, batch: list[_Pending]) -> None:
             return
         for item in batch:
             try:
-                item.finish(_submit_alone(cur, item))
+                item.finish(_submit_alone(cur, item, salts))
             except Exception as exc:  # noqa: BLE001 — raised again in the caller's thread
                 item.finish(exc)
     finally:
@@ -418,6 +490,7 @@ class _Writer:
         self.thread: threading.Thread | None = None
         self.batches = 0  # transactions attempted (statistics for tests and benchmarks)
         self.submissions = 0
+        self.salts: dict[str, str] = {}  # period → secret salt (committed ones only; used by this thread)
 
     def put(self, item: _Pending) -> None:
         """Queue a submission; start the thread if it is not running."""
@@ -464,7 +537,7 @@ class _Writer:
                     item.finish(SurveyError("the survey database was closed"))
                 del batch
                 continue
-            _process(db, batch)
+            _process(db, batch, self.salts)
             del db, batch  # hold no database objects (or tracebacks reaching them) while idle
 
 
@@ -535,8 +608,8 @@ def submit(
             repeats it.
         channel: "web", "phone" or "paper".
         started_at: when the form was opened (for the completion-time screen).
-        device: device / browser fingerprint (hashed with a per-period salt).
-        address: network address (hashed with a per-period salt).
+        device: device / browser fingerprint (hashed with the period's secret salt).
+        address: network address (hashed with the period's secret salt).
         entered_by: staff member who keyed in a phone / paper answer.
         now: clock (tests).
 
@@ -663,6 +736,10 @@ def submit_many(
             raise SubmissionConflict(f"{stored} submission ids are already stored")
         if len(versions) != 1:
             raise SurveyError("bulk intake needs all tokens from one questionnaire version")
+        periods = [r[0] for r in cur.execute(
+            f"""SELECT DISTINCT period_id FROM {resolved}
+                WHERE coalesce(device, '') <> '' OR coalesce(address, '') <> ''""").fetchall()]
+        period_salts(cur, periods)
         version = versions[0]
         items = _item_table(version)
         long = answers.select(
@@ -702,12 +779,11 @@ def submit_many(
                 SELECT s.response_id, s.period_id, s.design_id, s.grid_id, s.weight_class,
                        s.version, s.channel, s.submission_id, h.content_hash,
                        date_trunc('hour', CAST($now AS TIMESTAMP)), s.duration_seconds,
-                       CASE WHEN s.device IS NULL OR s.device = '' THEN NULL
-                            ELSE sha256(s.period_id || ':' || s.device) END,
-                       CASE WHEN s.address IS NULL OR s.address = '' THEN NULL
-                            ELSE sha256(s.period_id || ':' || s.address) END,
+                       {FINGERPRINT_SQL.format(value="s.device")},
+                       {FINGERPRINT_SQL.format(value="s.address")},
                        s.entered_by
-                FROM {resolved} s JOIN hashed h USING (token_hash)""",
+                FROM {resolved} s JOIN hashed h USING (token_hash)
+                LEFT JOIN survey_salts k ON k.period_id = s.period_id""",
             {"version": version, "now": moment},
         )
         cur.execute(

@@ -114,6 +114,17 @@ survey_quality_flags = sa.Table(
     comment="quality screens (A12): flagged for review, never dropped from estimates",
 )
 
+survey_salts = sa.Table(
+    "survey_salts",
+    metadata,
+    sa.Column("period_id", sa.String, primary_key=True, comment="period the salt belongs to"),
+    sa.Column("salt", sa.String, nullable=False, comment="secret salt: hex of 32 random bytes (never exported, reported or shown)"),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="when the salt was created (on the period's first fingerprint)"),
+    comment="secret per-period salt of the device / address hashes, so they cannot be reversed by trying every address",
+)
+
+SALT_TABLES = [survey_salts]
+
 SURVEY_TABLES = [
     survey_designs,
     survey_strata,

@@ -8,7 +8,7 @@ from bench.reliability.concurrency import form_answers
 from dashboard.ratelimit import TokenBucket
 from dashboard.survey_form import register_survey_form
 from surveys.design import draw_sample
-from surveys.intake import fingerprint
+from surveys.intake import fingerprint, salt_of
 from warehouse.db import Database
 
 AGENT = "Mozilla/5.0 (Linux; Android 14; test-phone) Mobile"
@@ -31,9 +31,10 @@ def test_web_submission_stores_salted_device_and_address_fingerprints(register_d
     rows = register_db.query(
         "SELECT submission_id, period_id, device_hash, address_hash FROM survey_responses ORDER BY submission_id")
     period = rows["period_id"][0]
-    assert rows["device_hash"].to_list() == [fingerprint(period, AGENT)] * 3
-    assert rows["address_hash"].to_list() == [fingerprint(period, "127.0.0.21")] * 2 + [
-        fingerprint(period, "127.0.0.22")]
+    salt = salt_of(register_db, period)
+    assert rows["device_hash"].to_list() == [fingerprint(period, salt, AGENT)] * 3
+    assert rows["address_hash"].to_list() == [fingerprint(period, salt, "127.0.0.21")] * 2 + [
+        fingerprint(period, salt, "127.0.0.22")]
     stored = " ".join(str(v) for v in register_db.query("SELECT * FROM survey_responses").rows())
     assert AGENT not in stored and "127.0.0.2" not in stored  # only the salted hashes are kept
 
