@@ -114,7 +114,7 @@ WORKER_COLUMNS = (
 )
 UNIT_COLUMNS = (
     "unit_id", "name", "members", "results", "skills", "satisfaction", "deductions", "bonus", "total", "grade",
-    "rank", "ranked_among", "eligible", "ineligible_reason", "vetoed", "veto_reason",
+    "rank", "rank_low", "rank_high", "ranked_among", "eligible", "ineligible_reason", "vetoed", "veto_reason",
 )
 
 

@@ -57,6 +57,7 @@ WORKERS = (
 
 UNITS = (
     Col("rank", "名次", "Rank", "int"),
+    Col("rank_low", "名次区间", "Rank interval", "interval", high="rank_high"),
     Col("name", "单位", "Unit"),
     Col("members", "人数", "Members", "int"),
     *PILLAR_COLS,

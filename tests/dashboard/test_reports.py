@@ -246,6 +246,8 @@ def test_report_xlsx_numbers_equal_the_run_and_formulas_stay_text(rep_db: Databa
         rows = list(ws.iter_rows(min_row=2, values_only=True))
         want = unit_scores(rep_db, run_id, level=level)
         assert len(rows) == want.height
+        lows = [r[head.index("名次区间（下限）")] for r in rows]  # unit rank intervals, as in the run
+        assert lows == want["rank_low"].to_list() and any(v is not None for v in lows)
         for r, expected in zip(rows, want["total"].to_list(), strict=True):
             got_total = r[head.index("总分")]
             if expected is None or math.isnan(expected):
