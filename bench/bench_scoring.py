@@ -288,7 +288,7 @@ def province_run(path: Path, stage: str) -> dict[str, object]:
 
 def province_section(results: dict[str, list[dict]], path: Path, command: str, note: str) -> str:
     """The Markdown section for the province measurement."""
-    first = results["engine"][0]
+    first = next(iter(results.values()))[0]
     rows = []
     labels = {
         "scan": ("bare DuckDB scan of the columns scoring reads (baseline)", ""),
@@ -302,7 +302,7 @@ def province_section(results: dict[str, list[dict]], path: Path, command: str, n
         peak = max(r["peak_mb"] for r in rs)
         rows.append(f"| {labels[stage][0]} | {t:.1f} s | {runs} | {peak:,.0f} MB | {loads} | {labels[stage][1]} |")
     scan = statistics.median(r["seconds"] for r in results["scan"]) if "scan" in results else None
-    engine = statistics.median(r["seconds"] for r in results["engine"])
+    engine = statistics.median(r["seconds"] for r in results["engine"]) if "engine" in results else None
     return "\n".join([
         PROVINCE_HEADING,
         "",
@@ -317,7 +317,7 @@ def province_section(results: dict[str, list[dict]], path: Path, command: str, n
         *rows,
         "",
         (f"Engine time / bare scan time: {engine / scan:.1f}× (the same ratio as the city's shows "
-         "how far from the scan the engine stays as the data grow). " if scan else "") + note,
+         "how far from the scan the engine stays as the data grow). " if scan and engine else "") + note,
         "",
     ])
 
