@@ -24,6 +24,9 @@ from warehouse.errors import DatabaseLockedError, WarehouseError
 
 DEFAULT_DB = "gridscore.duckdb"
 ENV_VAR = "GRIDSCORE_DB"
+MEMORY_ENV_VAR = "GRIDSCORE_MEMORY_LIMIT"
+DEFAULT_MEMORY_SHARE = 0.25
+_MEMORY_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
 def resolve_path(path: str | os.PathLike[str] | None = None) -> str:
@@ -31,6 +34,24 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> str:
     if path is not None and str(path) != "":
         return str(path)
     return os.environ.get(ENV_VAR) or DEFAULT_DB
+
+
+def memory_limit() -> str:
+    """DuckDB's buffer cap: `GRIDSCORE_MEMORY_LIMIT` (e.g. "8GB"), else a quarter of the RAM.
+
+    DuckDB's own default (80 % of RAM) leaves no room for the polars and numpy frames of
+    a province-sized run; with a quarter it spills to disk instead of exhausting memory
+    (docs/performance.md, "Scoring at province scale").
+    """
+    raw = os.environ.get(MEMORY_ENV_VAR, "").strip()
+    if raw:
+        if not _MEMORY_LIMIT.match(raw):
+            raise WarehouseError(
+                f"{MEMORY_ENV_VAR}={raw!r} is not a size; write it like 8GB or 512MB"
+            )
+        return raw.replace(" ", "")
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * DEFAULT_MEMORY_SHARE / 2**20))}MiB"
 
 
 def fetch_pl(
@@ -150,7 +171,7 @@ def open_db(
     if resolved != ":memory:":
         Path(resolved).parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = duckdb.connect(resolved, read_only=read_only)
+        conn = duckdb.connect(resolved, read_only=read_only, config={"memory_limit": memory_limit()})
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,28 @@ def test_resolve_path_prefers_argument_then_env(monkeypatch: pytest.MonkeyPatch)
     assert resolve_path(None) == "/tmp/from-env.duckdb"
     monkeypatch.delenv("GRIDSCORE_DB")
     assert resolve_path(None) == "gridscore.duckdb"
+
+
+def test_memory_limit_defaults_to_a_quarter_of_ram_and_follows_the_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GRIDSCORE_MEMORY_LIMIT", raising=False)
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with open_db(tmp_path / "a.duckdb") as db:
+        limit = db.scalar("SELECT current_setting('memory_limit')")
+    value, unit = limit.split()
+    scale = {"MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
+    assert float(value) * scale == pytest.approx(ram / 4, rel=0.03)  # shown to one decimal
+
+    monkeypatch.setenv("GRIDSCORE_MEMORY_LIMIT", "512MB")
+    with open_db(tmp_path / "a.duckdb") as db:
+        assert db.scalar("SELECT current_setting('memory_limit')") in ("488.2 MiB", "488.3 MiB")
+
+
+def test_memory_limit_that_is_not_a_size_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRIDSCORE_MEMORY_LIMIT", "lots")
+    with pytest.raises(WarehouseError, match="GRIDSCORE_MEMORY_LIMIT='lots' is not a size"):
+        open_db(tmp_path / "b.duckdb")
+    assert not (tmp_path / "b.duckdb").exists()
