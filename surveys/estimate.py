@@ -25,6 +25,7 @@ from scipy import stats
 from surveys.dispositions import COUNT_COLUMNS, disposition_counts, with_response_rates
 from surveys.errors import SurveyError
 from surveys.questionnaire import Questionnaire, load_questionnaire, questionnaire_for
+from surveys.suppression import SMALL, reason_text, suppressed_units
 from warehouse.db import Database
 
 Level = Literal["grid", "community", "street", "district"]
@@ -407,7 +408,6 @@ def roll_up(grids: pl.DataFrame, tree: pl.DataFrame, level: Level, *, options: E
         wsum(pl.col("p_worst")).alias("p_worst"),
         wsum(pl.col("p_best")).alias("p_best"),
         pl.col("flagged_responses").sum() if "flagged_responses" in g.columns else pl.lit(0).alias("flagged_responses"),
-        ((pl.col("respondents") > 0) & (pl.col("respondents") < options.k_min)).sum().alias("_small_children"),
     ).rename({key: "unit_id"})
     units = units.with_columns(
         pl.when(pl.col("respondents") == 0).then(None).otherwise(pl.col("mean")).alias("mean"),
@@ -451,8 +451,12 @@ def roll_up(grids: pl.DataFrame, tree: pl.DataFrame, level: Level, *, options: E
 # --------------------------------------------------------------------------- A8–A11
 
 
-def _finish(units: pl.DataFrame, options: EstimateOptions) -> pl.DataFrame:
-    """Reliability (A8), shrinkage (A9), funnel limits (A10), suppression (A11)."""
+def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Reliability (A8), shrinkage (A9), funnel limits (A10), suppression (A11).
+
+    `suppressed` (unit_id, reason) is `surveys.suppression.suppressed_units` for this level;
+    without it only units below k respondents are suppressed.
+    """
     r = units["respondents"].to_numpy().astype(float)
     mean = units["mean"].fill_null(np.nan).to_numpy()
     v = units["v_reliability"].fill_null(np.nan).to_numpy()
@@ -515,15 +519,14 @@ def _finish(units: pl.DataFrame, options: EstimateOptions) -> pl.DataFrame:
         pl.Series("funnel_signal", signal.tolist(), dtype=pl.String),
         (pl.col("rr3") < options.low_response).alias("low_response"),
     )
-    # A11: suppression below k respondents; a roll-up with exactly one small child
-    # would let that child be recovered by differencing, so it is suppressed too.
-    small = (pl.col("respondents") < options.k_min)
-    differencing = (pl.col("_small_children") == 1) if "_small_children" in out.columns else pl.lit(False)
+    # A11: small units and their complementary partners (surveys.suppression), decided once
+    if suppressed is None:
+        suppressed = out.filter(pl.col("respondents") < options.k_min).select("unit_id", reason=pl.lit(SMALL))
+    why = dict(suppressed.select("unit_id", "reason").iter_rows())
+    reasons = [why.get(u) for u in out["unit_id"].to_list()]
     out = out.with_columns(
-        (small | differencing).alias("suppressed"),
-        pl.when(small).then(pl.lit(f"fewer than {options.k_min} respondents"))
-        .when(differencing).then(pl.lit("would reveal a suppressed grid by difference"))
-        .alias("suppressed_reason"),
+        pl.Series("suppressed", [r is not None for r in reasons], dtype=pl.Boolean),
+        pl.Series("suppressed_reason", [reason_text(r, options.k_min) for r in reasons], dtype=pl.String),
     )
     hidden = [
         "mean", "se", "ci_low", "ci_high", "p_satisfied", "p_low", "p_high", "mean_adjusted",
@@ -630,10 +633,8 @@ def estimate(
         pl.col("flagged_responses").fill_null(0).cast(pl.Int64)
     )
     tree = db.query(TREE_SQL)
-    if level == "grid":
-        units = grids.with_columns(pl.lit(0).alias("_small_children"))
-    else:
-        units = roll_up(grids, tree, level, options=opts)
+    units = grids if level == "grid" else roll_up(grids, tree, level, options=opts)
+    suppressed = suppressed_units(grids, tree, opts.k_min).filter(pl.col("level") == level)
     names = tree.select(pl.col(f"{level}_id").alias("unit_id"), pl.col(f"{level}_name").alias("name")).unique("unit_id")
-    units = _finish(units, opts).join(names, on="unit_id", how="left")
+    units = _finish(units, opts, suppressed).join(names, on="unit_id", how="left")
     return units.select(OUTPUT_COLUMNS).sort("unit_id")

@@ -65,21 +65,54 @@ def test_record_dispositions_never_overrides_complete(register_db: Database) -> 
         record_dispositions(register_db, pl.DataFrame({"token": [first[4]], "disposition": ["complete"]}))
 
 
-def test_estimate_suppresses_roll_up_that_would_reveal_a_small_grid(register_db: Database) -> None:
-    sample = draw_sample(register_db, "2025", seed=1)
+def _community_with_one_small_grid(db: Database) -> tuple[str, list[str]]:
+    """Answers in one community: its first grid 3 (< k), the others 6, 7, 8 …; return (community, grids)."""
+    sample = draw_sample(db, "2025", seed=1)
     community = sample.tokens.with_columns(pl.col("grid_id").str.slice(0, 9).alias("c"))
     c0 = community["c"][0]
     grids = sorted(community.filter(pl.col("c") == c0)["grid_id"].unique())
     n = 0
     for g_index, grid in enumerate(grids):
-        count = 3 if g_index == 0 else 6
+        count = 3 if g_index == 0 else 5 + g_index
+        answers = {**MIXED, "overall": "very_satisfied"} if g_index == 0 else MIXED  # the small grid differs
         for tok in community.filter(pl.col("grid_id") == grid)["token"].to_list()[:count]:
-            submit(register_db, tok, MIXED, submission_id=f"s{n}", channel="web")
+            submit(db, tok, answers, submission_id=f"s{n}", channel="web")
             n += 1
-    g = estimate(register_db, "2025", level="grid")
-    assert g.filter(pl.col("unit_id") == grids[0])["suppressed"][0]
+    return c0, grids
+
+
+def test_estimate_complementary_suppression_hides_a_second_grid_not_the_community(register_db: Database) -> None:
+    c0, grids = _community_with_one_small_grid(register_db)
+    assert len(grids) >= 3
+    g = estimate(register_db, "2025", level="grid").filter(pl.col("unit_id").is_in(grids)).sort("unit_id")
+    why = dict(zip(g["unit_id"], g["suppressed_reason"], strict=True))
+    assert why[grids[0]].startswith("fewer than")
+    assert why[grids[1]].startswith("complementary")  # next-smallest (6 respondents)
+    assert all(why[x] is None for x in grids[2:])
+    assert g.filter(pl.col("suppressed"))["mean"].null_count() == 2
     c = estimate(register_db, "2025", level="community").filter(pl.col("unit_id") == c0).row(0, named=True)
-    assert c["suppressed"] and c["mean"] is None and "difference" in c["suppressed_reason"]
+    assert not c["suppressed"] and c["mean"] is not None
+
+
+def test_estimate_differencing_published_figures_no_longer_isolates_the_small_grid(register_db: Database) -> None:
+    """Community total minus the published grids leaves a mix of ≥ 2 grids with ≥ k respondents."""
+    c0, grids = _community_with_one_small_grid(register_db)
+    g = estimate(register_db, "2025", level="grid").filter(pl.col("unit_id").is_in(grids))
+    truth = estimate(register_db, "2025", level="grid", k_min=1).filter(pl.col("unit_id") == grids[0])["mean"][0]
+    c = estimate(register_db, "2025", level="community").filter(pl.col("unit_id") == c0).row(0, named=True)
+    shown = g.filter(~pl.col("suppressed") & (pl.col("respondents") > 0))
+    hidden = g.filter(pl.col("suppressed") & (pl.col("respondents") > 0))
+    residual = c["mean"] * (shown["population"].sum() + hidden["population"].sum()) - (
+        shown["population"] * shown["mean"]).sum()
+    derived = residual / hidden["population"].sum()  # the best a reader can do: the hidden grids' mean
+    assert hidden.height == 2 and hidden["respondents"].sum() >= 5
+    assert abs(derived - truth) > 1.0
+    # under the old rule (only the small grid hidden) the same arithmetic gives it exactly
+    only_small = hidden.filter(pl.col("unit_id") == grids[0])["population"].sum()
+    other = hidden.filter(pl.col("unit_id") != grids[0])
+    truth_other = estimate(register_db, "2025", level="grid", k_min=1).filter(
+        pl.col("unit_id") == other["unit_id"][0])["mean"][0]
+    assert (residual - other["population"][0] * truth_other) / only_small == pytest.approx(truth)
 
 
 def test_only_the_simulator_reads_synthetic_truth() -> None:
