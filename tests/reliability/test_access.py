@@ -49,6 +49,7 @@ class Live:
     small: Group | None = None
     control: Group | None = None
     focused: list[tuple[str, str, int, str | bytes]] = field(default_factory=list)  # user, what, status, body
+    salts: list[str] = field(default_factory=list)  # secret fingerprint salts (survey_salts)
 
 
 def _session(base: str, name: str) -> requests.Session:
@@ -114,10 +115,12 @@ def live(rel_city: RelCity, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                           WHERE contact_name NOT IN (SELECT name FROM workers)
                             AND contact_name NOT IN (SELECT name FROM org_units)""")
         small, control = make_small_grid(db, "2025", SMALL_GRID, CONTROL_GRID)
+        salts = db.query("SELECT salt FROM survey_salts")["salt"].to_list()
     identities = sorted({v for v in ids["contact_name"].to_list() + ids["phone"].to_list() if v and len(v) >= 3})
     # default survey limits (30 burst, 30/min per address): the brute force must meet them
     with live_server(path, survey_burst=30, survey_per_minute=30.0, signin_burst=50) as base:
-        state = Live(base=base, out_workers=out_workers, identities=identities, small=small, control=control)
+        state = Live(base=base, out_workers=out_workers, identities=identities, small=small, control=control,
+                     salts=salts)
         deps = _session(base, "admin").get(f"{base}/_dash-dependencies").json()
         for name in ACCOUNTS:
             client = _session(base, name)
@@ -204,6 +207,14 @@ def test_access_identities_never_in_any_body(live: Live) -> None:
     known = set(live.identities)
     hits = [(n, w, u, sorted(found)[:3]) for n, w, u, _s, body in live.bodies
             for found in [known.intersection(re.findall(r"\d{7,}|[\u4e00-\u9fff]{2,4}", body))] if found]
+    assert not hits, hits[:5]
+
+
+def test_access_fingerprint_salts_never_in_any_body(live: Live) -> None:
+    assert live.salts, "the city's web answers carry devices, so their periods have salts"
+    hits = [(n, w, u) for n, w, u, _s, body in live.bodies for salt in live.salts if salt in body]
+    hits += [(n, w) for n, w, _s, body in live.focused for salt in live.salts
+             if salt in (body if isinstance(body, str) else body.decode("latin-1"))]
     assert not hits, hits[:5]
 
 
