@@ -87,3 +87,23 @@ def test_salt_migration_upgrades_old_hashes_consistently(register_db: Database) 
     salt = salt_of(register_db, "2025")
     hashes = register_db.query("SELECT address_hash FROM survey_responses")["address_hash"].to_list()
     assert hashes == [fingerprint("2025", salt, ADDRESS)] * 2
+
+
+def test_salt_one_at_a_time_fallback_hashes_like_the_batch(register_db: Database) -> None:
+    """The replay path (a batch that could not commit) creates / reuses the same salt."""
+    from surveys.intake import _Pending, _submit_alone, hash_token
+
+    tokens = draw_sample(register_db, "2025", seed=1).tokens["token"].to_list()
+    cache: dict[str, str] = {}
+    cur = register_db.cursor()
+    try:
+        item = _Pending(token_hash=hash_token(tokens[0]), answers=ANSWERS, submission_id="alone", channel="web",
+                        started_at=None, device=DEVICE, address=ADDRESS, entered_by=None, clock=None)
+        assert _submit_alone(cur, item, cache).status == "accepted"
+    finally:
+        cur.close()
+    salt = salt_of(register_db, "2025")
+    assert cache == {"2025": salt}
+    _submit(register_db, tokens[1], "batched")
+    hashes = register_db.query("SELECT DISTINCT device_hash FROM survey_responses")["device_hash"].to_list()
+    assert hashes == [fingerprint("2025", salt, DEVICE)]
