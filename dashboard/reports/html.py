@@ -231,9 +231,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "veto_events": ("否决事项及事由", "Veto events and reasons"),
     "no_events": ("本期无否决事项。", "No veto events this period."),
     "satisfaction": ("四、群众满意度（按网格）", "4. Residents' satisfaction by grid"),
-    "satisfaction_note": (f"满意度为 0–100 分的抽样估计，附 95% 置信区间与应答率；应答少于 {K_MIN} 户的网格不公布估计值。",
+    "satisfaction_note": (f"满意度为 0–100 分的抽样估计，附 95% 置信区间与应答率；应答少于 {K_MIN} 户的网格不公布估计值，并另隐去同社区一个网格，以免由社区数据推算。",
                           f"Satisfaction is a 0–100 sample estimate with its 95% interval and response rate; "
-                          f"grids with fewer than {K_MIN} respondents are suppressed."),
+                          f"grids with fewer than {K_MIN} respondents are suppressed, and one more grid of "
+                          f"the same community with them, so the community figure cannot reveal them."),
     "no_survey": ("本期无抽样调查数据。", "No survey sample for this period."),
     "trends": ("五、趋势", "5. Trends"),
     "previous": ("与上一考核期比较（各街道平均分）", "Against the previous period (mean by street)"),
