@@ -18,6 +18,7 @@ ALL = [
     "bench_dashboard",
     "bench_reports",
     "bench_scaleout",
+    "bench_province",  # last: builds a ≈ 21 GB province-sized file on first use (≈ 40 min), then reuses it
 ]
 
 
