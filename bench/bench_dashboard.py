@@ -21,9 +21,10 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.bench_generate import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "dash_city.duckdb"
-DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Dashboard"
 SEED = 20251
 YEAR = 2025
@@ -188,20 +189,6 @@ def section(results: dict[str, list[float]], facts: dict[str, int], runs: int) -
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(text: str, doc: Path = DOC) -> None:
-    """Replace (or append) this benchmark's section of docs/performance.md, leaving others alone."""
-    current = doc.read_text(encoding="utf-8") if doc.exists() else (
-        "# Performance\n\nEach section gives the command that produced it and the machine it ran on.\n")
-    start = current.find(f"\n{HEADING}\n")
-    if start == -1:
-        current = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + 1)
-        current = current[: start + 1] + text + ("" if end == -1 else current[end:])
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,13 +27,13 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from bench.bench_generate import write_section
 from warehouse.db import open_db
 from warehouse.ingest import ingest_file
 
 CACHE = Path(os.environ.get("GRIDSCORE_BENCH_CACHE", Path(tempfile.gettempdir()) / "gridscore-bench"))
 GRIDS = 1000
 HOUSEHOLDS = 200_000
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
 def reference_frames() -> dict[str, pl.DataFrame]:
@@ -221,19 +221,6 @@ def render(timings: list[Timing], runs: int, notes: str = "", load: tuple[float,
     if notes:
         lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str, doc: Path = DOC) -> None:
-    """Replace (or append) the `## Ingest` section of docs/performance.md, leaving others alone."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
-    start = text.find("\n## Ingest\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[: start + 1] + section + ("" if end == -1 else text[end:])
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text, encoding="utf-8")
 
 
 NOTES = """

@@ -33,8 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.bench_generate import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Reports"
 YEAR = 2025
 PDF_GOAL = 20.0
@@ -282,19 +283,6 @@ def section(r: Result, command: str) -> str:
         "pays them once per command, the dashboard once per process).",
         "",
     ])
-
-
-def write_section(text: str, doc: Path = DOC) -> None:
-    """Replace (or append) this benchmark's section of docs/performance.md, leaving others alone."""
-    current = doc.read_text(encoding="utf-8") if doc.exists() else (
-        "# Performance\n\nEach section gives the command that produced it and the machine it ran on.\n")
-    start = current.find(f"\n{HEADING}\n")
-    if start == -1:
-        current = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + 1)
-        current = current[: start + 1] + text + ("" if end == -1 else current[end:])
-    doc.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,7 +28,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+from bench.bench_generate import write_section
+
 HEADING = "## Scale-out"
 SEED = 20251
 YEAR = 2025
@@ -136,18 +137,6 @@ def section(r: dict, command: str) -> str:
         "and compression); the ratios within one run are the informative part.",
         "",
     ])
-
-
-def write_section(text: str, doc: Path = DOC) -> None:
-    """Replace (or append) the `## Scale-out` section of docs/performance.md, leaving others alone."""
-    current = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
-    start = current.find(f"\n{HEADING}\n")
-    if start == -1:
-        current = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + 1)
-        current = current[: start + 1] + text + ("" if end == -1 else current[end:])
-    doc.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

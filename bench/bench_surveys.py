@@ -31,13 +31,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from bench.bench_generate import write_section
 from surveys.design import SampleOptions, draw_sample
 from surveys.estimate import estimate, load_inputs
 from surveys.intake import submit
 from surveys.synthetic import simulate
 from warehouse.db import Database, open_db
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 CACHE = Path(os.environ.get("GRIDSCORE_BENCH_CACHE", Path(tempfile.gettempdir()) / "gridscore-bench"))
 HEADING = "## Surveys"
 ANSWERS = {"overall": "满意", "responsiveness": "satisfied", "attitude": "very_satisfied",
@@ -227,22 +227,6 @@ def section(est: dict | None, intake: dict | None, command: str) -> str:
             "",
         ]
     return "\n".join(lines)
-
-
-def write_section(text: str, doc: Path = DOC) -> None:
-    """Replace (or append) this benchmark's section of docs/performance.md, leaving others alone."""
-    current = (
-        doc.read_text(encoding="utf-8")
-        if doc.exists()
-        else "# Performance\n\nEach section gives the command that produced it and the machine it ran on.\n"
-    )
-    start = current.find(f"\n{HEADING}\n")
-    if start == -1:
-        current = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + 1)
-        current = current[: start + 1] + text + ("" if end == -1 else current[end:])
-    doc.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
