@@ -33,19 +33,30 @@ SCHEMA = {"level": pl.String, "unit_id": pl.String, "reason": pl.String}
 
 
 def _complementary_grids(grids: pl.DataFrame, k_min: int) -> dict[str, str]:
-    """Grid id → reason for the suppressed grids (one community at a time)."""
-    reasons: dict[str, str] = {}
-    for (_community,), part in grids.sort("respondents", "grid_id").group_by(["community_id"], maintain_order=True):
-        ordered = list(part.select("grid_id", "respondents").iter_rows())
-        hidden = [(g, r) for g, r in ordered if r < k_min]
-        for g, _r in hidden:
-            reasons[g] = SMALL
-        shown = [(g, r) for g, r in ordered if r >= k_min]
-        exposed = [(g, r) for g, r in hidden if r > 0]
-        while exposed and (len(exposed) == 1 or sum(r for _g, r in exposed) < k_min) and shown:
-            g, r = shown.pop(0)
-            reasons[g] = COMPLEMENTARY
-            exposed.append((g, r))
+    """Grid id → reason for the suppressed grids, every community in one pass.
+
+    A community needs a complementary grid when its small grids with respondents are a
+    single grid or have fewer than k respondents together. One is then enough: the next
+    published grid holds at least k respondents, so the hidden set is no longer a single
+    grid nor under k. It is the smallest published grid (ties by id).
+    """
+    g = grids.with_columns(
+        (pl.col("respondents") < k_min).alias("_small"),
+        ((pl.col("respondents") > 0) & (pl.col("respondents") < k_min)).alias("_exposed"),
+    )
+    needs = g.group_by("community_id").agg(
+        pl.col("_exposed").sum().alias("exposed"),
+        pl.col("respondents").filter(pl.col("_exposed")).sum().alias("exposed_respondents"),
+    ).filter((pl.col("exposed") == 1) | ((pl.col("exposed") > 1) & (pl.col("exposed_respondents") < k_min)))
+    complementary = (
+        g.filter(~pl.col("_small"))
+        .join(needs.select("community_id"), on="community_id")
+        .sort("respondents", "grid_id")
+        .group_by("community_id", maintain_order=True)
+        .first()
+    )
+    reasons = dict.fromkeys(g.filter(pl.col("_small"))["grid_id"].to_list(), SMALL)
+    reasons.update(dict.fromkeys(complementary["grid_id"].to_list(), COMPLEMENTARY))
     return reasons
 
 
