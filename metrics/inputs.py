@@ -74,7 +74,8 @@ valid_complaint AS (         -- 有效投诉
 failed_spot_check AS (       -- records a supervisor's spot check did not confirm
     SELECT r.worker_id, NULL::VARCHAR, 'failed_spot_check', r.record_id, NULL::DOUBLE
     FROM work_records r
-    WHERE r.verified IS FALSE AND r.status <> 'cancelled'
+    WHERE r.verified = false  -- a plain comparison, which the scan tests faster than `IS FALSE`
+      AND r.status <> 'cancelled'
       AND r.opened_at >= $starts AND r.opened_at < $ends
 )
 SELECT * FROM inspection
