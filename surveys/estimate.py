@@ -170,22 +170,29 @@ AGGREGATES_SQL = """
 WITH resp AS (
     SELECT response_id, grid_id, weight_class FROM survey_responses WHERE period_id = $period
 ),
-overall AS (
-    SELECT response_id, score AS y, list_contains($satisfied, answer_code) AS satisfied
+overall AS (                 -- y in exact integer units of 1e-9 point, so sums need no fixed order
+    SELECT response_id, round(score * 1e9)::HUGEINT AS yq, list_contains($satisfied, answer_code) AS satisfied
     FROM survey_answers
     WHERE item_key = $item AND score IS NOT NULL
 ),
 flagged AS (
     SELECT DISTINCT response_id, true AS flagged FROM survey_quality_flags WHERE period_id = $period
+),
+sums AS (                    -- exact sums: the same bytes however DuckDB's threads split a grid (B15)
+    SELECT r.grid_id, r.weight_class, GROUPING(r.weight_class) AS whole_grid,
+           count(o.yq) AS n, coalesce(sum(o.yq), 0) AS sum_q, coalesce(sum(o.yq * o.yq), 0) AS sum_q2,
+           count(*) FILTER (WHERE o.satisfied) AS n_satisfied,
+           count(*) FILTER (WHERE f.flagged) AS flagged_responses
+    FROM resp r
+    LEFT JOIN overall o USING (response_id)
+    LEFT JOIN flagged f USING (response_id)
+    GROUP BY GROUPING SETS ((r.grid_id, r.weight_class), (r.grid_id))
 )
-SELECT r.grid_id, r.weight_class, GROUPING(r.weight_class) AS whole_grid,
-       count(o.y) AS n, avg(o.y) AS mean, var_samp(o.y) AS s2, coalesce(sum(o.y), 0) AS sum_y,
-       count(*) FILTER (WHERE o.satisfied) AS n_satisfied,
-       count(*) FILTER (WHERE f.flagged) AS flagged_responses
-FROM resp r
-LEFT JOIN overall o USING (response_id)
-LEFT JOIN flagged f USING (response_id)
-GROUP BY GROUPING SETS ((r.grid_id, r.weight_class), (r.grid_id))
+SELECT grid_id, weight_class, whole_grid, n,
+       CASE WHEN n > 0 THEN sum_q::DOUBLE / 1e9 / n END AS mean,
+       CASE WHEN n > 1 THEN (n * sum_q2 - sum_q * sum_q)::DOUBLE / 1e18 / (n * (n - 1)) END AS s2,
+       sum_q::DOUBLE / 1e9 AS sum_y, n_satisfied, flagged_responses
+FROM sums
 """
 
 

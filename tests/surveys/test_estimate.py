@@ -246,3 +246,24 @@ def test_hypergeometric_interval_contains_estimate(r: int, extra: int, data) -> 
         assert lo[0] == hi[0] == x / r
     elif 0 < x < r:
         assert hi[0] > lo[0]
+
+
+def test_estimate_does_not_depend_on_the_storage_order_of_answers(city_path, tmp_path) -> None:
+    """Same answers stored in another order → byte-identical estimates (B15), fractional scores too."""
+    import shutil
+
+    from warehouse.db import open_db
+
+    path = tmp_path / "city.duckdb"
+    shutil.copyfile(city_path, path)
+    with open_db(path) as db:
+        with db.transaction() as cur:
+            cur.execute("UPDATE survey_answers SET score = score / 3 + 0.1")  # 6.7666…: not exact in binary
+        before = estimate(db, "2025", k_min=0).sort("unit_id")
+        with db.transaction() as cur:
+            cur.execute("CREATE TEMP TABLE shuffled AS SELECT * FROM survey_answers")
+            cur.execute("DELETE FROM survey_answers")
+            cur.execute("INSERT INTO survey_answers SELECT * FROM shuffled ORDER BY hash(response_id, item_key)")
+        after = estimate(db, "2025", k_min=0).sort("unit_id")
+    assert before.height >= 50 and before["se"].is_not_null().sum() >= 50
+    assert before.equals(after)
