@@ -43,11 +43,15 @@ overlapping AS (             -- an annual exam also counts for the halves and qu
     WHERE s.starts_on <= p.ends_on AND s.ends_on >= p.starts_on
 ),
 per_item AS (                -- Σscore / Σmax per item (raters of a panel pooled)
-    SELECT a.worker_id, a.item, sum(a.score) / sum(a.max_score) AS ratio, count(*) AS ratings
+    SELECT a.worker_id, a.item,
+           (sum(round(a.score * 1e9)::HUGEINT) / sum(round(a.max_score * 1e9)::HUGEINT))::DOUBLE AS ratio,
+           count(*) AS ratings
     FROM skill_assessments a JOIN overlapping USING (period_id)
     GROUP BY a.worker_id, a.item
 )
-SELECT worker_id AS subject_id, 100.0 * avg(ratio) AS skills, count(*)::INTEGER AS skill_items,
+-- exact sums (units of 1e-9 point) and the items' mean in a fixed order: a rerun is
+-- byte-identical however DuckDB's threads split a worker's rows (B15)
+SELECT worker_id AS subject_id, 100.0 * avg(ratio ORDER BY item) AS skills, count(*)::INTEGER AS skill_items,
        sum(ratings)::INTEGER AS skill_ratings
 FROM per_item GROUP BY worker_id ORDER BY worker_id
 """
