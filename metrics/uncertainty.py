@@ -3,10 +3,11 @@
 Each draw perturbs what is uncertain or arbitrary in a score: the satisfaction estimate
 (survey resampling, approximated by a normal draw with the estimate's standard error),
 the skills score (exam / panel measurement error, the scheme's `measurement_sd`), and
-the pillar weights (each × U(1 − j, 1 + j), renormalised to the cap). Draws are a
-(draws × workers) numpy array; ranks per draw come from a double argsort inside each
-rank group. Outputs: median rank, the scheme's interval (90 %), P(grade = g), P(top k).
-Seeded from the run seed, so a run is reproducible.
+the pillar weights (each × U(1 − j, 1 + j), renormalised to the cap). Draws are
+(chunk × workers) numpy arrays, chunks of 125 draws taken on a thread pool, each from its
+own generator spawned from the run seed; ranks per draw come from a sort inside each rank
+group. Outputs: median rank, the scheme's interval (90 %), P(grade = g), P(top k). The
+result depends on the run seed only (not on threads or cores), so a run is reproducible.
 
 Units (departments, communities, streets, B10) get the same treatment, ranked within
 their level: their skills score is a weighted mean of members' scores, so its error is
@@ -17,7 +18,9 @@ satisfaction without its own survey estimate carries its members' pooled standar
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -62,7 +65,8 @@ def _grid_ranks_desc(totals: np.ndarray, cols: np.ndarray, decimals: int) -> np.
     return ranks
 
 
-def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[int], draws: int) -> np.ndarray:
+def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[int] | np.random.SeedSequence,
+                draws: int) -> np.ndarray:
     """Totals per draw (draws × subjects) for the subjects of `scores`, in its row order.
 
     Subjects without a total get NaN. The skills error is the scheme's `measurement_sd`,
@@ -105,13 +109,31 @@ def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[in
     return np.minimum(total, scheme.cap, out=total)
 
 
+CHUNK_DRAWS = 125
+"""Draws per chunk. Each chunk has its own generator, spawned from the run seed, so the
+draws are the same whichever thread takes a chunk and however many cores there are."""
+
+
+def _chunk_seeds(seed: int | Sequence[int], draws: int) -> list[tuple[int, int, np.random.SeedSequence]]:
+    """(first draw, end, seed) of each chunk of CHUNK_DRAWS draws, children of the run seed."""
+    bounds = list(range(0, draws, CHUNK_DRAWS))
+    children = np.random.SeedSequence(seed if isinstance(seed, int) else list(seed)).spawn(len(bounds))
+    return [(lo, min(lo + CHUNK_DRAWS, draws), ss) for lo, ss in zip(bounds, children, strict=True)]
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, seed: int | Sequence[int] = 0,
                 draws: int = 1000, group: str = "role") -> pl.DataFrame:
     """Median rank, rank interval, P(grade) and P(top k) per subject.
 
     Ranks are among the eligible subjects of the same `group` (as the point ranks: `role`
     for workers, `level` for units); ineligible subjects get grade probabilities only. A
-    fail veto gives P(fail) = 1.
+    fail veto gives P(fail) = 1. Draws are taken in chunks of CHUNK_DRAWS on a thread pool
+    (numpy releases the GIL), each chunk from its own seeded generator, so the result
+    depends on the seed only.
 
     Examples:
         >>> import numpy as np
@@ -123,42 +145,46 @@ def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, see
     cols = ["rank_median", "rank_low", "rank_high", "p_top_k"] + [f"p_grade_{g.key}" for g in scheme.grades]
     if draws <= 0 or n == 0:
         return scores.select("subject_id", *[pl.lit(None, dtype=pl.Float64).alias(c) for c in cols])
-    totals = round_half_up_np(draw_totals(scores, scheme, seed=seed, draws=draws), scheme.decimals, inplace=True)
 
-    # grades per draw, with the veto caps
     gpos = grade_rank(scheme)
     grades_desc = sorted(scheme.grades, key=lambda g: -g.low)
-    gidx = np.full(totals.shape, -1, dtype=np.int8)
-    for g in grades_desc[::-1]:
-        inside = (totals >= g.low) & ((totals < g.high) | ((g.high == scheme.cap) & (totals <= g.high)))
-        gidx[inside] = gpos[g.key]
     cap_for = {"fail": "fail", "grade_cap": scheme.veto.grade_cap, "no_award": scheme.veto.no_award_cap}
     sev = scores["veto_severity"].to_list()
     cap = np.array([gpos[cap_for[s]] if s in cap_for else -1 for s in sev], dtype=np.int8)
-    gidx = np.where(cap[None, :] > gidx, cap[None, :], gidx)
-    has_total = scores["total"].is_not_null().to_numpy()
-    vetoed_fail = np.array([s == "fail" for s in sev])
-    valid = has_total | vetoed_fail
-    probs = {}
-    for g in scheme.grades:
-        p = (gidx == gpos[g.key]).mean(axis=0)
-        probs[f"p_grade_{g.key}"] = np.where(valid, p, np.nan)
-
-    # ranks among eligible peers
     eligible = scores["eligible"].fill_null(False).to_numpy()
     groups = scores[group].fill_null("").to_numpy() if group in scores.columns else np.zeros(n)
+    members = [np.nonzero(eligible & (groups == g))[0] for g in np.unique(groups[eligible])]
+    ranks = [np.empty((draws, len(idx)), dtype=np.int32) for idx in members]
+
+    def chunk(lo: int, hi: int, ss: np.random.SeedSequence) -> np.ndarray:
+        """Fill rows lo:hi of the rank arrays; return this chunk's grade counts (grades × subjects)."""
+        totals = round_half_up_np(draw_totals(scores, scheme, seed=ss, draws=hi - lo), scheme.decimals, inplace=True)
+        gidx = np.full(totals.shape, -1, dtype=np.int8)  # grades per draw, with the veto caps
+        for g in grades_desc[::-1]:
+            inside = (totals >= g.low) & ((totals < g.high) | ((g.high == scheme.cap) & (totals <= g.high)))
+            gidx[inside] = gpos[g.key]
+        np.maximum(gidx, cap[None, :], out=gidx)
+        counts = np.stack([(gidx == gpos[g.key]).sum(axis=0) for g in scheme.grades])
+        for idx, r in zip(members, ranks, strict=True):  # ranks among eligible peers
+            r[lo:hi] = _grid_ranks_desc(totals, idx, scheme.decimals)
+        return counts
+
+    with ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="gridscore-mc") as pool:
+        counts = sum(pool.map(lambda c: chunk(*c), _chunk_seeds(seed, draws)))
+    has_total = scores["total"].is_not_null().to_numpy()
+    valid = has_total | np.array([s == "fail" for s in sev])
+    probs = {f"p_grade_{g.key}": np.where(valid, counts[k] / draws, np.nan) for k, g in enumerate(scheme.grades)}
+
     q = (1 - scheme.uncertainty.interval) / 2
     med = np.full(n, np.nan)
     low = np.full(n, np.nan)
     high = np.full(n, np.nan)
     topk = np.full(n, np.nan)
-    for gval in np.unique(groups[eligible]):
-        idx = np.nonzero(eligible & (groups == gval))[0]
-        ranks = _grid_ranks_desc(totals, idx, scheme.decimals)
-        med[idx] = np.median(ranks, axis=0)
-        low[idx] = np.quantile(ranks, q, axis=0, method="lower")
-        high[idx] = np.quantile(ranks, 1 - q, axis=0, method="higher")
-        topk[idx] = (ranks <= scheme.uncertainty.top_k).mean(axis=0)
+    for idx, r in zip(members, ranks, strict=True):
+        med[idx] = np.median(r, axis=0)
+        low[idx] = np.quantile(r, q, axis=0, method="lower")
+        high[idx] = np.quantile(r, 1 - q, axis=0, method="higher")
+        topk[idx] = (r <= scheme.uncertainty.top_k).mean(axis=0)
     out = pl.DataFrame({
         "subject_id": scores["subject_id"],
         "rank_median": med, "rank_low": low, "rank_high": high, "p_top_k": topk, **probs,

@@ -73,6 +73,22 @@ def test_monte_carlo_reproducible_and_coherent() -> None:
     assert a["rank_high"].max() <= 30
 
 
+def test_monte_carlo_same_with_one_thread_or_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of draws have their own seeded generators: the thread count cannot change a result."""
+    import metrics.uncertainty as unc
+
+    inputs = random_inputs(SCHEME, 400, 11)
+    res = score_subjects(inputs, SCHEME)
+    monkeypatch.setattr(unc, "_workers", lambda: 1)
+    one = monte_carlo(inputs, res, SCHEME, seed=[7, 2], draws=1000)
+    monkeypatch.setattr(unc, "_workers", lambda: 6)
+    many = monte_carlo(inputs, res, SCHEME, seed=[7, 2], draws=1000)
+    other_seed = monte_carlo(inputs, res, SCHEME, seed=[7, 3], draws=1000)
+    assert len(unc._chunk_seeds([7, 2], 1000)) == 8
+    assert one.equals(many)
+    assert not one.equals(other_seed)
+
+
 def test_monte_carlo_vetoed_worker_fails_in_every_draw() -> None:
     inputs = example_inputs()
     res = score_subjects(inputs, example_scheme())
