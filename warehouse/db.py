@@ -159,11 +159,14 @@ def open_db(
             ":memory:" opens an in-memory database (tests).
         read_only: open without write access; several readers may share the file
             with no writer.
-        migrate: apply pending schema migrations when opened for writing.
+        migrate: check the schema ledger against the shipped migrations (stored
+            checksums included) and, when opened for writing, apply pending ones;
+            False skips both (tools that only read a known file).
 
     Raises:
         DatabaseLockedError: another process holds the file.
         WarehouseError: the file is missing (read-only) or is not a DuckDB database.
+        MigrationError: an applied migration changed or is unknown here (named).
     """
     resolved = resolve_path(path)
     if read_only and resolved != ":memory:" and not Path(resolved).exists():
@@ -185,8 +188,15 @@ def open_db(
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open database {resolved}: {str(exc).splitlines()[0]}") from None
     db = Database(path=resolved, read_only=read_only, conn=conn)
-    if not read_only and migrate:
-        from warehouse.migrations import migrate as run_migrations
+    if migrate:
+        from warehouse import migrations
 
-        run_migrations(db)
+        try:
+            if read_only:
+                migrations.verify(db)
+            else:
+                migrations.migrate(db)
+        except BaseException:
+            db.close()
+            raise
     return db

@@ -21,3 +21,7 @@ class IngestError(WarehouseError):
 
 class BackupError(WarehouseError):
     """A backup cannot be written or a snapshot cannot be restored."""
+
+
+class MigrationError(WarehouseError):
+    """The schema ledger and the shipped migrations disagree, or a migration failed."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 from datetime import UTC, datetime
 
 import polars as pl
@@ -71,22 +70,6 @@ def test_salt_survives_backup_and_restore(register_db: Database, tmp_path) -> No
     restore(tmp_path / "snap", tmp_path / "restored.duckdb")
     with open_db(tmp_path / "restored.duckdb") as again:
         assert again.scalar("SELECT salt FROM survey_salts WHERE period_id = '2025'") == salt
-
-
-def test_salt_migration_upgrades_old_hashes_consistently(register_db: Database) -> None:
-    """Hashes stored before migration 6 (sha256(period:value)) are re-keyed to the new formula."""
-    tokens = draw_sample(register_db, "2025", seed=1).tokens["token"].to_list()
-    _bulk(register_db, tokens[0], "old")  # bulk path: the writer has cached no salt yet
-    old = hashlib.sha256(f"2025:{ADDRESS}".encode()).hexdigest()
-    register_db.conn.execute("UPDATE survey_responses SET address_hash = ?, device_hash = NULL", [old])
-    register_db.conn.execute("DELETE FROM survey_salts")
-    m006 = importlib.import_module("warehouse.migrations.m006_survey_salts")
-    with register_db.engine.begin() as conn:
-        m006.upgrade(conn)
-    _submit(register_db, tokens[1], "new")
-    salt = salt_of(register_db, "2025")
-    hashes = register_db.query("SELECT address_hash FROM survey_responses")["address_hash"].to_list()
-    assert hashes == [fingerprint("2025", salt, ADDRESS)] * 2
 
 
 def test_salt_one_at_a_time_fallback_hashes_like_the_batch(register_db: Database) -> None:
