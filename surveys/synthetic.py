@@ -1,9 +1,13 @@
 """Synthetic survey data for the demo, tests and benchmarks.
 
 `simulate` draws the real sample of a period (`surveys.design.draw_sample`), gives
-every invitation a disposition, and for the completes simulates answers whose
-satisfaction follows the grid worker's latent quality in `synthetic_truth` (this
-module is the only survey code allowed to read that table). Responses go through
+every invitation a disposition, and for the completes takes the answer their
+household would give in the simulated population (`surveys.truth`: the grid
+worker's latent quality in `synthetic_truth` plus the resident-mix effect of the
+household's register characteristics, and one it does not hold in the
+"unregistered" scenario). This module is the only survey code allowed to read that
+table; `population` gives the population's truth per grid and period (true mean,
+worker's effect) to tests and the fairness harness. Responses go through
 `surveys.intake.submit_many`, the bulk form of `submit`, so the stored rows are the
 ones the real intake writes; the other outcomes are recorded with
 `record_dispositions`, and the quality screens run at the end.
@@ -19,16 +23,15 @@ import polars as pl
 
 from surveys.design import SampleOptions, draw_sample
 from surveys.dispositions import record_dispositions
+from surveys.errors import SurveyError
 from surveys.intake import submit_many
 from surveys.quality import screen
 from surveys.questionnaire import load_questionnaire
+from surveys.truth import SCENARIOS, answer_codes, grid_truth, household_mix, population_answers
 from warehouse.db import Database
 
 OUTCOMES = ("complete", "partial", "refusal", "non_contact", "ineligible", "unknown")
 OUTCOME_P = (0.64, 0.04, 0.11, 0.13, 0.03, 0.05)
-# thresholds on the latent satisfaction u: above 0.9 very satisfied, … below −2.0 very dissatisfied
-CUTS = (-2.0, -1.1, -0.15, 0.9)
-CODES = ("very_dissatisfied", "dissatisfied", "fairly_satisfied", "satisfied", "very_satisfied")
 COMMENTS = (
     "网格员很负责，经常来走访。",
     "希望小区停车问题能尽快解决。",
@@ -43,6 +46,11 @@ WHERE w.role = 'grid_worker' AND w.grid_id IS NOT NULL
 GROUP BY w.grid_id
 """
 
+REGISTER_SQL = """
+SELECT household_id, grid_id, size, tags FROM households WHERE active
+"""
+POPULATION_SEED = 0  # the population is a property of the city, not of a survey's seed
+
 
 @dataclass(frozen=True)
 class SimulationSummary:
@@ -56,7 +64,31 @@ class SimulationSummary:
 
 
 def _codes(u: np.ndarray) -> np.ndarray:
-    return np.asarray(CODES)[np.searchsorted(np.asarray(CUTS), u)]
+    return answer_codes(u)
+
+
+def population(
+    db: Database, period_id: str, *, scenario: str = "documented", seed: int = POPULATION_SEED
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The simulated population of a period: every household's latent answer and the grid truth.
+
+    Args:
+        db: database with a household register and `synthetic_truth`.
+        period_id: period.
+        scenario: resident-mix scenario, a key of `surveys.truth.SCENARIOS`.
+        seed: population seed (default: the one `simulate` uses).
+
+    Returns:
+        (households, grids): `surveys.truth.population_answers` and `grid_truth` frames.
+
+    Raises:
+        SurveyError: unknown scenario.
+    """
+    if scenario not in SCENARIOS:
+        raise SurveyError(f"unknown resident-mix scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    mix = household_mix(db.query(REGISTER_SQL), SCENARIOS[scenario], seed=seed)
+    people = population_answers(mix, db.query(TRUTH_SQL), period_id=period_id, seed=seed)
+    return people, grid_truth(people, load_questionnaire().scale)
 
 
 def simulate(
@@ -66,6 +98,7 @@ def simulate(
     seed: int,
     options: SampleOptions | None = None,
     now: datetime | None = None,
+    scenario: str = "documented",
 ) -> SimulationSummary:
     """Draw a period's sample and simulate its fieldwork through the real intake path.
 
@@ -75,24 +108,27 @@ def simulate(
         seed: seed of the draw and of the simulated answers.
         options: sample-size options (default `SampleOptions()`).
         now: clock for intake times (tests).
+        scenario: resident-mix scenario (`surveys.truth.SCENARIOS`); the population's
+            answers do not depend on `seed`, only on the city, period and scenario.
 
     Returns:
         Counts of invitations, completes, outcomes and quality flags.
     """
+    people, _ = population(db, period_id, scenario=scenario)
     sample = draw_sample(db, period_id, seed=seed, options=options, now=now)
     q = load_questionnaire()
     rng = np.random.default_rng([seed, 7])
-    inv = sample.tokens.sort("invitation_id")
-    truth = db.query(TRUTH_SQL)
-    inv = inv.join(truth, on="grid_id", how="left").with_columns(pl.col("quality").fill_null(0.0))
+    inv = sample.tokens.sort("invitation_id").join(
+        people.select("household_id", "quality", "u"), on="household_id", how="left"
+    ).with_columns(pl.col("quality").fill_null(0.0), pl.col("u").fill_null(0.2))
     n = inv.height
     outcome = np.asarray(OUTCOMES)[rng.choice(len(OUTCOMES), size=n, p=OUTCOME_P)]
     inv = inv.with_columns(pl.Series("outcome", outcome))
     done = inv.filter(pl.col("outcome") == "complete")
     m = done.height
     quality = done["quality"].to_numpy()
-    # a resident's latent satisfaction: the worker's quality plus the household's own view
-    u = 0.2 + 0.6 * quality + rng.normal(0.0, 1.0, m)
+    # the household's latent satisfaction in the population (worker, resident mix, own view)
+    u = done["u"].to_numpy()
     items = {"overall": _codes(u)}
     for key in ("responsiveness", "attitude", "problem_solved"):
         items[key] = _codes(u + rng.normal(0.0, 0.9, m))

@@ -339,6 +339,26 @@ HOUSEHOLD_TAGS: tuple[tuple[str, float], ...] = (
     ("low_income", 0.05),
     ("disabled", 0.04),
 )
+# Resident mix varies between grids (old estates are older and poorer, urban villages
+# house the floating population): per grid, logit(rate) = logit(base) + a·estate + b·own,
+# estate and own ~ N(0, 1) per grid. Tags not listed keep their base rate everywhere.
+# The survey simulator's resident-mix effect (docs/methodology.md, "Truth") acts on these.
+TAG_GRID_SPREAD: dict[str, tuple[float, float]] = {
+    "elderly": (0.6, 0.3),
+    "floating": (-0.5, 0.5),
+    "low_income": (0.4, 0.4),
+}
+
+
+def _tag_rates(rng: np.random.Generator, n_grids: int) -> list[np.ndarray]:
+    """Per-grid rate of each tag of `HOUSEHOLD_TAGS` (see `TAG_GRID_SPREAD`)."""
+    estate = rng.standard_normal(n_grids)
+    rates = []
+    for tag, base in HOUSEHOLD_TAGS:
+        a, b = TAG_GRID_SPREAD.get(tag, (0.0, 0.0))
+        logit = np.log(base / (1 - base)) + a * estate + b * rng.standard_normal(n_grids)
+        rates.append(1 / (1 + np.exp(-logit)))
+    return rates
 
 
 def household_frames(
@@ -365,7 +385,9 @@ def household_frames(
         )
     ).to_series()
     size = np.minimum(1 + rng.poisson(1.8, size=n), 20)
-    flags = [rng.random(n) < p for _, p in HOUSEHOLD_TAGS]
+    # grid rates from a spawned generator, so the chunk's own stream is drawn as before
+    rates = _tag_rates(rng.spawn(1)[0], len(grids))
+    flags = [rng.random(n) < p[np.repeat(np.arange(len(grids)), households_per_grid)] for p in rates]
     tags = pl.select(
         pl.concat_str(
             [pl.when(pl.Series(f)).then(pl.lit(t)) for (t, _), f in zip(HOUSEHOLD_TAGS, flags, strict=True)],
