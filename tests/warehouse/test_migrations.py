@@ -19,6 +19,7 @@ from warehouse.migrations import (
     BASELINE_VERSION,
     HERE,
     LEDGER_DDL,
+    Migration,
     all_migrations,
     ledger,
     migrate,
@@ -38,6 +39,11 @@ def shape_of(db: Database):
         cur.close()
 
 
+def row_counts(db: Database) -> dict[str, int]:
+    names = db.query("SELECT table_name FROM duckdb_tables() WHERE NOT internal")["table_name"]
+    return {t: int(db.scalar(f'SELECT count(*) FROM "{t}"')) for t in names}
+
+
 def fresh(tmp_path: Path):
     """Shape and ledger of a database created from nothing by today's code."""
     with open_db(tmp_path / "fresh.duckdb") as db:
@@ -49,18 +55,55 @@ def test_baseline_is_version_6_and_every_later_migration_follows_it() -> None:
     assert all(m.version > BASELINE_VERSION for m in all_migrations()[1:])
 
 
-@pytest.mark.parametrize("start", VERSIONS)
-def test_upgrade_from_every_older_version_equals_a_fresh_database(tmp_path: Path, start: int) -> None:
-    """A database built up to `start`, then opened by today's code, equals a fresh one."""
+def upgrade_differences(tmp_path: Path, code: list[Migration], start: int) -> list[str]:
+    """Build a database up to `start` (with a stored row), apply the rest of `code`, and
+    list how it differs from one built from nothing with `code` (shape, ledger, rows)."""
     path = tmp_path / f"at{start}.duckdb"
     with open_db(path, migrate=False) as db:
-        migrate(db, target=start)
+        migrate(db, migrations=code, target=start)
         assert max(v for v, _, _ in ledger(db)) == start
-    with open_db(path) as db:
-        upgraded, rows = shape_of(db), ledger(db)
-    want_shape, want_rows = fresh(tmp_path)
-    assert diff_shapes(upgraded, want_shape, names=("upgraded", "fresh")) == []
-    assert [(v, n, c) for v, n, c in rows] == want_rows
+        db.conn.execute(
+            "INSERT INTO periods (period_id, kind, starts_on, ends_on) "
+            "VALUES ('2025', 'year', DATE '2025-01-01', DATE '2025-12-31')"
+        )
+        counts = row_counts(db)
+        migrate(db, migrations=code)
+        upgraded, rows, after = shape_of(db), ledger(db), row_counts(db)
+    with open_db(tmp_path / f"fresh{start}.duckdb", migrate=False) as db:
+        migrate(db, migrations=code)
+        want, want_rows = shape_of(db), ledger(db)
+    out = diff_shapes(upgraded, want, names=("upgraded", "fresh"))
+    if rows != want_rows:
+        out.append(f"ledger {rows} (upgraded) vs {want_rows} (fresh)")
+    out += [f"table {t}: {n} rows before the upgrade, {after.get(t)} after"
+            for t, n in counts.items() if t != "schema_migrations" and after.get(t) != n]
+    return out
+
+
+@pytest.mark.parametrize("start", VERSIONS)
+def test_upgrade_from_every_older_version_equals_a_fresh_database(tmp_path: Path, start: int) -> None:
+    """Every shipped version, opened by today's code, ends as a fresh database does."""
+    assert upgrade_differences(tmp_path, all_migrations(), start) == []
+    with open_db(tmp_path / f"at{start}.duckdb") as db:  # and open_db agrees there is nothing left
+        assert migrate(db) == []
+
+
+def test_upgrade_check_sees_a_migration_that_depends_on_the_data(tmp_path: Path) -> None:
+    """The comparison is not vacuous: a step that acts only on existing rows is caught."""
+    source = """\"\"\"Demo: adds a column only where periods exist (a bad migration).\"\"\"
+
+DDL = ""
+
+
+def upgrade(cur):
+    if cur.execute("SELECT count(*) FROM periods").fetchone()[0]:
+        cur.execute("ALTER TABLE periods ADD COLUMN note VARCHAR")
+"""
+    folder = later_migrations(tmp_path, source)
+    code = all_migrations(folder)
+    assert upgrade_differences(tmp_path / "ok", code, 900) == []  # no upgrade happened
+    diffs = upgrade_differences(tmp_path, code, BASELINE_VERSION)
+    assert diffs == ["column periods.note: only in upgraded"]
 
 
 def test_frozen_schema_equals_what_the_live_definitions_create(tmp_path: Path) -> None:
