@@ -7,7 +7,8 @@ worker's latent quality in `synthetic_truth` plus the resident-mix effect of the
 household's register characteristics, and one it does not hold in the
 "unregistered" scenario). This module is the only survey code allowed to read that
 table; `population` gives the population's truth per grid and period (true mean,
-worker's effect) to tests and the fairness harness. Responses go through
+worker's effect), which `simulate` records in `synthetic_grid_truth` for tests and
+the fairness harness (scoring never reads it). Responses go through
 `surveys.intake.submit_many`, the bulk form of `submit`, so the stored rows are the
 ones the real intake writes; the other outcomes are recorded with
 `record_dispositions`, and the quality screens run at the end.
@@ -91,6 +92,21 @@ def population(
     return people, grid_truth(people, load_questionnaire().scale)
 
 
+def record_truth(db: Database, period_id: str, grids: pl.DataFrame, *, scenario: str) -> int:
+    """Replace the period's rows of `synthetic_grid_truth` with `grids` (from `population`)."""
+    rows = grids.select(
+        "grid_id", pl.lit(period_id).alias("period_id"), pl.lit(scenario).alias("scenario"),
+        pl.col("population").cast(pl.Int32), pl.col("quality").alias("worker_quality"),
+        "true_mean", "expected_mean", "adjusted_mean", "worker_effect", "mix_effect",
+    )
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM synthetic_grid_truth WHERE period_id = ?", [period_id])
+        cur.register("_grid_truth", rows.to_arrow())
+        cur.execute("INSERT INTO synthetic_grid_truth BY NAME SELECT * FROM _grid_truth")
+        cur.unregister("_grid_truth")
+    return rows.height
+
+
 def simulate(
     db: Database,
     *,
@@ -114,8 +130,9 @@ def simulate(
     Returns:
         Counts of invitations, completes, outcomes and quality flags.
     """
-    people, _ = population(db, period_id, scenario=scenario)
+    people, grids = population(db, period_id, scenario=scenario)
     sample = draw_sample(db, period_id, seed=seed, options=options, now=now)
+    record_truth(db, period_id, grids, scenario=scenario)
     q = load_questionnaire()
     rng = np.random.default_rng([seed, 7])
     inv = sample.tokens.sort("invitation_id").join(
