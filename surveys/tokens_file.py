@@ -14,6 +14,7 @@ import polars as pl
 
 from surveys.errors import SurveyError
 from warehouse.db import Database, fetch_pl
+from warehouse.safe_cells import write_csv, write_xlsx
 
 COLUMNS = ["token", "grid_id", "contact_name", "phone", "address", "expires_at"]
 FOLLOWUP_COLUMNS = ["grid_id", "followup_rank", "contact_name", "phone", "address", "disposition", "weight"]
@@ -79,11 +80,11 @@ def write_followup_file(db: Database, followup: pl.DataFrame, path: str | Path) 
 
 
 def _write(frame: pl.DataFrame, out: Path, *, worksheet: str, what: str) -> None:
-    """Write `frame` as .csv or .xlsx by the suffix of `out`."""
+    """Write `frame` as .csv or .xlsx by the suffix of `out` (text neutralised: no formulas)."""
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        frame.write_csv(out)
+        write_csv(frame, out)
     elif suffix == ".xlsx":
-        frame.write_excel(out, worksheet=worksheet, autofit=True)
+        write_xlsx(frame, out, worksheet=worksheet)
     else:
         raise SurveyError(f"{what} must end in .csv or .xlsx (got {out.name})")

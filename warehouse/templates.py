@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from warehouse.ingest.specs import ColumnSpec, KindSpec, get_spec
+from warehouse.safe_cells import SafeWorkbook
 
 DATA_ROWS = 5000
 """Rows below the header that carry the dropdowns and formats."""
@@ -59,7 +60,7 @@ def write_template(kind: str, out: str | Path) -> Path:
     spec: KindSpec = get_spec(kind)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
+    workbook = SafeWorkbook(str(path))
     try:
         _data_sheet(workbook, spec)
         _explain_sheet(workbook, spec)

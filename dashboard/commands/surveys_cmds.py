@@ -122,15 +122,16 @@ def estimate(
     from surveys.errors import SurveyError
     from surveys.estimate import estimate as run_estimate
     from warehouse.db import open_db
+    from warehouse.safe_cells import write_csv, write_xlsx
 
     with user_errors(), open_db(db, read_only=True) as database:
         frame = run_estimate(database, period, level=level, k_min=k_min, exact=exact)  # type: ignore[arg-type]
         if out_file is not None:
             suffix = out_file.suffix.lower()
             if suffix == ".csv":
-                frame.write_csv(out_file)
+                write_csv(frame, out_file)
             elif suffix == ".xlsx":
-                frame.write_excel(out_file, worksheet="estimates", autofit=True)
+                write_xlsx(frame, out_file, worksheet="estimates")
             elif suffix == ".parquet":
                 frame.write_parquet(out_file)
             else:

@@ -24,6 +24,7 @@ from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
 from warehouse.enums import WORKER_ROLES
+from warehouse.safe_cells import write_csv
 
 PATH = "/rankings"
 LEVELS = ("workers", "department", "community", "street")
@@ -232,27 +233,9 @@ def export_csv(ctx: ViewContext, *, level: str = "workers") -> str:
         return ""
     rows = ranking_rows(frame, ctx, level=level).drop("href", "grade_code")
     buffer = io.StringIO()
-    neutralise_formulas(rows).write_csv(buffer)
+    write_csv(rows, buffer)
     return buffer.getvalue()
 
-
-# Text starting with one of these is a formula in Excel/WPS/LibreOffice when a CSV is opened.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text cells that a spreadsheet would evaluate (= + - @ tab CR) with a quote.
-
-    Names, units and other free text come from ingested files; a name such as
-    `=HYPERLINK(...)` must open as text, not run (CSV/formula injection).
-    """
-    return frame.with_columns(
-        pl.when(pl.any_horizontal(*[pl.col(c).str.starts_with(s) for s in FORMULA_START]))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c, dtype in frame.schema.items() if dtype == pl.String
-    )
 
 
 def on_level(db: Database, user: User | None, level: str | None, search: str | None) -> Any:

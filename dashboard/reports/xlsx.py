@@ -3,9 +3,9 @@
 Chinese headers, frozen header row, autofilter, column widths, number formats
 (scores one decimal as in the views, counts whole, rates as percents), grade cells
 in the grade colours. Values are written as numbers from the run (not rounded
-text). Every string goes through `write_string`, and the workbook is opened with
-`strings_to_formulas=False`, so a name or comment such as `=HYPERLINK(...)` (or
-anything starting with = + - @) stays text: no formula injection.
+text). The workbook is a `warehouse.safe_cells.SafeWorkbook`: every string stays text
+and goes through the one neutraliser, so a name or comment such as `=HYPERLINK(...)`
+opens as text (quote-prefixed): no formula injection.
 """
 
 from __future__ import annotations
@@ -15,23 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import xlsxwriter
 
 from dashboard.i18n import enum_label
 from dashboard.reports import tables as T
 from dashboard.reports.model import AnnualReport
 from dashboard.theme import GRADE_COLOURS
+from warehouse.safe_cells import SafeWorkbook
 
 _FORMATS = {"num": "0.0", "num3": "0.###", "int": "0", "pct": "0.0%", "interval": "0", "interval1": "0.0"}
-_SAFE_PREFIX = ("=", "+", "-", "@")
 
 
 class _Book:
     """A workbook with the report's cell formats."""
 
     def __init__(self, path: Path) -> None:
-        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                  "strings_to_numbers": False, "nan_inf_to_errors": True})
+        self.wb = SafeWorkbook(str(path))
         font = {"font_name": "Noto Sans CJK SC", "font_size": 10}
         self.header = self.wb.add_format({**font, "bold": True, "bg_color": "#EEF2F6", "bottom": 1,
                                           "text_wrap": True, "valign": "vcenter"})

@@ -238,7 +238,8 @@ def test_report_xlsx_numbers_equal_the_run_and_formulas_stay_text(rep_db: Databa
         for name in ("总分", "工作实绩"):
             cell = row[col[name]]
             assert cell.value is None or (cell.data_type == "n" and cell.number_format == "0.0")
-    evil = [r for r in ws.iter_rows(min_row=2) if r[col["姓名"]].value == EVIL_NAME]
+    # text, and quote-prefixed by the one neutraliser (warehouse.safe_cells)
+    evil = [r for r in ws.iter_rows(min_row=2) if r[col["姓名"]].value == "'" + EVIL_NAME]
     assert len(evil) == 1 and evil[0][col["姓名"]].data_type == "s"
     for level, sheet in (("community", "社区排名"), ("street", "街道排名"), ("department", "部门得分")):
         ws = wb[sheet]
@@ -259,7 +260,7 @@ def test_report_xlsx_numbers_equal_the_run_and_formulas_stay_text(rep_db: Databa
     est = report.satisfaction
     assert [r[head.index("应答户数")] for r in ws.iter_rows(min_row=2, values_only=True)] == est["respondents"].to_list()
     ws = wb["否决事项"]
-    cells = [c for r in ws.iter_rows(min_row=2) for c in r if c.value == EVIL_EVIDENCE]
+    cells = [c for r in ws.iter_rows(min_row=2) for c in r if c.value == "'" + EVIL_EVIDENCE]
     assert len(cells) == 1 and cells[0].data_type == "s"
 
 

@@ -193,7 +193,7 @@ def test_hostile_report_html_and_xlsx_neither_execute_nor_evaluate(hostile, tmp_
     path = tmp_path / "report.xlsx"
     path.write_bytes(xlsx_response.data)
     book = openpyxl.load_workbook(path)
-    formulas, texts = [], []
+    formulas, texts, quoted = [], [], []
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -201,8 +201,11 @@ def test_hostile_report_html_and_xlsx_neither_execute_nor_evaluate(hostile, tmp_
                     formulas.append(cell.value)
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
                     texts.append(cell.value)
+                if isinstance(cell.value, str) and cell.value[1:].startswith(FORMULA_START):
+                    quoted.append(cell.value)
     assert not formulas, formulas[:5]
-    assert texts, "the formula payloads reached the workbook as strings"
+    assert not texts, texts[:5]
+    assert quoted, "the formula payloads reached the workbook as quoted text"
 
 
 def test_hostile_survey_form_and_signin_escape_reflected_text(hostile) -> None:
