@@ -1,7 +1,9 @@
 """The dashboard's settings: one frozen object built at the edge (CLI, tests).
 
 Nothing below the app factory reads the environment; `Settings.from_env` is the
-one place that does, for `gridscore serve`.
+one place that does, for `gridscore serve` (the database path through
+`warehouse.db.resolve_path`, the one resolver of `GRIDSCORE_DB`). Every field and
+variable is documented in docs/settings.md (a test checks it).
 """
 
 from __future__ import annotations
@@ -9,6 +11,10 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+
+from warehouse.db import DEFAULT_DB, resolve_path
+
+COOKIE_SECURE_ENV = "GRIDSCORE_COOKIE_SECURE"
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class Settings:
         secret_key: Flask secret (only used by Flask internals; sessions are server-side).
     """
 
-    db_path: str = "gridscore.duckdb"
+    db_path: str = DEFAULT_DB
     session_hours: float = 8.0
     cookie_secure: bool = False
     signin_burst: int = 10
@@ -40,6 +46,5 @@ class Settings:
     @classmethod
     def from_env(cls, *, db_path: str | None = None, **overrides: object) -> Settings:
         """Settings for `gridscore serve`: arguments first, then GRIDSCORE_* variables."""
-        path = db_path or os.environ.get("GRIDSCORE_DB") or "gridscore.duckdb"
-        secure = os.environ.get("GRIDSCORE_COOKIE_SECURE", "") in {"1", "true", "yes"}
-        return cls(db_path=path, cookie_secure=secure, **overrides)  # type: ignore[arg-type]
+        secure = os.environ.get(COOKIE_SECURE_ENV, "") in {"1", "true", "yes"}
+        return cls(db_path=resolve_path(db_path), cookie_secure=secure, **overrides)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from scipy import stats
 from surveys.dispositions import COUNT_COLUMNS, disposition_counts, with_response_rates
 from surveys.errors import SurveyError
 from surveys.questionnaire import Questionnaire, load_questionnaire, questionnaire_for
-from surveys.suppression import SMALL, reason_text, suppressed_units
+from surveys.suppression import K_MIN, SMALL, reason_text, suppressed_units
 from warehouse.db import Database
 
 Level = Literal["grid", "community", "street", "district"]
@@ -36,7 +36,7 @@ LEVELS: tuple[str, ...] = ("grid", "community", "street", "district")
 class EstimateOptions:
     """Settings of the estimators (defaults follow docs/methodology.md)."""
 
-    k_min: int = 5  # A11: suppress below this many respondents
+    k_min: int = K_MIN  # A11: suppress below this many respondents
     confidence: float = 0.95  # A4, A5
     min_cell: int = 3  # A6: a weighting class needs this many respondents, else classes merge
     max_adjustment: float = 3.0  # A6: non-response adjustment factors are trimmed at this
@@ -610,7 +610,7 @@ def estimate(
     period_id: str,
     *,
     level: Level = "grid",
-    k_min: int = 5,
+    k_min: int = K_MIN,
     exact: bool = False,
     options: EstimateOptions | None = None,
 ) -> pl.DataFrame:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import polars as pl
 
+K_MIN = 5  # A11: fewest respondents a published figure may rest on (the one definition)
 SMALL = "small"
 COMPLEMENTARY = "complementary"
 ROLL_UPS: tuple[str, ...] = ("community", "street", "district")

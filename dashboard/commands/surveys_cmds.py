@@ -20,6 +20,7 @@ from dashboard.commands.common import (
     progress,
     user_errors,
 )
+from surveys.suppression import K_MIN
 
 app = typer.Typer()
 responses_app = typer.Typer(help="Survey responses (phone / paper answers).", no_args_is_help=True)
@@ -112,7 +113,7 @@ def followup(
 def estimate(
     period: PeriodOption,
     level: Annotated[str, typer.Option("--level", help="grid | community | street | district.")] = "grid",
-    k_min: Annotated[int, typer.Option("--k-min", help="Suppress units with fewer respondents than this.")] = 5,
+    k_min: Annotated[int, typer.Option("--k-min", help="Suppress units with fewer respondents than this.")] = K_MIN,
     exact: Annotated[bool, typer.Option("--exact", help="Grid level: exact hypergeometric interval for the share satisfied instead of Wilson.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write all columns to a .csv, .xlsx or .parquet file.")] = None,
     db: DbOption = None,

@@ -25,9 +25,9 @@ from dashboard.context import ViewContext
 from dashboard.data import _domain, satisfaction
 from dashboard.i18n import fmt_int, fmt_pct, fmt_period, t
 from dashboard.pagekit import has, page_layout
+from surveys.suppression import K_MIN
 
 PATH = "/surveys"
-K_MIN = 5
 
 
 def progress_frame(counts: pl.DataFrame | None, estimates: pl.DataFrame | None) -> pl.DataFrame:

@@ -19,8 +19,9 @@ from markupsafe import Markup
 from dashboard.i18n import enum_label, fmt_date, fmt_num, t
 from dashboard.reports import tables as T
 from dashboard.reports.charts import chart_images, data_uri
-from dashboard.reports.model import K_MIN, AnnualReport, summary_rows
+from dashboard.reports.model import AnnualReport, summary_rows
 from dashboard.theme import FONT_FAMILY, GRADE_COLOURS
+from surveys.suppression import K_MIN
 
 
 @dataclass(frozen=True)

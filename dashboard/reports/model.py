@@ -36,7 +36,6 @@ from metrics.runs import RunInfo, get_run, latest_run, run_scheme
 from metrics.scheme import Scheme
 from warehouse.db import Database
 
-K_MIN = 5  # survey estimates are suppressed below this many respondents (A11)
 REPORT_USER = User("report", "admin", None)  # the local CLI: whoever can read the file sees all
 
 

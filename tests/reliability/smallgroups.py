@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.i18n import fmt_num
+from surveys.suppression import K_MIN
 from warehouse.db import Database
 
-K_MIN = 5  # the product's default suppression threshold (A11)
 SATISFACTION_KEYS = ("satisfaction", "satisfaction_raw", "satisfaction_se", "mean", "ci_low", "ci_high",
                      "shrunk", "p_satisfied", "se")
 
