@@ -5,7 +5,7 @@ on the server before touching data (Dash callbacks can be called with any input)
 A refusal raises `AccessDenied`, a werkzeug `Forbidden`, so over HTTP it is a 403.
 
 Roles:
-    admin      everything, everywhere (also accounts).
+    admin      everything, everywhere (also accounts and loading data).
     assessor   district-wide: view, export, decide vetoes, finalise, what-if, surveys.
     supervisor only their org subtree: view, export, appeal vetoes, what-if, surveys.
     viewer     view only (within a scope if one is set).
@@ -27,10 +27,12 @@ from dashboard.auth import User
 from warehouse.db import Database, fetch_pl
 
 Action = Literal[
-    "view", "export", "veto_decide", "veto_appeal", "finalise", "whatif", "survey_ops", "manage_users"
+    "view", "export", "veto_decide", "veto_appeal", "finalise", "whatif", "survey_ops", "manage_users",
+    "manage_data",
 ]
 ACTIONS: tuple[str, ...] = (
-    "view", "export", "veto_decide", "veto_appeal", "finalise", "whatif", "survey_ops", "manage_users"
+    "view", "export", "veto_decide", "veto_appeal", "finalise", "whatif", "survey_ops", "manage_users",
+    "manage_data",
 )
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {

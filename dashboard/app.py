@@ -38,8 +38,9 @@ from warehouse.db import Database, open_db
 
 ASSETS = Path(__file__).parent / "assets"
 
-# Paths served without sign-in: static files, the sign-in page, the survey form.
-PUBLIC_PREFIXES = ("/s/", "/_dash-component-suites/", "/assets/", "/_favicon.ico")
+# Paths served without sign-in: static files, the sign-in page, the survey form;
+# `/api/` checks its own bearer tokens (dashboard/api/routes.py).
+PUBLIC_PREFIXES = ("/s/", "/_dash-component-suites/", "/assets/", "/_favicon.ico", "/api/")
 PUBLIC_PATHS = {"/login", "/healthz"}
 
 
@@ -239,13 +240,15 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         return new
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> dash.Dash:
-    """Build the dashboard: Dash pages, sign-in, survey form and downloads on one Flask server.
+def create_app(settings: Settings, *, db: Database | None = None, local_token: str | None = None) -> dash.Dash:
+    """Build the dashboard: Dash pages, sign-in, survey form, downloads, jobs and `/api/v1`.
 
     Args:
         settings: the frozen settings (database path, cookie and rate-limit options).
         db: an already open database (tests); by default `settings.db_path` is opened
             once for the life of the process.
+        local_token: the token of the server's credential file (`gridscore serve`),
+            accepted by `/api/v1` as the local administrator.
     """
     import dash_bootstrap_components  # noqa: F401 — components used by the pages
 
@@ -293,4 +296,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> dash.Dash:
 
     register_exports(server)
     register_report_routes(server)
+    from dashboard.live.server import attach_jobs
+
+    attach_jobs(server, database, settings, local_token=local_token)
     return app

@@ -6,6 +6,7 @@ import typer
 
 from dashboard.commands import (
     ingest_cmds,
+    jobs_cmds,
     metrics_cmds,
     report_cmds,
     scaleout_cmds,
@@ -29,7 +30,8 @@ def _root() -> None:
     """gridscore: grid-governance assessment (网格化管理考核)."""
 
 
-for group in (warehouse_cmds, serve_cmds, metrics_cmds, ingest_cmds, surveys_cmds, scaleout_cmds, report_cmds,):
+for group in (warehouse_cmds, serve_cmds, metrics_cmds, ingest_cmds, surveys_cmds, scaleout_cmds, report_cmds,
+              jobs_cmds):
     app.registered_commands.extend(group.app.registered_commands)
     app.registered_groups.extend(group.app.registered_groups)
 

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dashboard.jobs.tasks import Steps, no_steps
+from dashboard.live.client import ServerClient, server_for
 from metrics.errors import ScoringError
 from surveys.errors import SurveyError
 from warehouse.errors import WarehouseError
@@ -93,3 +95,36 @@ def progress(description: str, total: float | None = None, *, enabled: bool = Tr
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+@contextmanager
+def steps_bar(description: str, *, enabled: bool = True) -> Iterator[Steps]:
+    """A progress bar fed by a task's `steps(done, total, unit)`, in-process or from a job.
+
+    The same bar whether the work runs here or as a job on the server (the job's
+    progress is polled and fed to it). Silent when disabled (e.g. --json).
+    """
+    if not enabled:
+        yield no_steps
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None, count="")
+
+        def update(done: float, total: float | None, unit: str, message: str | None = None) -> None:
+            count = f"{done:.0f}/{'?' if total is None else f'{total:.0f}'} {unit}"
+            bar.update(task, completed=done, total=total, count=count)
+
+        yield update
+
+
+def server_or_none(db: str | None) -> ServerClient | None:
+    """The running server that holds `db`, if any (one-line error if it cannot be used)."""
+    with user_errors():
+        return server_for(db)

@@ -8,8 +8,9 @@ a one-line reason); rejected rows are not (exit 0, reported clearly).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
+import polars as pl
 import typer
 
 from dashboard.commands.common import (
@@ -20,12 +21,10 @@ from dashboard.commands.common import (
     out,
     print_frame,
     print_json,
-    progress,
+    server_or_none,
+    steps_bar,
     user_errors,
 )
-
-if TYPE_CHECKING:
-    from warehouse.ingest import IngestResult
 
 app = typer.Typer()
 
@@ -47,36 +46,34 @@ def ingest(
 
     Each file is loaded in one transaction; loading the same file again changes
     nothing. Exit code 1 if a file cannot be read at all (nothing of it is
-    written); rejected rows are reported but are not a failure.
+    written); rejected rows are reported but are not a failure. While a gridscore
+    server holds the database, the files are loaded by it as a job.
     """
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
-    from warehouse.errors import IngestError
-    from warehouse.ingest import get_spec, ingest_file
+    from warehouse.ingest import get_spec
 
-    results: list[IngestResult | dict[str, str]] = []
-    refused: list[str] = []
-    with user_errors():
-        get_spec(kind)
-        database = open_db(db)
-    try:
-        with progress(f"ingest {kind}", total=len(files), enabled=not json) as advance:
-            for path in files:
-                try:
-                    results.append(ingest_file(database, kind, path))
-                except IngestError as exc:
-                    refused.append(str(exc))
-                    results.append({"file": str(path), "refused": str(exc)})
-                    if len(files) > 1:
-                        console.print(f"[bold red]refused:[/] {exc}", highlight=False, soft_wrap=True)
-                advance(1)
-    finally:
-        database.close()
+    given = [str(p) for p in files]
+    client = server_or_none(db)
+    with user_errors(), steps_bar(f"ingest {kind}", enabled=not json) as steps:
+        if client is not None:
+            job = client.run_job("ingest", {"kind": kind, "files": [str(p.resolve()) for p in files]}, steps)
+            results = job["result"]
+            for result, name in zip(results, given, strict=True):
+                result["file"] = name  # as the user wrote it, like the in-process run
+        else:
+            get_spec(kind)  # an unknown kind is refused before any file is created
+            with open_db(db) as database:
+                results = tasks.ingest(database, kind, given, steps)
+    refused = [r["refused"] for r in results if "refused" in r]
     if json:
-        payload = [r if isinstance(r, dict) else r.summary() for r in results]
-        print_json(payload[0] if len(files) == 1 else payload)
+        print_json(results[0] if len(files) == 1 else results)
     else:
+        if len(files) > 1:
+            for reason in refused:
+                console.print(f"[bold red]refused:[/] {reason}", highlight=False, soft_wrap=True)
         for result in results:
-            if not isinstance(result, dict):
+            if "refused" not in result:
                 _print_result(result, limit=limit)
     if refused:
         if len(refused) > 1 or len(files) > 1:
@@ -84,19 +81,21 @@ def ingest(
         fail(refused[0])
 
 
-def _print_result(result: IngestResult, *, limit: int) -> None:
-    name = Path(result.file).name
-    if result.already_loaded:
-        out.print(f"{name}: already loaded (batch {result.batch_id[:12]}) — nothing changed; "
-                  f"read {result.read}, accepted {result.accepted}, rejected {result.rejected}")
+def _print_result(result: dict[str, Any], *, limit: int) -> None:
+    name = Path(result["file"]).name
+    batch = result["batch_id"][:12]
+    if result["already_loaded"]:
+        out.print(f"{name}: already loaded (batch {batch}) — nothing changed; "
+                  f"read {result['read']}, accepted {result['accepted']}, rejected {result['rejected']}")
     else:
-        unchanged = f" ({result.unchanged} already stored)" if result.unchanged else ""
-        out.print(f"{name}: read {result.read}, accepted {result.accepted}{unchanged}, "
-                  f"rejected {result.rejected} — batch {result.batch_id[:12]}")
-    if result.rejected:
-        out.print(f"[yellow]{result.rejected} row(s) rejected[/] (not loaded; fix and load again): "
+        unchanged = result["accepted"] - result["inserted"]
+        note = f" ({unchanged} already stored)" if unchanged else ""
+        out.print(f"{name}: read {result['read']}, accepted {result['accepted']}{note}, "
+                  f"rejected {result['rejected']} — batch {batch}")
+    if result["rejected"]:
+        out.print(f"[yellow]{result['rejected']} row(s) rejected[/] (not loaded; fix and load again): "
                   f"see the table below or `ingest_rejects` in the database")
-        print_frame(result.rejects, title=f"rejects 拒收 — {name}", limit=limit)
+        print_frame(pl.DataFrame(result["rejects"]), title=f"rejects 拒收 — {name}", limit=limit)
 
 
 @app.command()

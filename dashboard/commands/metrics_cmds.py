@@ -15,7 +15,8 @@ from dashboard.commands.common import (
     out,
     print_frame,
     print_json,
-    progress,
+    server_or_none,
+    steps_bar,
     user_errors,
 )
 
@@ -49,30 +50,27 @@ def score(
         score_from_source(source=source, period=period, engine=engine, scheme=scheme, seed=seed, draws=draws,
                           scores_out=None, json=json)
         return
-    from metrics.runs import remember_scheme_text, score_period
-    from metrics.scheme import load_scheme
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db) as database:
-        sch = None
-        if scheme is not None:
-            sch = load_scheme(scheme)
-            remember_scheme_text(sch, scheme.read_text(encoding="utf-8"))
-        with progress(f"scoring {period}", total=100, enabled=not json) as advance:
-            done = [0.0]
-
-            def report(_stage: str, fraction: float) -> None:
-                advance(100 * fraction - done[0])
-                done[0] = 100 * fraction
-
-            summary = score_period(database, period, scheme=sch, seed=seed, draws=draws, actor=actor, progress=report)
-        if json:
-            print_json(summary)
+    client = server_or_none(db)
+    scheme_path = None if scheme is None else str(scheme.resolve())
+    with user_errors(), steps_bar(f"scoring {period}", enabled=not json) as steps:
+        if client is not None:
+            params = {"period": period, "scheme_path": scheme_path, "seed": seed, "draws": draws, "actor": actor}
+            summary = client.run_job("score", params, steps)["result"]
         else:
-            out.print(
-                f"run {summary.run_id}: {summary.workers} workers ({summary.ranked} ranked, {summary.vetoed} vetoed), "
-                f"{summary.units} units in {summary.seconds:.2f} s — draft; fingerprint {summary.input_fingerprint[:12]}"
-            )
+            with open_db(db) as database:
+                summary = tasks.score(database, period=period, scheme_path=scheme_path, seed=seed, draws=draws,
+                                      actor=actor, steps=steps)
+    if json:
+        print_json(summary)
+    else:
+        out.print(
+            f"run {summary['run_id']}: {summary['workers']} workers ({summary['ranked']} ranked, "
+            f"{summary['vetoed']} vetoed), {summary['units']} units in {summary['seconds']:.2f} s — draft; "
+            f"fingerprint {summary['input_fingerprint'][:12]}"
+        )
 
 
 @app.command()
@@ -81,8 +79,13 @@ def runs(db: DbOption = None, json: JsonOption = False) -> None:
     from metrics.runs import list_runs
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db, read_only=True) as database:
-        frame = list_runs(database)
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            frame = client.frame("/runs")
+        else:
+            with open_db(db, read_only=True) as database:
+                frame = list_runs(database)
         if json:
             print_json(frame)
         else:

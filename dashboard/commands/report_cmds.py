@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 
 import typer
 
-from dashboard.commands.common import DbOption, JsonOption, fail, print_json, progress, user_errors
+from dashboard.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    print_json,
+    server_or_none,
+    steps_bar,
+    user_errors,
+)
 
 app = typer.Typer()
 
@@ -28,62 +36,39 @@ def report(
 ) -> None:
     """Write the annual assessment report (年度考核报告) of a period, read from the stored score run.
 
-    The database is opened read-only, so a report can be written while the
-    dashboard serves. With --worker, writes that worker's score sheet for
-    appeals and sign-off instead (PDF only).
+    With no server running, the database is opened read-only. While a gridscore
+    server holds it, the report is written by the server as a job and saved at
+    --out. With --worker, writes that worker's score sheet for appeals and
+    sign-off instead (PDF only).
     """
-    from dashboard.reports import (
-        ReportError,
-        build_report,
-        render_html,
-        render_pdf,
-        render_worker_sheet,
-        render_xlsx,
-    )
-    from dashboard.reports.charts import chart_images, prepare, shutdown
-    from metrics.runs import latest_run
+    from dashboard.jobs import tasks
+    from dashboard.reports import ReportError
+    from dashboard.reports.charts import shutdown
     from warehouse.db import open_db
 
     if fmt not in ("pdf", "xlsx", "html"):
         fail(f"--format must be pdf, xlsx or html (got {fmt!r})")
     if worker and fmt != "pdf":
         fail("a worker's score sheet is a PDF: use --format pdf with --worker")
+    client = server_or_none(db)
+    label = "score sheet" if worker else f"report ({fmt})"
     try:
-        with user_errors(), open_db(db, read_only=True, migrate=False) as database:
-            if worker:
-                with progress("score sheet", 1, enabled=not as_json) as advance:
-                    run_id = run or getattr(latest_run(database, period), "run_id", None)
-                    if run_id is None:
-                        fail(f"period {period!r} has no score run yet (run `gridscore score` first)")
-                    path = render_worker_sheet(database, str(run_id), worker, out)
-                    advance(1)
-                result = {"kind": "worker_sheet", "worker": worker, "run_id": run_id, "path": str(path)}
+        with user_errors(), steps_bar(label, enabled=not as_json) as steps:
+            if client is not None:
+                params = {"period": period, "format": fmt, "unit": unit, "run": run, "worker": worker,
+                          "lang": lang, "filename": out.name}
+                job = client.run_job("report", params, steps)
+                client.download(job["job_id"], out)
+                result = {**job["result"], "path": str(out)}
             else:
-                steps = 3 if fmt != "xlsx" else 2
-                with progress(f"report ({fmt})", steps, enabled=not as_json) as advance:
-                    if fmt != "xlsx":
-                        prepare()  # Chromium starts and loads plotly.js while the run is read
-                    rep = build_report(database, period_id=period, unit_id=unit, run_id=run, lang=lang)
-                    advance(1)
-                    if fmt == "xlsx":
-                        path = render_xlsx(rep, out)
-                    else:
-                        charts = chart_images(rep.figures)
-                        advance(1)
-                        if fmt == "html":
-                            out.parent.mkdir(parents=True, exist_ok=True)
-                            out.write_text(render_html(rep, charts=charts), encoding="utf-8")
-                            path = out
-                        else:
-                            path = render_pdf(rep, out, charts=charts)
-                    advance(1)
-                result = {"kind": "annual_report", "format": fmt, "period": period, "unit": rep.unit_id,
-                          "run_id": rep.run.run_id, "status": rep.run.status, "workers": rep.workers.height,
-                          "path": str(path)}
+                with open_db(db, read_only=True, migrate=False) as database:
+                    result = tasks.report(database, period=period, out=out, fmt=fmt, unit=unit, run=run,
+                                          worker=worker, lang=lang, steps=steps)
     except ReportError as exc:
         fail(str(exc))
     finally:
-        shutdown()
+        if client is None:
+            shutdown()
     if as_json:
         print_json(result)
     else:

@@ -18,26 +18,24 @@ app.add_typer(user_app, name="user")
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8050,
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port, printed at start).")] = 8050,
     threads: Annotated[int, typer.Option("--threads", help="Worker threads of the one server process.")] = 16,
 ) -> None:
-    """Serve the dashboard and the residents' survey form (waitress, one process, threads)."""
-    from waitress import serve as waitress_serve
+    """Serve the dashboard, the survey form, the office's jobs and /api/v1 (waitress, one process).
 
-    from dashboard.app import create_app
+    While it serves, the server is the one process holding the database: other
+    gridscore commands on this machine run through it (credential file
+    `<db>.server.json`, owner-only, removed at stop).
+    """
+    from dashboard.live.server import run
     from dashboard.settings import Settings
+
+    def announce(bound: int) -> None:
+        out.print(f"gridscore dashboard on http://{host}:{bound}/  (survey form: /s/<token>; API: /api/v1)")
 
     with user_errors():
         settings = Settings.from_env(db_path=db)
-        dash_app = create_app(settings)
-    import threading
-
-    from dashboard.data import warm_caches
-
-    threading.Thread(target=warm_caches, args=(dash_app.server.extensions["gridscore"].db,),
-                     name="warm-caches", daemon=True).start()
-    out.print(f"gridscore dashboard on http://{host}:{port}/  (survey form: /s/<token>)")
-    waitress_serve(dash_app.server, host=host, port=port, threads=threads, ident="gridscore")
+        run(settings, host=host, port=port, threads=threads, announce=announce)
 
 
 @user_app.command("add")

@@ -65,9 +65,12 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
 @app.command()
 def init(db: DbOption = None, json: JsonOption = False) -> None:
     """Create the database (or bring its schema up to date) (初始化)."""
+    from dashboard.live.client import refuse_if_served
     from warehouse.db import open_db
     from warehouse.migrations import schema_version
 
+    with user_errors():
+        refuse_if_served(db, "run `gridscore init` on it (the server keeps its schema up to date)")
     with user_errors(), open_db(db) as database:
         version = schema_version(database)
         if json:
@@ -85,11 +88,13 @@ def generate(
     json: JsonOption = False,
 ) -> None:
     """Generate a synthetic city (生成模拟城市): org tree, workers, households, a year of records, into an empty database."""
+    from dashboard.live.client import refuse_if_served
     from warehouse.db import open_db
     from warehouse.synthetic import generate as run
 
     with user_errors():
         chosen = _size(size)
+        refuse_if_served(db, "generate a city into it")
     with user_errors(), open_db(db) as database:
         with _fraction_bar(f"generating {size} city", enabled=not json) as bar:
             summary = run(database, size=chosen, seed=seed, year=year, progress=bar)
@@ -150,8 +155,11 @@ def restore(
     json: JsonOption = False,
 ) -> None:
     """Restore (恢复) a backup into a new database file, verifying every table's count and hash."""
+    from dashboard.live.client import refuse_if_served
     from warehouse.backup import restore as run
 
+    with user_errors():
+        refuse_if_served(db, "restore into it")
     with user_errors(), _fraction_bar("restoring", enabled=not json) as bar:
         manifest = run(snapshot, db, progress=bar)
     counts = {t.table: t.rows for t in manifest.tables}
@@ -170,11 +178,13 @@ def demo(
     json: JsonOption = False,
 ) -> None:
     """Build the demo (演示): a fresh database with the small synthetic city (seed 20251, year 2025)."""
+    from dashboard.live.client import refuse_if_served
     from warehouse.db import open_db, resolve_path
     from warehouse.synthetic import generate as run
 
     path = Path(resolve_path(db))
     with user_errors():
+        refuse_if_served(str(path), "build the demo over it")
         for stale in (path, path.with_name(path.name + ".wal")):
             stale.unlink(missing_ok=True)
         with open_db(path) as database:

@@ -1,0 +1,31 @@
+"""The API's one error shape: a code and a message in Chinese and English."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+# code -> (HTTP status, zh lead-in); the English detail comes from the failure itself.
+CODES: dict[str, tuple[int, str]] = {
+    "unauthorized": (401, "需要有效的访问凭据"),
+    "forbidden": (403, "无权执行此操作"),
+    "not_found": (404, "未找到"),
+    "bad_request": (400, "请求有误"),
+    "not_ready": (409, "任务尚未完成"),
+}
+
+
+class ApiError(Exception):
+    """A refusal the API answers with its JSON error shape."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def error_response(code: str, message: str) -> Response:
+    """`{"error": {"code", "message": {"zh", "en"}}}` with the code's HTTP status."""
+    status, zh = CODES[code]
+    response = jsonify({"error": {"code": code, "message": {"zh": f"{zh}：{message}", "en": message}}})
+    response.status_code = status
+    return response

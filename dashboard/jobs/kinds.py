@@ -1,0 +1,119 @@
+"""The job kinds: for each, whether it writes, its typed parameters and its task.
+
+One declaration per kind, read by the runner, the HTTP API (and its OpenAPI
+document) and the CLI. Each kind's task is a function of `dashboard.jobs.tasks`
+— the same one the CLI runs in-process when no server holds the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dashboard.jobs import tasks
+
+if TYPE_CHECKING:
+    from dashboard.jobs.runner import JobContext
+
+
+class JobError(Exception):
+    """A job cannot be submitted or run as asked (unknown kind, bad parameters, no such job)."""
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestParams(_Params):
+    """Load files of one kind (each file one transaction)."""
+
+    kind: str = Field(description="entity kind, e.g. work_records")
+    files: list[str] = Field(min_length=1, description="files on the server's machine (absolute paths)")
+
+
+class ReportParams(_Params):
+    """Write the annual report of a period, or a worker's score sheet."""
+
+    period: str
+    format: Literal["pdf", "xlsx", "html"] = "pdf"
+    unit: str | None = None
+    run: str | None = None
+    worker: str | None = None
+    lang: Literal["zh", "en"] = "zh"
+    filename: str | None = Field(default=None, description="name of the file to download (no folders)")
+
+
+class ScoreParams(_Params):
+    """Score a period into a new draft run."""
+
+    period: str
+    scheme_path: str | None = None
+    seed: int = 0
+    draws: int = Field(default=1000, ge=0)
+    actor: str = "cli"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job's task hands back: JSON result, a one-line message, a file to download."""
+
+    result: Any
+    message: str
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One job kind."""
+
+    name: str
+    writes: bool
+    action: str  # what `dashboard.access.require` checks before the job is accepted
+    params: type[_Params]
+    task: Callable[[JobContext, dict[str, Any]], Outcome]
+
+
+def _ingest(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    results = tasks.ingest(ctx.db, p["kind"], p["files"], steps=ctx)
+    refused = sum(1 for r in results if "refused" in r)
+    rows = sum(int(r.get("accepted", 0)) for r in results)
+    rejected = sum(int(r.get("rejected", 0)) for r in results)
+    text = f"loaded {len(results) - refused} of {len(results)} file(s): {rows} rows accepted, {rejected} rejected"
+    return Outcome(results, text + (f"; {refused} file(s) refused whole" if refused else ""))
+
+
+def _report(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    default = f"{'sheet-' + p['worker'] if p.get('worker') else 'report-' + p['period']}.{p['format']}"
+    name = Path(p.get("filename") or default).name
+    result = tasks.report(ctx.db, period=p["period"], out=ctx.folder / name, fmt=p["format"], unit=p.get("unit"),
+                          run=p.get("run"), worker=p.get("worker"), lang=p["lang"], steps=ctx)
+    return Outcome(result, f"wrote {name}", file=result["path"])
+
+
+def _score(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.score(ctx.db, period=p["period"], scheme_path=p.get("scheme_path"), seed=p["seed"],
+                         draws=p["draws"], actor=p["actor"], steps=ctx)
+    return Outcome(result, f"run {result['run_id']}: {result['workers']} workers scored (draft)")
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (
+        Kind("ingest", writes=True, action="manage_data", params=IngestParams, task=_ingest),
+        Kind("report", writes=False, action="export", params=ReportParams, task=_report),
+        Kind("score", writes=True, action="finalise", params=ScoreParams, task=_score),
+    )
+}
+
+
+def check_params(kind: Kind, params: dict[str, Any]) -> dict[str, Any]:
+    """Validated, defaulted parameters of a job, or a JobError naming the field and reason."""
+    try:
+        return kind.params.model_validate(params).model_dump()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "params"
+        raise JobError(f"{kind.name} job: parameter {where}: {first['msg']}") from None

@@ -1,0 +1,81 @@
+"""The server side of the hub: the job runner and `/api/v1` on the dashboard's Flask
+server, and the start/stop of `gridscore serve` (bind, credential file, clean exit).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from dashboard.api.routes import ApiConfig, register_api
+from dashboard.jobs.runner import JobRunner
+from dashboard.settings import Settings
+from warehouse.db import Database
+
+if TYPE_CHECKING:
+    import dash
+
+EXTENSION = "gridscore_jobs"
+
+
+def jobs_folder(db_path: str) -> Path:
+    """Where jobs keep their files (reports to download): `<db>.jobs/` next to the database."""
+    if db_path == ":memory:":
+        return Path(tempfile.mkdtemp(prefix="gridscore-jobs-"))
+    db = Path(db_path).resolve()
+    return db.with_name(db.name + ".jobs")
+
+
+def attach_jobs(server: Flask, db: Database, settings: Settings, *, local_token: str | None) -> JobRunner:
+    """Start the job runner of this server and mount `/api/v1`."""
+    runner = JobRunner(db, jobs_folder(db.path if db.path else settings.db_path))
+    runner.start()
+    server.extensions[EXTENSION] = runner
+    register_api(server, ApiConfig(db=db, runner=runner, local_token=local_token))
+    return runner
+
+
+def loopback_url(host: str, port: int) -> str:
+    """The URL a CLI on this machine uses for a server bound to `host:port`."""
+    reach = "127.0.0.1" if host in ("0.0.0.0", "", "localhost", "::") else host
+    if ":" in reach:
+        reach = f"[{reach}]"
+    return f"http://{reach}:{port}"
+
+
+def run(settings: Settings, *, host: str, port: int, threads: int, announce) -> None:
+    """Serve until stopped: bind (port 0 picks a free one), write the credential file,
+    and on SIGTERM / Ctrl-C stop the jobs, remove the file and close the database."""
+    from waitress import create_server
+
+    from dashboard.app import create_app
+    from dashboard.data import warm_caches
+    from dashboard.live import credentials
+
+    token = credentials.new_token()
+    dash_app: dash.Dash = create_app(settings, local_token=token)
+    state = dash_app.server.extensions["gridscore"]
+    threading.Thread(target=warm_caches, args=(state.db,), name="warm-caches", daemon=True).start()
+    httpd = create_server(dash_app.server, host=host, port=port, threads=threads, ident="gridscore")
+    bound = int(httpd.effective_port)  # type: ignore[union-attr]
+    cred = None
+    if state.db.path != ":memory:":
+        cred = credentials.write(state.db.path, loopback_url(host, bound), token)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    announce(bound)
+    try:
+        httpd.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dash_app.server.extensions[EXTENSION].stop()
+        if cred is not None:
+            credentials.remove(state.db.path, cred)
+        httpd.close()
+        state.db.close()

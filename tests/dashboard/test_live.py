@@ -1,0 +1,229 @@
+"""The server is the hub: with a real `gridscore serve` holding the database, the CLI's
+`runs`, `ingest`, `score`, `report` and `jobs` run through it with their usual output
+and exit codes, the commands that would replace the database refuse naming the server,
+the survey form answers meanwhile, and a kill -9 leaves the running job `interrupted`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dashboard.live.credentials import path_for
+from tests.dashboard.conftest import DashCity
+from tests.dashboard.liveserver import LiveServer, cli, start_server
+from warehouse.db import open_db
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def _record_files(db: Path, folder: Path, *, files: int, rows: int, tag: str) -> list[Path]:
+    """`files` CSV files of new work records (ids `tag…`), copied from the city's own rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open_db(db, read_only=True) as database:
+        base = database.query(f"SELECT * EXCLUDE (batch_id) FROM work_records ORDER BY record_id LIMIT {rows}")
+    paths = []
+    for n in range(files):
+        frame = base.with_columns(pl.format(f"{tag}{n:03d}-{{}}", pl.int_range(pl.len())).alias("record_id"))
+        path = folder / f"{tag}-{n:03d}.csv"
+        frame.write_csv(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def copies(dash_city: DashCity, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two copies of the scored city: one a server will hold, one for in-process runs."""
+    folder = tmp_path_factory.mktemp("live")
+    served, direct = folder / "served.duckdb", folder / "direct.duckdb"
+    shutil.copyfile(dash_city.path, served)
+    shutil.copyfile(dash_city.path, direct)
+    return served, direct
+
+
+@pytest.fixture(scope="module")
+def server(copies: tuple[Path, Path]) -> Iterator[LiveServer]:
+    served, _ = copies
+    live = start_server(served, served.with_name("server.log"))
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def test_credential_file_is_owner_only_and_names_the_server(server: LiveServer) -> None:
+    cred = path_for(server.db)
+    assert cred.stat().st_mode & 0o777 == 0o600
+    data = json.loads(cred.read_text())
+    assert data["pid"] == server.proc.pid and data["url"] == server.url
+    port = int(server.url.rsplit(":", 1)[1])
+    assert port > 0 and f":{port}/" in server.log.read_text()
+
+
+def test_runs_through_the_server_prints_what_the_file_would(server: LiveServer, copies: tuple[Path, Path]) -> None:
+    _, direct = copies
+    for extra in ([], ["--json"]):
+        here = cli("runs", "--db", str(direct), *extra)
+        there = cli("runs", "--db", str(server.db), *extra)
+        assert here.returncode == there.returncode == 0, there.stderr
+        assert there.stdout == here.stdout
+    assert len(json.loads(there.stdout)) >= 2
+
+
+def test_ingest_through_the_server_same_output_rejects_and_exit_codes(
+        server: LiveServer, copies: tuple[Path, Path], tmp_path: Path) -> None:
+    _, direct = copies
+    [good] = _record_files(direct, tmp_path, files=1, rows=40, tag="LIVE")
+    frame = pl.read_csv(good)
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("G?")).otherwise(pl.col("grid_id"))
+                               .alias("grid_id"))
+    frame.write_csv(good)
+    for extra in ([], ["--json"]):
+        here = cli("ingest", "work_records", str(good), "--db", str(direct), *extra)
+        there = cli("ingest", "work_records", str(good), "--db", str(server.db), *extra)
+        assert here.returncode == there.returncode == 0, there.stderr
+        assert there.stdout == here.stdout
+    first = json.loads(cli("ingest", "work_records", str(good), "--db", str(server.db), "--json").stdout)
+    assert first["rejected"] == 1 and first["accepted"] == 39 and first["already_loaded"]
+    assert first["rejects"][0]["row_number"] == 4 and first["rejects"][0]["column"] == "grid_id"
+    # a file refused whole: exit 1, the same one-line error
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nothing,useful\n1,2\n", encoding="utf-8")
+    here = cli("ingest", "work_records", str(bad), "--db", str(direct))
+    there = cli("ingest", "work_records", str(bad), "--db", str(server.db))
+    assert here.returncode == there.returncode == 1
+    assert there.stderr == here.stderr and there.stderr.strip().count("\n") == 0
+    unknown = cli("ingest", "no_such_kind", str(good), "--db", str(server.db))
+    assert unknown.returncode == 1 and "no_such_kind" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_score_and_report_through_the_server(server: LiveServer, tmp_path: Path) -> None:
+    scored = cli("score", "--period", "2025", "--draws", "20", "--db", str(server.db), "--json")
+    assert scored.returncode == 0, scored.stderr
+    summary = json.loads(scored.stdout)
+    runs = json.loads(cli("runs", "--db", str(server.db), "--json").stdout)
+    assert runs[0]["run_id"] == summary["run_id"] and runs[0]["status"] == "draft"
+    pdf = tmp_path / "x.pdf"
+    made = cli("report", "--period", "2025", "--format", "pdf", "--out", str(pdf), "--db", str(server.db))
+    assert made.returncode == 0, made.stderr
+    assert made.stdout == f"wrote {pdf}\n"
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    sheet = json.loads(cli("report", "--period", "2025", "--format", "xlsx", "--out", str(tmp_path / "r.xlsx"),
+                           "--db", str(server.db), "--json").stdout)
+    assert sheet["run_id"] == summary["run_id"] and sheet["path"] == str(tmp_path / "r.xlsx")
+    assert (tmp_path / "r.xlsx").read_bytes()[:2] == b"PK"
+    missing = cli("report", "--period", "1999", "--out", str(tmp_path / "n.pdf"), "--db", str(server.db))
+    assert missing.returncode == 1 and missing.stderr.strip().startswith("error:") and missing.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "n.pdf").exists()
+
+
+def test_commands_that_would_replace_the_database_refuse_naming_the_server(
+        server: LiveServer, tmp_path: Path) -> None:
+    snapshot = tmp_path / "snap"
+    for args in (["init"], ["generate"], ["demo", "--no-serve"], ["restore", str(snapshot)]):
+        done = cli(*args, "--db", str(server.db))
+        assert done.returncode == 1, (args, done.stdout)
+        assert f"held by the gridscore server at {server.url} (process {server.proc.pid})" in done.stderr, args
+    assert server.db.exists() and cli("runs", "--db", str(server.db)).returncode == 0
+
+
+def test_jobs_lists_shows_and_api_errors_have_one_shape(server: LiveServer) -> None:
+    listed = json.loads(cli("jobs", "list", "--db", str(server.db), "--json").stdout)
+    assert listed and {j["kind"] for j in listed} >= {"ingest", "score", "report"}
+    assert all(j["who"] for j in listed)
+    shown = cli("jobs", "show", str(listed[-1]["job_id"]), "--db", str(server.db))
+    assert shown.returncode == 0 and f"job {listed[-1]['job_id']} " in shown.stdout
+    assert cli("jobs", "show", "99999", "--db", str(server.db)).returncode == 1
+    status, body = server.request("GET", "/api/v1/runs", token=None)
+    assert status == 401 and json.loads(body)["error"]["code"] == "unauthorized"
+    status, body = server.request("GET", "/api/v1/runs", token="wrong")
+    assert status == 401
+    status, body = server.request("POST", "/api/v1/jobs", {"kind": "score", "params": {"draws": -1, "period": "2025"}})
+    error = json.loads(body)["error"]
+    assert status == 400 and "draws" in error["message"]["en"] and error["message"]["zh"].startswith("请求有误")
+    status, body = server.request("GET", "/api/v1/jobs/99999")
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+
+
+def _wait(server: LiveServer, job_id: int, predicate, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = server.job(job_id)
+        if predicate(job):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} stuck: {job}")
+
+
+def _batches_whole(db: Path, files: list[Path]) -> int:
+    """Each file of `files` is stored whole or not at all; how many are stored."""
+    with open_db(db, read_only=True) as database:
+        counts = database.query(
+            "SELECT b.file_name, count(w.record_id) AS n FROM ingest_batches b "
+            "LEFT JOIN work_records w ON w.batch_id = b.batch_id GROUP BY b.file_name")
+    stored = {Path(name).name: n for name, n in counts.iter_rows()}
+    expected = {p.name: pl.read_csv(p).height for p in files}
+    loaded = [name for name in expected if name in stored]
+    assert all(stored[name] == expected[name] for name in loaded), (stored, expected)
+    return len(loaded)
+
+
+def test_cancel_a_running_ingest_keeps_whole_files_and_survey_form_answers(
+        server: LiveServer, dash_city: DashCity, copies: tuple[Path, Path], tmp_path: Path) -> None:
+    _, direct = copies
+    files = _record_files(direct, tmp_path, files=60, rows=3000, tag="CANCEL")
+    status, body = server.request("POST", "/api/v1/jobs", {"kind": "ingest", "params": {
+        "kind": "work_records", "files": [str(p) for p in files]}})
+    assert status == 202, body
+    job_id = json.loads(body)["job_id"]
+    _wait(server, job_id, lambda j: j["state"] == "running" and j["progress"]["done"] >= 2)
+    status, form = server.request("GET", f"/s/{dash_city.tokens[0]}", token=None)
+    assert status == 200 and b"<form" in form
+    cancelled = cli("jobs", "cancel", str(job_id), "--db", str(server.db))
+    assert cancelled.returncode == 0, cancelled.stderr
+    job = _wait(server, job_id, lambda j: j["state"] not in ("queued", "running"))
+    assert job["state"] == "cancelled" and "rolled back" in job["message"]
+    assert 2 <= _batches_whole_via_server(server, files) < len(files)
+
+
+def _batches_whole_via_server(server: LiveServer, files: list[Path]) -> int:
+    """Stop the server to read the file, then start it again (the module's server)."""
+    server.stop()
+    try:
+        return _batches_whole(server.db, files)
+    finally:
+        fresh = start_server(server.db, server.log)
+        server.proc, server.url, server.token = fresh.proc, fresh.url, fresh.token
+
+
+def test_kill_9_mid_job_leaves_it_interrupted_and_the_batch_whole(
+        dash_city: DashCity, copies: tuple[Path, Path], tmp_path: Path) -> None:
+    _, direct = copies
+    db = tmp_path / "crash.duckdb"
+    shutil.copyfile(dash_city.path, db)
+    files = _record_files(direct, tmp_path / "in", files=60, rows=3000, tag="CRASH")
+    live = start_server(db, tmp_path / "crash.log")
+    status, body = live.request("POST", "/api/v1/jobs", {"kind": "ingest", "params": {
+        "kind": "work_records", "files": [str(p) for p in files]}})
+    job_id = json.loads(body)["job_id"]
+    _wait(live, job_id, lambda j: j["state"] == "running" and j["progress"]["done"] >= 2)
+    live.kill9()
+    assert path_for(db).exists()  # left behind by the crash; the next start replaces it
+    assert cli("runs", "--db", str(db)).returncode == 0  # dead server: the CLI opens the file itself
+    loaded = _batches_whole(db, files)
+    assert 2 <= loaded < len(files)
+    again = start_server(db, tmp_path / "crash2.log")
+    try:
+        job = again.job(job_id)
+        assert job["state"] == "interrupted" and job["ended_at"] and "interrupted" in job["message"]
+        listed = cli("jobs", "list", "--db", str(db))
+        assert "interrupted" in listed.stdout
+    finally:
+        assert again.stop() == 0
+    assert not path_for(db).exists()
