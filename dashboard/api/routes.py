@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, jsonify, request, send_file
+from flask import Blueprint, Flask, Response, g, request, send_file
 
 from dashboard.access import AccessDenied, require
-from dashboard.api.errors import ApiError, error_response
+from dashboard.api.errors import ApiError, error_response, json_response
 from dashboard.auth import User, log_event
 from dashboard.jobs.kinds import KINDS, JobError
 from dashboard.jobs.runner import JobRunner
@@ -53,7 +53,7 @@ def _frame_response(frame: Any) -> Response:
         sink = io.BytesIO()
         frame.write_ipc_stream(sink)
         return Response(sink.getvalue(), mimetype=ARROW)
-    return jsonify(frame.to_dicts())
+    return json_response(frame.to_dicts())
 
 
 def _job_or_404(config: ApiConfig, job_id: int, user: User) -> Any:
@@ -94,10 +94,10 @@ def blueprint(config: ApiConfig) -> Blueprint:
         user: User = g.api_user
         limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
         rows = store.recent(config.db, who=None if user.role == "admin" else user.name, limit=limit)
-        return jsonify([r.to_json() for r in rows])
+        return json_response([r.to_json() for r in rows])
 
     @api.post("/jobs")
-    def _submit() -> tuple[Response, int]:
+    def _submit() -> Response:
         user: User = g.api_user
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
@@ -115,11 +115,11 @@ def blueprint(config: ApiConfig) -> Blueprint:
             raise ApiError("bad_request", str(exc)) from None
         log_event(config.db, "job_submitted", user_name=user.name, client_ip=request.remote_addr,
                   detail=f"job {info.job_id} {kind.name}")
-        return jsonify(info.to_json()), 202
+        return json_response(info.to_json(), 202)
 
     @api.get("/jobs/<int:job_id>")
     def _status(job_id: int) -> Response:
-        return jsonify(_job_or_404(config, job_id, g.api_user).to_json())
+        return json_response(_job_or_404(config, job_id, g.api_user).to_json())
 
     @api.post("/jobs/<int:job_id>/cancel")
     def _cancel(job_id: int) -> Response:
@@ -128,7 +128,7 @@ def blueprint(config: ApiConfig) -> Blueprint:
         info = config.runner.cancel(job_id)
         log_event(config.db, "job_cancel", user_name=user.name, client_ip=request.remote_addr,
                   detail=f"job {job_id}")
-        return jsonify(info.to_json() if info else {})
+        return json_response(info.to_json() if info else {})
 
     @api.get("/jobs/<int:job_id>/file")
     def _file(job_id: int) -> Response:
@@ -150,6 +150,5 @@ def blueprint(config: ApiConfig) -> Blueprint:
 
 
 def register_api(server: Flask, config: ApiConfig) -> None:
-    """Mount `/api/v1` on the dashboard's Flask server (JSON keys keep their order)."""
-    server.json.sort_keys = False  # type: ignore[attr-defined]
+    """Mount `/api/v1` on the dashboard's Flask server."""
     server.register_blueprint(blueprint(config))
