@@ -196,6 +196,60 @@ STRINGS: dict[str, tuple[str, str]] = {
     "survey.missing": ("请回答此题。", "Please answer this question."),
     "survey.busy": ("请求过于频繁，请稍后再试。", "Too many requests; please try again shortly."),
     "survey.lang": ("English", "中文"),
+    # report (HTML/PDF) — headings, notes, cover
+    "report.summary": ("一、总体情况", "1. Summary"),
+    "report.distribution": ("总分分布", "Score distribution"),
+    "report.grades": ("等次分布", "Grade distribution"),
+    "report.grade_mix": ("各街道等次构成", "Grade mix by street"),
+    "report.rankings": ("二、排名（按街道、社区）", "2. Rankings by street and community"),
+    "report.rank_note": ("名次为岗位内名次；名次区间为考虑测量误差后的 90% 区间。分项为得分（分值），与看板一致。", "Ranks are within role; the rank interval is the 90% interval allowing for measurement error. Pillars are points, as in the dashboard."),
+    "report.streets": ("街道排名", "Streets"),
+    "report.communities": ("社区排名", "Communities"),
+    "report.workers": ("人员排名", "Workers"),
+    "report.vetoes": ("三、一票否决", "3. One-vote vetoes"),
+    "report.no_vetoed": ("本期无被否决人员。", "No worker was vetoed this period."),
+    "report.veto_events": ("否决事项及事由", "Veto events and reasons"),
+    "report.no_events": ("本期无否决事项。", "No veto events this period."),
+    "report.satisfaction": ("四、群众满意度（按网格）", "4. Residents' satisfaction by grid"),
+    "report.satisfaction_note": ("满意度为 0–100 分的抽样估计，附 95% 置信区间与应答率；应答少于 {k_min} 户的网格不公布估计值，并另隐去同社区一个网格，以免由社区数据推算。", "Satisfaction is a 0–100 sample estimate with its 95% interval and response rate; grids with fewer than {k_min} respondents are suppressed, and one more grid of the same community with them, so the community figure cannot reveal them."),
+    "report.no_survey": ("本期无抽样调查数据。", "No survey sample for this period."),
+    "report.trends": ("五、趋势", "5. Trends"),
+    "report.previous": ("与上一考核期比较（各街道平均分）", "Against the previous period (mean by street)"),
+    "report.no_previous": ("没有上一考核期的评分结果，无法与上期比较。", "There is no score run for the previous period, so no comparison is made."),
+    "report.departments": ("六、部门得分", "6. Department scores"),
+    "report.no_departments": ("本范围内无部门得分。", "No department scores in this scope."),
+    "report.appendix": ("附录：考核方法", "Appendix: methodology"),
+    "report.appendix_note": ("以下内容由本期评分批次所用考核方案及抽样设计自动生成。", "Generated from the scheme the run used and the period's sample design."),
+    "report.m_pillars": ("构成与分值", "Pillars and points"),
+    "report.m_indicators": ("工作实绩指标、权重与目标", "Indicators, weights and targets"),
+    "report.m_deductions": ("扣分项", "Deductions"),
+    "report.m_vetoes": ("一票否决情形", "Veto rules"),
+    "report.m_grades": ("等次划分", "Grades"),
+    "report.m_rules": ("其他规则", "Other rules"),
+    "report.m_design": ("满意度抽样设计与样本量", "Survey sample design and sizes"),
+    "report.title": ("{period}网格化管理考核报告 · {scope}", "Annual assessment report {period} · {scope}"),
+    "report.heading": ("网格化管理考核年度报告", "Grid governance assessment — annual report"),
+    "report.whole_city": ("全市", "whole city"),
+    "report.departments_others": ("部门及其他人员", "Departments and others"),
+    "report.cover.period": ("考核期", "Period"),
+    "report.cover.scope": ("范围", "Scope"),
+    "report.cover.run": ("评分批次", "Score run"),
+    "report.cover.status": ("状态", "Status"),
+    "report.cover.status_draft": ("草稿（未定稿，仅供审阅）", "draft"),
+    "report.cover.scheme": ("考核方案", "Scheme"),
+    "report.cover.scored_at": ("评分时间", "Scored at"),
+    "report.cover.finalised": ("定稿", "Finalised"),
+    "report.cover.fingerprint": ("输入指纹", "Input fingerprint"),
+    "report.cover.generated": ("生成时间", "Generated"),
+    # exports
+    "export.label": ("导出", "Export"),
+    "export.pdf": ("年度报告 PDF", "Annual report PDF"),
+    "export.xlsx": ("Excel", "Excel"),
+    "export.html": ("HTML", "HTML"),
+    "export.sheet_pdf": ("个人得分单 PDF", "Score sheet PDF"),
+    # formats
+    "sep.list": ("，", ", "),
+    "bool.yes": ("是", "yes"),
 }
 
 _ENUMS: dict[str, dict[str, str]] = {
@@ -216,12 +270,37 @@ def lang_of(value: object) -> Lang:
     return "en" if str(value or "").lower().startswith("en") else "zh"
 
 
-def t(key: str, lang: str = "zh") -> str:
-    """The label for `key` in `lang` (the key itself if missing, so gaps show)."""
+def t(key: str, lang: str = "zh", **values: object) -> str:
+    """The label for `key` in `lang` (the key itself if missing, so gaps show).
+
+    With `values`, the label is a `str.format` template filled with them.
+    """
     pair = STRINGS.get(key)
     if pair is None:
         return key
-    return pair[1] if lang_of(lang) == "en" else pair[0]
+    text = pick(pair[0], pair[1], lang)
+    return text.format(**values) if values else text
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    """Of two texts that come with the data (a scheme's or questionnaire's zh/en names),
+    the one in `lang`. The one place outside `t` that chooses text by language."""
+    return en if lang_of(lang) == "en" else zh
+
+
+def pick_attr(obj: object, base: str, lang: str, default: str = "") -> str:
+    """`obj.<base>_zh` or `obj.<base>_en` by `lang` (names declared on scheme items)."""
+    return str(getattr(obj, f"{base}_{lang_of(lang)}", default))
+
+
+def other_lang(lang: str) -> Lang:
+    """The language the switch in the navigation bar offers."""
+    return "zh" if lang_of(lang) == "en" else "en"
+
+
+def join_list(items: list[str], lang: str) -> str:
+    """Items joined with the language's list separator (，or , )."""
+    return t("sep.list", lang).join(items)
 
 
 def enum_label(kind: str, code: str | None, lang: str = "zh") -> str:

@@ -15,7 +15,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.context import ViewContext
 from dashboard.data import org_units, periods
-from dashboard.i18n import fmt_period, t
+from dashboard.i18n import fmt_period, other_lang, pick, t
 
 NAV: tuple[tuple[str, str], ...] = (
     ("/", "nav.overview"),
@@ -54,7 +54,7 @@ def unit_options(ctx: ViewContext) -> list[dict[str, str]]:
             continue
         if allowed is not None and row["unit_id"] not in allowed:
             continue
-        name = row["name_en"] if ctx.lang == "en" and row.get("name_en") else row["name"]
+        name = pick(row["name"], row.get("name_en") or row["name"], ctx.lang)
         options.append({"label": f"{indent[row['level']]}{name}", "value": row["unit_id"]})
     return options
 
@@ -68,7 +68,7 @@ def render_shell(ctx: ViewContext, pathname: str) -> Any:
         dbc.NavItem(dbc.NavLink(t(key, lang), href=path + search, active=(pathname == path), id=f"nav-{path.strip('/') or 'overview'}"))
         for path, key in NAV
     ]
-    other = "en" if lang == "zh" else "zh"
+    other = other_lang(lang)
     switch_href = (pathname or "/") + build_search({**keep, "lang": other})
     user_label = f"{ctx.user.name} · {t('role.' + ctx.user.role, lang)}"
     navbar = dbc.Navbar(

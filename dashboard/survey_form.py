@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, Response, make_response, request
 
-from dashboard.i18n import lang_of, t
+from dashboard.i18n import lang_of, pick, t
 from dashboard.ratelimit import TokenBucket
 from warehouse.db import Database
 
@@ -134,7 +134,7 @@ def form_items(questionnaire: Any, lang: str) -> list[dict[str, Any]]:
     shaped = []
     for item in questionnaire.items:
         options = [
-            (_code_text(code), label_en if lang == "en" else label_zh)
+            (_code_text(code), pick(label_zh, label_en, lang))
             for code, label_zh, label_en in (item.options or [])
         ]
         shaped.append(
@@ -142,7 +142,7 @@ def form_items(questionnaire: Any, lang: str) -> list[dict[str, Any]]:
                 "key": item.key,
                 "kind": item.kind,
                 "required": bool(item.required),
-                "text": item.text_en if lang == "en" else item.text_zh,
+                "text": pick(item.text_zh, item.text_en, lang),
                 "options": options,
             }
         )
@@ -261,7 +261,7 @@ def register_survey_form(
                    device=(request.user_agent.string or "")[:_DEVICE_MAX] or None,
                    address=request.remote_addr or None)
         except AnswersInvalid as exc:
-            shown = {key: (t("survey.missing", lang) if lang == "zh" else str(msg))
+            shown = {key: pick(t("survey.missing", "zh"), str(msg), lang)
                      for key, msg in exc.errors.items()}
             return fresh_form(lang, errors=shown, values=values,
                               submission_id=submission_id, started_at=started_raw)

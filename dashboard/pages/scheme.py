@@ -18,7 +18,7 @@ from dashboard.auth import User
 from dashboard.components import empty_state, grid, page_title, section
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme
-from dashboard.i18n import fmt_num, fmt_pct, t
+from dashboard.i18n import fmt_num, fmt_pct, pick_attr, t
 from dashboard.pagekit import has, no_run, page_layout, scoped_scores
 from dashboard.shell import parse_search
 from warehouse.db import Database
@@ -123,14 +123,14 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     title = page_title(t("nav.scheme", lang), "scheme")
     if scheme is None:
         return html.Div([title, empty_state(lang, "empty.not_available", None)])
-    name = getattr(scheme, "name_en" if lang == "en" else "name_zh", "")
+    name = pick_attr(scheme, "name", lang)
     weights = scheme_weights(scheme)
     pillars = pl.DataFrame({
-        "indicator": [getattr(p, "name_en" if lang == "en" else "name_zh", p.key) for p in scheme.pillars],
+        "indicator": [pick_attr(p, "name", lang, p.key) for p in scheme.pillars],
         "weight": [float(p.weight) for p in scheme.pillars],
     })
     indicators = pl.DataFrame({
-        "indicator": [getattr(i, "name_en" if lang == "en" else "name_zh", i.key) for i in scheme.indicators],
+        "indicator": [pick_attr(i, "name", lang, i.key) for i in scheme.indicators],
         "category": [t(f"col.{i.pillar}", lang) for i in scheme.indicators],
         "weight": [float(i.weight) for i in scheme.indicators],
         "target": [fmt_num(i.target, lang, digits=2) if i.target is not None else "—" for i in scheme.indicators],

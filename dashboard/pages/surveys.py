@@ -23,7 +23,7 @@ from dashboard.components import (
 )
 from dashboard.context import ViewContext
 from dashboard.data import _domain, satisfaction
-from dashboard.i18n import fmt_int, fmt_pct, fmt_period, t
+from dashboard.i18n import fmt_int, fmt_pct, fmt_period, join_list, t
 from dashboard.pagekit import has, page_layout
 from surveys.suppression import K_MIN
 
@@ -59,7 +59,7 @@ def flag_text(flags: pl.DataFrame | None, lang: str) -> dict[str, str]:
     out: dict[str, list[str]] = {}
     for grid_id, flag, n in counts.iter_rows():
         out.setdefault(grid_id, []).append(f"{t('qflag.' + flag, lang)}×{n}")
-    return {g: "，".join(v) if lang == "zh" else ", ".join(v) for g, v in out.items()}
+    return {g: join_list(v, lang) for g, v in out.items()}
 
 
 def response_figure(frame: pl.DataFrame, names: dict[str, str], lang: str) -> Figure:

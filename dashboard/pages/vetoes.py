@@ -16,7 +16,7 @@ from dashboard.auth import User
 from dashboard.components import empty_state, grid, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, query, veto_events, veto_transition
-from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, t
+from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, pick, t
 from dashboard.pagekit import page_layout
 from dashboard.shell import parse_search
 from warehouse.db import Database
@@ -30,7 +30,7 @@ def category_names(lang: str) -> dict[str, str]:
     """Veto category code → name from the scheme in force (codes when no scheme)."""
     scheme = load_scheme()
     cats = getattr(getattr(scheme, "veto", None), "categories", None) or ()
-    return {c.key: (c.name_en if lang == "en" else c.name_zh) for c in cats}
+    return {c.key: pick(c.name_zh, c.name_en, lang) for c in cats}
 
 
 def veto_rows(events: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -35,7 +35,7 @@ from dashboard.data import (
     work_records_sample,
     worker_scores,
 )
-from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
+from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, pick, t
 from dashboard.pagekit import has, no_run, page_layout, scoped_scores
 from dashboard.reports.web import export_buttons
 from dashboard.shell import build_search, parse_search
@@ -82,7 +82,7 @@ def scheme_names(lang: str) -> dict[str, str]:
     scheme = load_scheme()
     names: dict[str, str] = {}
     for item in (*getattr(scheme, "indicators", ()), *getattr(scheme, "deductions", ())):
-        names[item.key] = item.name_en if lang == "en" else item.name_zh
+        names[item.key] = pick(item.name_zh, item.name_en, lang)
     for key, label in getattr(scheme, "bonus_categories", ()) or ():
         names.setdefault(key, label)
     return names

@@ -66,7 +66,7 @@ def street_sections(report: AnnualReport) -> list[dict[str, Any]]:
     """Per street: its score line, its communities and its workers grouped by community."""
     lang = report.lang
     workers = report.workers
-    other = "部门及其他人员" if lang != "en" else "Departments and others"
+    other = t("report.departments_others", lang)
     workers = workers.with_columns(pl.col("street_name").fill_null(other), pl.col("street_id").fill_null("~"),
                                    pl.col("community_name").fill_null("—"))
     pairs = workers.select("community_id", "street_id").unique().drop_nulls()
@@ -215,45 +215,38 @@ _TEMPLATE = """<!doctype html>
 {{ PART }}</body></html>
 """
 
-_LABELS: dict[str, tuple[str, str]] = {
-    "summary": ("一、总体情况", "1. Summary"),
-    "distribution": ("总分分布", "Score distribution"),
-    "grades": ("等次分布", "Grade distribution"),
-    "grade_mix": ("各街道等次构成", "Grade mix by street"),
-    "rankings": ("二、排名（按街道、社区）", "2. Rankings by street and community"),
-    "rank_note": ("名次为岗位内名次；名次区间为考虑测量误差后的 90% 区间。分项为得分（分值），与看板一致。",
-                  "Ranks are within role; the rank interval is the 90% interval allowing for measurement error. "
-                  "Pillars are points, as in the dashboard."),
-    "streets": ("街道排名", "Streets"),
-    "communities": ("社区排名", "Communities"),
-    "workers": ("人员排名", "Workers"),
-    "vetoes": ("三、一票否决", "3. One-vote vetoes"),
-    "no_vetoed": ("本期无被否决人员。", "No worker was vetoed this period."),
-    "veto_events": ("否决事项及事由", "Veto events and reasons"),
-    "no_events": ("本期无否决事项。", "No veto events this period."),
-    "satisfaction": ("四、群众满意度（按网格）", "4. Residents' satisfaction by grid"),
-    "satisfaction_note": (f"满意度为 0–100 分的抽样估计，附 95% 置信区间与应答率；应答少于 {K_MIN} 户的网格不公布估计值，并另隐去同社区一个网格，以免由社区数据推算。",
-                          f"Satisfaction is a 0–100 sample estimate with its 95% interval and response rate; "
-                          f"grids with fewer than {K_MIN} respondents are suppressed, and one more grid of "
-                          f"the same community with them, so the community figure cannot reveal them."),
-    "no_survey": ("本期无抽样调查数据。", "No survey sample for this period."),
-    "trends": ("五、趋势", "5. Trends"),
-    "previous": ("与上一考核期比较（各街道平均分）", "Against the previous period (mean by street)"),
-    "no_previous": ("没有上一考核期的评分结果，无法与上期比较。",
-                    "There is no score run for the previous period, so no comparison is made."),
-    "departments": ("六、部门得分", "6. Department scores"),
-    "no_departments": ("本范围内无部门得分。", "No department scores in this scope."),
-    "appendix": ("附录：考核方法", "Appendix: methodology"),
-    "appendix_note": ("以下内容由本期评分批次所用考核方案及抽样设计自动生成。",
-                      "Generated from the scheme the run used and the period's sample design."),
-    "m_pillars": ("构成与分值", "Pillars and points"),
-    "m_indicators": ("工作实绩指标、权重与目标", "Indicators, weights and targets"),
-    "m_deductions": ("扣分项", "Deductions"),
-    "m_vetoes": ("一票否决情形", "Veto rules"),
-    "m_grades": ("等次划分", "Grades"),
-    "m_rules": ("其他规则", "Other rules"),
-    "m_design": ("满意度抽样设计与样本量", "Survey sample design and sizes"),
-}
+REPORT_LABELS: tuple[str, ...] = (  # headings and notes of the template, texts in dashboard.i18n (report.*)
+    "summary",
+    "distribution",
+    "grades",
+    "grade_mix",
+    "rankings",
+    "rank_note",
+    "streets",
+    "communities",
+    "workers",
+    "vetoes",
+    "no_vetoed",
+    "veto_events",
+    "no_events",
+    "satisfaction",
+    "satisfaction_note",
+    "no_survey",
+    "trends",
+    "previous",
+    "no_previous",
+    "departments",
+    "no_departments",
+    "appendix",
+    "appendix_note",
+    "m_pillars",
+    "m_indicators",
+    "m_deductions",
+    "m_vetoes",
+    "m_grades",
+    "m_rules",
+    "m_design",
+)
 
 _env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 _template = _env.from_string(_TEMPLATE)
@@ -301,25 +294,23 @@ def _render(report: AnnualReport, charts: dict[str, bytes] | None) -> str:
     images = charts if charts is not None else chart_images(report.figures)
     m = report.methodology
     run = report.run
-    status = t("run.draft" if report.draft else "run.final", lang)
-    zh = lang != "en"
     cover = [
-        ("考核期" if zh else "Period", report.period_label),
-        ("范围" if zh else "Scope", report.scope_name),
-        ("评分批次" if zh else "Score run", run.run_id),
-        ("状态" if zh else "Status", status + ("（未定稿，仅供审阅）" if zh and report.draft else "")),
-        ("考核方案" if zh else "Scheme", f"{m.scheme_name}（{m.scheme_version}）"),
-        ("评分时间" if zh else "Scored at", fmt_date(run.created_at, lang)),
-        ("定稿" if zh else "Finalised", f"{fmt_date(run.finalised_at, lang)} {run.finalised_by or ''}".strip()
+        (t("report.cover.period", lang), report.period_label),
+        (t("report.cover.scope", lang), report.scope_name),
+        (t("report.cover.run", lang), run.run_id),
+        (t("report.cover.status", lang), t("report.cover.status_draft" if report.draft else "run.final", lang)),
+        (t("report.cover.scheme", lang), f"{m.scheme_name}（{m.scheme_version}）"),
+        (t("report.cover.scored_at", lang), fmt_date(run.created_at, lang)),
+        (t("report.cover.finalised", lang), f"{fmt_date(run.finalised_at, lang)} {run.finalised_by or ''}".strip()
          if run.finalised_at else "—"),
-        ("输入指纹" if zh else "Input fingerprint", run.input_fingerprint[:16]),
-        ("生成时间" if zh else "Generated", fmt_date(report.generated_at, lang)),
+        (t("report.cover.fingerprint", lang), run.input_fingerprint[:16]),
+        (t("report.cover.generated", lang), fmt_date(report.generated_at, lang)),
     ]
     return _template.render(
         PART=Markup(_PART), lang=lang, title=report.title, css=css(), draft=report.draft,
-        heading=("网格化管理考核年度报告" if zh else "Grid governance assessment — annual report"),
+        heading=t("report.heading", lang),
         subtitle=f"{report.period_label} · {report.scope_name}", cover=cover, status_row=4,
-        L={k: (v[1] if lang == "en" else v[0]) for k, v in _LABELS.items()},
+        L={k: t(f"report.{k}", lang, k_min=K_MIN) for k in REPORT_LABELS},
         summary=summary_rows(report), charts={k: data_uri(v) for k, v in images.items()},
         grades=table(T.GRADES, report.grade_distribution, lang),
         streets=table(T.UNITS, report.streets, lang),

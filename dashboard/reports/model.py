@@ -98,9 +98,7 @@ class AnnualReport:
     @property
     def title(self) -> str:
         """The report's title in its language."""
-        if self.lang == "en":
-            return f"Annual assessment report {self.period_label} · {self.scope_name}"
-        return f"{self.period_label}网格化管理考核报告 · {self.scope_name}"
+        return t("report.title", self.lang, period=self.period_label, scope=self.scope_name)
 
 
 # ---------------------------------------------------------------- pieces
@@ -319,7 +317,7 @@ def build_report(
     trend_frame = trend(ctx)
     vetoes = veto_events(db, period_id)
     vetoes = scope_filter(vetoes, tree, unit_id, columns=("subject_id",), members=members)
-    scope_name = tree.names.get(unit_id) if unit_id else ("全市" if lang == "zh" else "whole city")
+    scope_name = tree.names.get(unit_id) if unit_id else t("report.whole_city", lang)
     if unit_id and scope_name is None:  # a department
         scope_name = db.scalar("SELECT name FROM departments WHERE dept_id = ?", [unit_id]) or unit_id
     vetoed = workers.filter(pl.col("vetoed").fill_null(False)).select(

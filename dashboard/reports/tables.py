@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct
+from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, pick, t
 
 Kind = Literal["text", "num", "num3", "int", "pct", "grade", "interval", "interval1", "bool", "role", "severity", "status"]
 
@@ -30,7 +30,7 @@ class Col:
 
     def label(self, lang: str) -> str:
         """The header in `lang`."""
-        return self.en if lang == "en" else self.zh
+        return pick(self.zh, self.en, lang)
 
 
 PILLAR_COLS = (
@@ -161,5 +161,5 @@ def fmt_cell(col: Col, row: dict[str, Any], lang: str) -> str:
         f = fmt_int if kind == "interval" else fmt_num
         return f"{f(value, lang)}–{f(high, lang)}"
     if kind == "bool":
-        return ("是" if lang != "en" else "yes") if value else ""
+        return t("bool.yes", lang) if value else ""
     return "" if value is None else str(value)

@@ -17,13 +17,13 @@ from flask import Flask, Response, abort, make_response, request
 
 from dashboard.access import allowed, require
 from dashboard.context import ViewContext, request_context
+from dashboard.i18n import t
 
 MEDIA = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
 }
-LABELS = {"pdf": ("年度报告 PDF", "Annual report PDF"), "xlsx": ("Excel", "Excel"), "html": ("HTML", "HTML")}
 
 
 def _download(body: bytes, fmt: str, filename: str) -> Response:
@@ -102,13 +102,13 @@ def export_buttons(ctx: ViewContext, *, worker: str | None = None, unit: str | N
         return html.Span()
     lang = ctx.lang
     query = ctx.query(unit=unit) if unit else ctx.query()
-    links = [html.A(LABELS[f][1 if lang == "en" else 0], href=f"/export/report/{f}{query}",
+    links = [html.A(t(f"export.{f}", lang), href=f"/export/report/{f}{query}",
                     className="btn btn-sm btn-outline-secondary", id=f"export-report-{f}", **{"download": ""})
              for f in ("pdf", "xlsx", "html")]
     if worker:
-        links.insert(0, html.A("个人得分单 PDF" if lang != "en" else "Score sheet PDF",
+        links.insert(0, html.A(t("export.sheet_pdf", lang),
                                href=f"/export/sheet.pdf{ctx.query(worker=worker)}", id="export-sheet",
                                className="btn btn-sm btn-outline-primary", **{"download": ""}))
-    label = html.Span("导出" if lang != "en" else "Export", className="text-muted small me-1")
+    label = html.Span(t("export.label", lang), className="text-muted small me-1")
     return html.Div([label, *links], className="d-flex gap-2 align-items-center justify-content-end mb-2 export-buttons",
                     **{"data-testid": "export-buttons"})
