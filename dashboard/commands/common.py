@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import click
 import polars as pl
 import typer
 from rich.console import Console
@@ -20,7 +22,7 @@ from dashboard.jobs.tasks import Steps, no_steps
 from dashboard.live.client import ServerClient, server_for
 from metrics.errors import ScoringError
 from surveys.errors import SurveyError
-from warehouse.errors import WarehouseError
+from warehouse.errors import DatabaseLockedError, WarehouseError
 
 USER_ERRORS: tuple[type[Exception], ...] = (WarehouseError, SurveyError, ScoringError)
 
@@ -45,10 +47,30 @@ def user_errors() -> Iterator[None]:
     """Turn the layers' user errors into a one-line message and exit code 1."""
     try:
         yield
+    except DatabaseLockedError as exc:
+        fail(_locked_message(exc))
     except USER_ERRORS as exc:
         fail(str(exc))
     except FileNotFoundError as exc:
         fail(f"file not found: {exc.filename}")
+
+
+_LOCKED_PATH = re.compile(r"^database (.+?) is in use by another process")
+
+
+def _locked_message(exc: DatabaseLockedError) -> str:
+    """The lock error, naming the gridscore server when it is one that holds the file."""
+    found = _LOCKED_PATH.match(str(exc))
+    try:
+        client = server_for(found.group(1)) if found else None
+    except WarehouseError:
+        client = None
+    if client is None:
+        return str(exc)
+    ctx = click.get_current_context(silent=True)
+    command = ctx.command_path.replace("python -m dashboard.cli", "gridscore") if ctx else "this command"
+    return (f"database {found.group(1)} is held by {client.describe()}; `{command}` does not run "
+            "through the server yet: stop the server to run it")
 
 
 def _default(value: Any) -> Any:

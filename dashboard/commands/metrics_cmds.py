@@ -102,15 +102,23 @@ def finalise(
     json: JsonOption = False,
 ) -> None:
     """Finalise (lock) a draft run; later corrections go through appeals."""
-    from metrics.runs import finalise as do_finalise
+    from datetime import datetime
+
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db) as database:
-        info = do_finalise(database, run, actor=actor)
-        if json:
-            print_json(info)
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            info = client.run_job("finalise", {"run": run, "actor": actor})["result"]
         else:
-            out.print(f"run {info.run_id} is final (by {info.finalised_by} at {info.finalised_at:%Y-%m-%d %H:%M})")
+            with open_db(db) as database:
+                info = tasks.finalise(database, run=run, actor=actor)
+    if json:
+        print_json(info)
+    else:
+        at = datetime.fromisoformat(info["finalised_at"])
+        out.print(f"run {info['run_id']} is final (by {info['finalised_by']} at {at:%Y-%m-%d %H:%M})")
 
 
 @app.command()
@@ -140,32 +148,43 @@ def appeal(
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None, json: JsonOption = False) -> None:
     """Verify the audit hash chain and every run's score tables; exit 1 on any problem."""
-    from metrics.audit import verify
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db, read_only=True) as database:
-        report = verify(database)
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            report = client.run_job("audit_verify", {})["result"]
+        else:
+            with open_db(db, read_only=True) as database:
+                report = tasks.audit_verify(database)
     if json:
         print_json(report)
-    elif report.ok:
-        out.print(f"audit ok: {report.rows} log rows, {report.runs_checked} runs checked")
-    if not report.ok:
+    elif report["ok"]:
+        out.print(f"audit ok: {report['rows']} log rows, {report['runs_checked']} runs checked")
+    if not report["ok"]:
         if not json:
-            for p in report.problems:
+            for p in report["problems"]:
                 out.print(f"[red]✗[/] {p}", highlight=False)
-        fail(f"audit found {len(report.problems)} problem(s)")
+        fail(f"audit found {len(report['problems'])} problem(s)")
 
 
 def _veto(action: str, veto_id: str, actor: str, evidence: str, db: str | None, json: bool) -> None:
-    from metrics.vetoes import transition
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db) as database:
-        step = transition(database, veto_id, action=action, actor=actor, evidence=evidence)  # type: ignore[arg-type]
+    client = server_or_none(db)
+    params = {"action": action, "veto_id": veto_id, "actor": actor, "evidence": evidence}
+    with user_errors():
+        if client is not None:
+            step = client.run_job("veto", params)["result"]
+        else:
+            with open_db(db) as database:
+                step = tasks.veto(database, **params)
     if json:
         print_json(step)
     else:
-        out.print(f"veto {veto_id}: {step.from_status} → {step.to_status} (by {actor}); re-score the draft run to apply")
+        out.print(f"veto {veto_id}: {step['from_status']} → {step['to_status']} (by {actor}); re-score the draft run to apply")
 
 
 EvidenceOption = Annotated[str, typer.Option("--evidence", help="Evidence or reason (recorded).")]

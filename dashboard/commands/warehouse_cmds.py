@@ -130,21 +130,27 @@ def backup(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Back up (备份) every table to Parquet plus manifest.json (schema version, row counts, content hashes)."""
-    from warehouse.backup import backup as run
+    """Back up (备份) every table to Parquet plus manifest.json (schema version, row counts, content hashes).
+
+    While a gridscore server holds the database, the server writes the snapshot
+    (a job; the folder must be one it can write on this machine).
+    """
+    from dashboard.commands.common import server_or_none, steps_bar
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with (
-        user_errors(),
-        open_db(db, read_only=True) as database,
-        _fraction_bar("backing up", enabled=not json) as bar,
-    ):
-        manifest = run(database, out_dir, progress=bar)
-    counts = {t.table: t.rows for t in manifest.tables}
+    client = server_or_none(db)
+    with user_errors(), steps_bar("backing up", enabled=not json) as steps:
+        if client is not None:
+            result = client.run_job("backup", {"out_dir": str(out_dir.resolve())}, steps)["result"]
+        else:
+            with open_db(db, read_only=True) as database:
+                result = tasks.backup(database, out_dir=str(out_dir), steps=steps)
+    counts = {t["table"]: t["rows"] for t in result["tables"]}
     if json:
-        print_json({"out": str(out_dir), "schema_version": manifest.schema_version, "tables": manifest.tables})
+        print_json({"out": str(out_dir), "schema_version": result["schema_version"], "tables": result["tables"]})
     else:
-        _print_counts(f"backup of {database.path} (schema version {manifest.schema_version})", counts)
+        _print_counts(f"backup of {result['db']} (schema version {result['schema_version']})", counts)
         out.print(f"snapshot written to {out_dir}")
 
 

@@ -57,6 +57,32 @@ class ScoreParams(_Params):
     actor: str = "cli"
 
 
+class BackupParams(_Params):
+    """Snapshot the database into a new (or empty) folder on the server's machine."""
+
+    out_dir: str = Field(description="folder for the snapshot (absolute path)")
+
+
+class AuditParams(_Params):
+    """Verify the audit hash chain and every run's tables."""
+
+
+class FinaliseParams(_Params):
+    """Lock a draft run."""
+
+    run: str
+    actor: str = Field(min_length=1)
+
+
+class VetoParams(_Params):
+    """Move a veto along its workflow."""
+
+    action: Literal["confirm", "appeal", "uphold", "overturn"]
+    veto_id: str
+    actor: str = Field(min_length=1)
+    evidence: str
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a job's task hands back: JSON result, a one-line message, a file to download."""
@@ -100,11 +126,37 @@ def _score(ctx: JobContext, p: dict[str, Any]) -> Outcome:
     return Outcome(result, f"run {result['run_id']}: {result['workers']} workers scored (draft)")
 
 
+def _backup(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.backup(ctx.db, out_dir=p["out_dir"], steps=ctx)
+    return Outcome(result, f"snapshot of {len(result['tables'])} tables written to {p['out_dir']}")
+
+
+def _audit(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.audit_verify(ctx.db, steps=ctx)
+    text = "audit ok" if result["ok"] else f"audit found {len(result['problems'])} problem(s)"
+    return Outcome(result, f"{text}: {result['rows']} log rows, {result['runs_checked']} runs checked")
+
+
+def _finalise(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.finalise(ctx.db, run=p["run"], actor=p["actor"], steps=ctx)
+    return Outcome(result, f"run {result['run_id']} is final")
+
+
+def _veto(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.veto(ctx.db, action=p["action"], veto_id=p["veto_id"], actor=p["actor"],
+                        evidence=p["evidence"], steps=ctx)
+    return Outcome(result, f"veto {p['veto_id']}: {result['from_status']} → {result['to_status']}")
+
+
 KINDS: dict[str, Kind] = {
     k.name: k for k in (
         Kind("ingest", writes=True, action="manage_data", params=IngestParams, task=_ingest),
         Kind("report", writes=False, action="export", params=ReportParams, task=_report),
         Kind("score", writes=True, action="finalise", params=ScoreParams, task=_score),
+        Kind("backup", writes=False, action="manage_data", params=BackupParams, task=_backup),
+        Kind("audit_verify", writes=False, action="view", params=AuditParams, task=_audit),
+        Kind("finalise", writes=True, action="finalise", params=FinaliseParams, task=_finalise),
+        Kind("veto", writes=True, action="veto_decide", params=VetoParams, task=_veto),
     )
 }
 

@@ -118,3 +118,52 @@ def score(db: Database, *, period: str, scheme_path: str | None = None, seed: in
 
     summary = score_period(db, period, scheme=sch, seed=seed, draws=draws, actor=actor, progress=report_stage)
     return asdict(summary)
+
+
+def backup(db: Database, *, out_dir: str, steps: Steps = no_steps) -> dict[str, Any]:
+    """Snapshot every table to Parquet + manifest.json in `out_dir` (one read transaction)."""
+    from dataclasses import asdict
+
+    from warehouse.backup import backup as run
+
+    def report_stage(stage: str, fraction: float) -> None:
+        steps(round(100 * fraction, 1), 100, "percent", stage)
+
+    manifest = run(db, out_dir, progress=report_stage)
+    return {"db": db.path, "out": out_dir, "schema_version": manifest.schema_version,
+            "tables": [asdict(t) for t in manifest.tables]}
+
+
+def audit_verify(db: Database, steps: Steps = no_steps) -> dict[str, Any]:
+    """Check the audit hash chain and every run's score tables (the report, ok or not)."""
+    from dataclasses import asdict
+
+    from metrics.audit import verify
+
+    steps(0, 1, "steps", "verifying the audit chain")
+    report = asdict(verify(db))
+    report["problems"] = list(report["problems"])
+    return report
+
+
+def finalise(db: Database, *, run: str, actor: str, steps: Steps = no_steps) -> dict[str, Any]:
+    """Lock a draft run (audited)."""
+    from dataclasses import asdict
+
+    from metrics.runs import finalise as do_finalise
+
+    steps(0, 1, "steps", f"finalising {run}")
+    info = asdict(do_finalise(db, run, actor=actor))
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in info.items()}
+
+
+def veto(db: Database, *, action: str, veto_id: str, actor: str, evidence: str,
+         steps: Steps = no_steps) -> dict[str, Any]:
+    """Move a veto one step along its workflow (confirm, appeal, uphold, overturn; audited)."""
+    from dataclasses import asdict
+
+    from metrics.vetoes import transition
+
+    steps(0, 1, "steps", f"veto {veto_id}: {action}")
+    step = asdict(transition(db, veto_id, action=action, actor=actor, evidence=evidence))  # type: ignore[arg-type]
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in step.items()}

@@ -227,3 +227,70 @@ def test_kill_9_mid_job_leaves_it_interrupted_and_the_batch_whole(
     finally:
         assert again.stop() == 0
     assert not path_for(db).exists()
+
+
+def test_backup_audit_finalise_and_veto_through_the_server(server: LiveServer, copies: tuple[Path, Path],
+                                                           tmp_path: Path) -> None:
+    _, direct = copies
+    here = cli("audit", "verify", "--db", str(direct), "--json")
+    there = cli("audit", "verify", "--db", str(server.db), "--json")
+    assert here.returncode == there.returncode == 0, there.stderr
+    assert json.loads(there.stdout)["ok"] and json.loads(there.stdout)["runs_checked"] >= 2
+    snap = tmp_path / "snap"
+    backed = cli("backup", "--out", str(snap), "--db", str(server.db), "--json")
+    assert backed.returncode == 0, backed.stderr
+    tables = {t["table"]: t["rows"] for t in json.loads(backed.stdout)["tables"]}
+    assert (snap / "manifest.json").exists() and tables["jobs"] >= 1 and tables["score_runs"] >= 2
+    restored = cli("restore", str(snap), "--db", str(tmp_path / "restored.duckdb"))
+    assert restored.returncode == 0, restored.stderr  # a new file: not held by the server
+    with open_db(direct, read_only=True) as database:
+        veto_id = database.scalar("SELECT veto_id FROM veto_events WHERE status = 'proposed' ORDER BY veto_id")
+    confirmed = cli("veto", "confirm", veto_id, "--actor", "审核员", "--evidence", "现场核实", "--db", str(server.db))
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert confirmed.stdout.startswith(f"veto {veto_id}: proposed → confirmed (by 审核员)")
+    again = cli("veto", "confirm", veto_id, "--actor", "审核员", "--evidence", "x", "--db", str(server.db))
+    here = cli("veto", "confirm", veto_id, "--actor", "审核员", "--evidence", "x", "--db", str(direct))
+    assert here.returncode == 0  # the direct copy had it proposed still
+    assert again.returncode == 1 and again.stderr.strip().startswith("error:") and veto_id in again.stderr
+    drafts = [r for r in json.loads(cli("runs", "--db", str(server.db), "--json").stdout) if r["status"] == "draft"]
+    final = cli("finalise", drafts[0]["run_id"], "--actor", "科长", "--db", str(server.db))
+    assert final.returncode == 0, final.stderr
+    assert final.stdout.startswith(f"run {drafts[0]['run_id']} is final (by 科长 at ")
+    twice = cli("finalise", drafts[0]["run_id"], "--actor", "科长", "--db", str(server.db))
+    assert twice.returncode == 1 and "final" in twice.stderr
+
+
+# Every command of the CLI while a server holds the database: through the server, refused
+# by design (it would replace the database), or not through the server yet (it names the
+# server and says to stop it). A new command must be put in one of these.
+THROUGH_SERVER = {"runs", "ingest", "score", "report", "backup", "audit verify", "finalise", "veto confirm",
+                  "veto appeal", "veto uphold", "veto overturn", "jobs list", "jobs show", "jobs follow",
+                  "jobs cancel"}
+REFUSE_BY_DESIGN = {"init", "generate", "demo", "restore"}
+NO_DATABASE = {"template", "serve", "export-parquet", "verify-export", "score-parquet"}
+NOT_YET = {"appeal", "explain", "sample", "followup", "estimate", "user add", "responses import"}
+
+
+def _command_paths() -> set[str]:
+    import typer.main
+
+    from dashboard.cli import app
+
+    def walk(command, prefix: tuple[str, ...]):
+        children = getattr(command, "commands", None)
+        if not children:
+            yield " ".join(prefix)
+            return
+        for name, child in children.items():
+            yield from walk(child, (*prefix, name))
+
+    return set(walk(typer.main.get_command(app), ()))
+
+
+def test_every_command_is_classified_and_the_not_yet_ones_name_the_server(server: LiveServer) -> None:
+    classified = THROUGH_SERVER | REFUSE_BY_DESIGN | NO_DATABASE | NOT_YET
+    assert _command_paths() == classified
+    for args in (["sample", "--period", "2025"], ["explain", "W000001"], ["estimate", "--period", "2025"]):
+        done = cli(*args, "--db", str(server.db))
+        assert done.returncode == 1, args
+        assert f"held by the gridscore server at {server.url}" in done.stderr and "stop the server" in done.stderr
