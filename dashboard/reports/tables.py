@@ -20,113 +20,118 @@ Kind = Literal["text", "num", "num3", "int", "pct", "grade", "interval", "interv
 
 @dataclass(frozen=True)
 class Col:
-    """One column of a report table."""
+    """One column of a report table; its header is a catalogue key (dashboard.i18n)."""
 
     key: str
-    zh: str
-    en: str
+    text: str  # catalogue key of the header ("col.*")
     kind: Kind = "text"
     high: str | None = None  # the upper column of an interval
+    names: tuple[str, str] | None = None  # (zh, en) carried by a declaration instead of `text`
 
     def label(self, lang: str) -> str:
         """The header in `lang`."""
-        return pick(self.zh, self.en, lang)
+        return pick(*self.names, lang) if self.names else t(self.text, lang)
+
+    @property
+    def zh(self) -> str:
+        """The Chinese header (the Excel workbook's headers are Chinese)."""
+        return self.label("zh")
 
 
 PILLAR_COLS = (
-    Col("results", "工作实绩", "Work results", "num"),
-    Col("skills", "业务技能", "Job skills", "num"),
-    Col("satisfaction", "群众满意度", "Satisfaction", "num"),
-    Col("deductions", "扣分", "Deductions", "num"),
-    Col("bonus", "加分", "Bonus", "num"),
-    Col("total", "总分", "Total", "num"),
-    Col("grade", "等次", "Grade", "grade"),
+    Col("results", "col.results", "num"),
+    Col("skills", "col.skills", "num"),
+    Col("satisfaction", "col.satisfaction", "num"),
+    Col("deductions", "col.deductions", "num"),
+    Col("bonus", "col.bonus", "num"),
+    Col("total", "col.total", "num"),
+    Col("grade", "col.grade", "grade"),
 )
 
 WORKERS = (
-    Col("rank", "岗位内名次", "Rank in role", "int"),
-    Col("rank_low", "名次区间", "Rank interval", "interval", high="rank_high"),
-    Col("name", "姓名", "Name"),
-    Col("worker_id", "编号", "ID"),
-    Col("role", "岗位", "Role", "role"),
-    Col("community_name", "社区", "Community"),
-    Col("grid_name", "网格", "Grid"),
+    Col("rank", "col.rank_in_role", "int"),
+    Col("rank_low", "col.rank_interval", "interval", high="rank_high"),
+    Col("name", "col.name"),
+    Col("worker_id", "col.worker_id"),
+    Col("role", "col.role", "role"),
+    Col("community_name", "col.community"),
+    Col("grid_name", "col.grid"),
     *PILLAR_COLS,
-    Col("markers", "标记", "Markers"),
+    Col("markers", "col.markers"),
 )
 
 UNITS = (
-    Col("rank", "名次", "Rank", "int"),
-    Col("rank_low", "名次区间", "Rank interval", "interval", high="rank_high"),
-    Col("name", "单位", "Unit"),
-    Col("members", "人数", "Members", "int"),
+    Col("rank", "col.rank", "int"),
+    Col("rank_low", "col.rank_interval", "interval", high="rank_high"),
+    Col("name", "col.unit_name"),
+    Col("members", "col.members", "int"),
     *PILLAR_COLS,
 )
 
 GRADES = (
-    Col("label", "等次", "Grade"),
-    Col("n", "人数", "Workers", "int"),
-    Col("share", "占比", "Share", "pct"),
+    Col("label", "col.grade"),
+    Col("n", "axis.count", "int"),
+    Col("share", "axis.share", "pct"),
 )
 
 VETOED = (
-    Col("name", "姓名", "Name"),
-    Col("worker_id", "编号", "ID"),
-    Col("role", "岗位", "Role", "role"),
-    Col("grid_name", "网格", "Grid"),
-    Col("street_name", "街道", "Street"),
-    Col("total", "总分", "Total", "num"),
-    Col("grade", "等次", "Grade", "grade"),
-    Col("veto_reason", "否决原因", "Veto reason"),
+    Col("name", "col.name"),
+    Col("worker_id", "col.worker_id"),
+    Col("role", "col.role", "role"),
+    Col("grid_name", "col.grid"),
+    Col("street_name", "col.street"),
+    Col("total", "col.total", "num"),
+    Col("grade", "col.grade", "grade"),
+    Col("veto_reason", "col.veto_reason"),
 )
 
 VETO_EVENTS = (
-    Col("veto_id", "编号", "ID"),
-    Col("subject_name", "对象", "Subject"),
-    Col("category", "类别", "Category"),
-    Col("severity", "后果", "Severity", "severity"),
-    Col("status", "状态", "Status", "status"),
-    Col("event_on", "日期", "Date"),
-    Col("evidence", "事由与证据", "Reason / evidence"),
+    Col("veto_id", "col.worker_id"),
+    Col("subject_name", "col.subject"),
+    Col("category", "col.category"),
+    Col("severity", "col.severity", "severity"),
+    Col("status", "col.status", "status"),
+    Col("event_on", "col.date"),
+    Col("evidence", "col.evidence.reason_evidence"),
 )
 
 SATISFACTION = (
-    Col("name", "网格", "Grid"),
-    Col("invited", "抽样户数", "Invited", "int"),
-    Col("respondents", "应答户数", "Respondents", "int"),
-    Col("rr1", "应答率", "Response rate", "pct"),
-    Col("mean", "满意度", "Satisfaction", "num"),
-    Col("ci_low", "95% 置信区间", "95% interval", "interval1", high="ci_high"),
-    Col("suppressed", "样本不足已抑制", "Suppressed (few respondents)", "bool"),
+    Col("name", "col.grid"),
+    Col("invited", "col.invited", "int"),
+    Col("respondents", "axis.respondents", "int"),
+    Col("rr1", "col.rr", "pct"),
+    Col("mean", "col.mean.satisfaction", "num"),
+    Col("ci_low", "col.ci_low", "interval1", high="ci_high"),
+    Col("suppressed", "col.suppressed", "bool"),
 )
 
 TREND = (
-    Col("period_id", "考核期", "Period"),
-    Col("mean", "平均分", "Mean score", "num"),
+    Col("period_id", "filter.period"),
+    Col("mean", "kpi.mean", "num"),
 )
 
 CHANGES = (
-    Col("street_name", "街道", "Street"),
-    Col("mean_now", "本期平均分", "Mean this period", "num"),
-    Col("mean_before", "上期平均分", "Mean previous period", "num"),
-    Col("change", "变化", "Change", "num"),
+    Col("street_name", "col.street"),
+    Col("mean_now", "col.mean_now", "num"),
+    Col("mean_before", "col.mean_before", "num"),
+    Col("change", "col.change", "num"),
 )
 
-M_PILLARS = (Col("name", "部分", "Pillar"), Col("weight", "分值", "Points", "num"),
-             Col("source", "数据来源", "Source"), Col("min_coverage", "最低覆盖率", "Min coverage", "pct"))
-M_INDICATORS = (Col("pillar", "部分", "Pillar"), Col("name", "指标", "Indicator"),
-                Col("direction", "方向", "Direction"), Col("weight", "权重", "Weight", "num"),
-                Col("target", "目标值", "Target", "num3"), Col("floor", "起评值", "Floor", "num3"))
-M_DEDUCTIONS = (Col("pillar", "部分", "Pillar"), Col("name", "扣分项", "Deduction"),
-                Col("full", "满分", "Full points", "num"), Col("events", "扣分标准", "Points per event"),
-                Col("zeroing", "直接扣完情形", "Zeroing events"))
-M_VETOES = (Col("name", "否决情形", "Veto category"), Col("severity", "后果", "Severity", "severity"))
-M_GRADES = (Col("name", "等次", "Grade"), Col("low", "下限", "From", "num"), Col("high", "上限", "Below", "num"))
-M_RULES = (Col("rule", "规则", "Rule"), Col("value", "取值", "Value"))
-M_DESIGN = (Col("item", "抽样设计", "Design item"), Col("value", "取值", "Value"))
-M_SAMPLE = (Col("grids", "网格数", "Grids", "int"), Col("population", "总户数", "Households", "int"),
-            Col("completes_needed", "需完成户数", "Completes needed", "int"),
-            Col("invited", "抽样户数", "Invited", "int"))
+M_PILLARS = (Col("name", "col.name.pillar"), Col("weight", "axis.points", "num"),
+             Col("source", "col.source"), Col("min_coverage", "col.min_coverage", "pct"))
+M_INDICATORS = (Col("pillar", "col.name.pillar"), Col("name", "col.indicator"),
+                Col("direction", "col.direction"), Col("weight", "col.weight", "num"),
+                Col("target", "col.target.target", "num3"), Col("floor", "col.floor", "num3"))
+M_DEDUCTIONS = (Col("pillar", "col.name.pillar"), Col("name", "col.name.deduction"),
+                Col("full", "col.full", "num"), Col("events", "col.events"),
+                Col("zeroing", "col.zeroing"))
+M_VETOES = (Col("name", "col.name.veto_category"), Col("severity", "col.severity", "severity"))
+M_GRADES = (Col("name", "col.grade"), Col("low", "col.low", "num"), Col("high", "col.high", "num"))
+M_RULES = (Col("rule", "col.rule"), Col("value", "col.value.value"))
+M_DESIGN = (Col("item", "col.item"), Col("value", "col.value.value"))
+M_SAMPLE = (Col("grids", "col.grids", "int"), Col("population", "col.population", "int"),
+            Col("completes_needed", "col.completes_needed", "int"),
+            Col("invited", "col.invited", "int"))
 
 
 def present(cols: tuple[Col, ...], frame: pl.DataFrame) -> tuple[Col, ...]:

@@ -115,16 +115,16 @@ def _key_values(book: _Book, name: str, title: str, rows: list[tuple[str, Any]])
 
 
 WORKER_SHEET = (
-    T.Col("street_name", "街道", "Street"),
+    T.Col("street_name", "col.street"),
     *T.WORKERS[:5],
-    T.Col("community_name", "社区", "Community"),
-    T.Col("grid_name", "网格", "Grid"),
-    T.Col("ranked_among", "同岗位参评人数", "Ranked among", "int"),
+    T.Col("community_name", "col.community"),
+    T.Col("grid_name", "col.grid"),
+    T.Col("ranked_among", "col.ranked_among", "int"),
     *T.PILLAR_COLS,
-    T.Col("eligible", "参评", "Eligible", "bool"),
-    T.Col("ineligible_reason", "不参评原因", "Ineligible reason"),
-    T.Col("vetoed", "否决", "Vetoed", "bool"),
-    T.Col("veto_reason", "否决原因", "Veto reason"),
+    T.Col("eligible", "col.eligible", "bool"),
+    T.Col("ineligible_reason", "col.ineligible_reason"),
+    T.Col("vetoed", "col.vetoed", "bool"),
+    T.Col("veto_reason", "col.veto_reason"),
 )
 
 

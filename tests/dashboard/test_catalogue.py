@@ -131,3 +131,33 @@ def test_no_module_outside_the_catalogue_branches_on_language() -> None:
 def test_the_branch_check_sees_a_branch() -> None:
     tree = ast.parse('x = "Yes" if lang == "en" else "是"\ny = a.en if ctx.lang != "zh" else a.zh\n')
     assert [line for line, _ in _lang_branches(tree)] == [1, 2]
+
+
+def _report_columns() -> list[object]:
+    from dashboard.reports import tables, xlsx
+
+    cols = []
+    for module in (tables, xlsx):
+        for value in vars(module).values():
+            if isinstance(value, tuple) and value and all(isinstance(c, tables.Col) for c in value):
+                cols += list(value)
+    return cols
+
+
+def test_report_column_headers_come_from_the_catalogue() -> None:
+    cols = _report_columns()
+    assert len(cols) > 60
+    missing = [c.key for c in cols if c.names is None and c.text not in STRINGS]
+    assert missing == [], missing
+
+
+def test_no_report_column_carries_its_own_text() -> None:
+    """`Col(key, "zh", "en")` pairs are gone: the second argument is a catalogue key."""
+    offenders = []
+    for rel, tree in MODULES:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "Col":
+                text = node.args[1] if len(node.args) > 1 else None
+                if isinstance(text, ast.Constant) and text.value not in STRINGS:
+                    offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == [], offenders
