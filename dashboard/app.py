@@ -292,11 +292,12 @@ def create_app(settings: Settings, *, db: Database | None = None, local_token: s
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     _register_shell_callbacks(app)
     from dashboard.exports import register_exports
+    from dashboard.pages.rankings import export_csv
     from dashboard.reports.web import register_report_routes
 
-    register_exports(server)
+    register_exports(server, export_csv)
     register_report_routes(server)
-    from dashboard.live.server import attach_jobs
+    from dashboard.live.attach import attach_jobs
 
     attach_jobs(server, database, settings, local_token=local_token)
     return app

@@ -9,6 +9,8 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
 
+from dashboard.access import allowed
+from dashboard.context import ViewContext
 from dashboard.i18n import t
 from dashboard.theme import FONT_FAMILY
 
@@ -120,3 +122,22 @@ def page_title(text: str, page: str) -> Any:
 def section(title: str, *children: Any) -> Any:
     """A titled block of a page."""
     return html.Section([html.H5(title, className="mt-3 mb-2"), *children])
+
+
+def export_buttons(ctx: ViewContext, *, worker: str | None = None, unit: str | None = None) -> Any:
+    """Export links for a page: the annual report of the view (PDF, Excel, HTML) and,
+    on the worker page, the worker's score sheet. Nothing for roles without `export`."""
+    if not allowed(ctx.user, "export"):
+        return html.Span()
+    lang = ctx.lang
+    query = ctx.query(unit=unit) if unit else ctx.query()
+    links = [html.A(t(f"export.{f}", lang), href=f"/export/report/{f}{query}",
+                    className="btn btn-sm btn-outline-secondary", id=f"export-report-{f}", **{"download": ""})
+             for f in ("pdf", "xlsx", "html")]
+    if worker:
+        links.insert(0, html.A(t("export.sheet_pdf", lang),
+                               href=f"/export/sheet.pdf{ctx.query(worker=worker)}", id="export-sheet",
+                               className="btn btn-sm btn-outline-primary", **{"download": ""}))
+    label = html.Span(t("export.label", lang), className="text-muted small me-1")
+    return html.Div([label, *links], className="d-flex gap-2 align-items-center justify-content-end mb-2 export-buttons",
+                    **{"data-testid": "export-buttons"})

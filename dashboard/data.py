@@ -1,27 +1,34 @@
 """The dashboard's doors into the domain: one small function per question.
 
 Pages call these, never SQL or scoring code of their own. Scoring and estimation
-come from `metrics` and `surveys`; when a layer has nothing yet (no run for the
-period, function not available), the function returns None and the page shows
-its empty state ("no score run yet") rather than numbers made up here.
+come from `metrics` and `surveys`, imported directly (a broken import fails loudly
+at start-up); when there is nothing yet (no period, no run for the period, no
+sample drawn), the function returns None and the page shows its empty state
+("no score run yet") rather than numbers made up here.
 Warehouse look-ups (periods, org units, vetoes, work records) are plain queries
 on a per-request cursor.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from dashboard.access import db_key
+from metrics import explain, results, runs, scheme, vetoes
+from metrics.explain import Explanation
+from metrics.runs import RunInfo
+from metrics.scheme import Scheme
+from metrics.vetoes import Action, VetoAction
+from surveys import design, quality
 from surveys.errors import SurveyError
+from surveys.estimate import Level, estimate
 from warehouse.db import Database, fetch_pl
 
 
@@ -60,6 +67,8 @@ class TTLCache:
             self._items.clear()
 
 
+UnitLevel = Literal["department", "community", "street"]
+
 RUN_CACHE = TTLCache(ttl=300.0, size=64)
 LIVE_CACHE = TTLCache(ttl=30.0)
 SHORT_CACHE = TTLCache(ttl=5.0)
@@ -69,14 +78,6 @@ def clear_caches() -> None:
     """Drop every cached result (called after the dashboard itself writes)."""
     for cache in (RUN_CACHE, LIVE_CACHE, SHORT_CACHE):
         cache.clear()
-
-
-def _domain(module: str, name: str) -> Any | None:
-    """`module.name` if that layer provides it yet, else None."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def query(db: Database, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -175,127 +176,112 @@ def worker_names(db: Database) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- metrics
 
-def list_runs(db: Database) -> pl.DataFrame | None:
-    """All score runs (metrics.runs.list_runs), or None before metrics provides it."""
-    fn = _domain("metrics.runs", "list_runs")
-    if fn is None:
-        return None
-    return SHORT_CACHE.get((db_key(db), "runs"), lambda: fn(db))
+def list_runs(db: Database) -> pl.DataFrame:
+    """All score runs, newest first (metrics.runs.list_runs)."""
+    return SHORT_CACHE.get((db_key(db), "runs"), lambda: runs.list_runs(db))
 
 
-def latest_run(db: Database, period_id: str | None, *, final_only: bool = False) -> Any | None:
-    """The newest run of the period (metrics.runs.latest_run), or None."""
-    fn = _domain("metrics.runs", "latest_run")
-    if fn is None or not period_id:
+def latest_run(db: Database, period_id: str | None, *, final_only: bool = False) -> RunInfo | None:
+    """The newest run of the period (metrics.runs.latest_run), or None (no period or no run)."""
+    if not period_id:
         return None
     return SHORT_CACHE.get((db_key(db), "latest", period_id, final_only),
-                           lambda: fn(db, period_id, final_only=final_only))
+                           lambda: runs.latest_run(db, period_id, final_only=final_only))
 
 
-def run_id_of(run: Any) -> str | None:
-    """The id of a RunInfo (whatever its exact shape)."""
-    return None if run is None else str(getattr(run, "run_id", run))
+def run_id_of(run: RunInfo | None) -> str | None:
+    """The id of a run, None for no run."""
+    return None if run is None else run.run_id
 
 
-def run_status(run: Any) -> str:
-    """'final' or 'draft' for a RunInfo."""
-    status = str(getattr(run, "status", "") or "")
-    if status:
-        return status
-    return "final" if getattr(run, "final", False) or getattr(run, "finalised_at", None) else "draft"
+def run_status(run: RunInfo) -> str:
+    """'final' or 'draft' for a run."""
+    return run.status
 
 
 def worker_scores(db: Database, run_id: str | None) -> pl.DataFrame | None:
-    """Per-worker scores of a run (metrics.results.worker_scores), or None."""
-    fn = _domain("metrics.results", "worker_scores")
-    if fn is None or run_id is None:
+    """Per-worker scores of a run (metrics.results.worker_scores), None without a run."""
+    if run_id is None:
         return None
-    return RUN_CACHE.get((db_key(db), "workers", run_id), lambda: fn(db, run_id))
+    return RUN_CACHE.get((db_key(db), "workers", run_id), lambda: results.worker_scores(db, run_id))
 
 
-def unit_scores(db: Database, run_id: str | None, *, level: str) -> pl.DataFrame | None:
-    """Per-unit scores of a run (metrics.results.unit_scores), or None."""
-    fn = _domain("metrics.results", "unit_scores")
-    if fn is None or run_id is None:
+def unit_scores(db: Database, run_id: str | None, *, level: UnitLevel) -> pl.DataFrame | None:
+    """Per-unit scores of a run (metrics.results.unit_scores), None without a run."""
+    if run_id is None:
         return None
-    return RUN_CACHE.get((db_key(db), "units", run_id, level), lambda: fn(db, run_id, level=level))
+    return RUN_CACHE.get((db_key(db), "units", run_id, level), lambda: results.unit_scores(db, run_id, level=level))
 
 
-def explain_worker(db: Database, run_id: str | None, worker_id: str) -> Any | None:
-    """The explanation tree of one worker's score (metrics.explain), or None."""
-    fn = _domain("metrics.explain", "explain_worker")
-    if fn is None or run_id is None:
-        return None
-    return fn(db, run_id, worker_id)
+def explain_worker(db: Database, run_id: str | None, worker_id: str) -> Explanation | None:
+    """The explanation tree of one worker's score (metrics.explain), None without a run."""
+    return None if run_id is None else explain.explain_worker(db, run_id, worker_id)
 
 
 def indicator_values(db: Database, run_id: str | None, subject_id: str, *, level: str = "worker") -> pl.DataFrame | None:
-    """One subject's indicator lines in a run (metrics.results.indicator_values), or None."""
-    fn = _domain("metrics.results", "indicator_values")
-    if fn is None or run_id is None:
+    """One subject's indicator lines in a run (metrics.results.indicator_values), None without a run."""
+    if run_id is None:
         return None
-    return fn(db, run_id, level=level, subject_id=subject_id)
+    return results.indicator_values(db, run_id, level=level, subject_id=subject_id)
 
 
 def adjustments(db: Database, run_id: str | None, subject_id: str, *, level: str = "worker") -> pl.DataFrame | None:
-    """One subject's deductions and bonuses with evidence ids (metrics.results.adjustments), or None."""
-    fn = _domain("metrics.results", "adjustments")
-    if fn is None or run_id is None:
+    """One subject's deductions and bonuses with evidence ids (metrics.results.adjustments), None without a run."""
+    if run_id is None:
         return None
-    return fn(db, run_id, level=level, subject_id=subject_id)
+    return results.adjustments(db, run_id, level=level, subject_id=subject_id)
 
 
-def explain_unit(db: Database, run_id: str | None, unit_id: str) -> Any | None:
-    """The explanation of one unit's score (metrics.explain), or None."""
-    fn = _domain("metrics.explain", "explain_unit")
-    if fn is None or run_id is None:
-        return None
-    return fn(db, run_id, unit_id)
+def explain_unit(db: Database, run_id: str | None, unit_id: str, *, level: str) -> Explanation | None:
+    """The explanation of one unit's score (metrics.explain), None without a run."""
+    return None if run_id is None else explain.explain_unit(db, run_id, unit_id, level=level)
 
 
-def veto_transition(db: Database, veto_id: str, *, action: str, actor: str, evidence: str) -> Any:
+def veto_transition(db: Database, veto_id: str, *, action: Action, actor: str, evidence: str) -> VetoAction:
     """Move a veto through its states, audited (metrics.vetoes.transition)."""
-    fn = _domain("metrics.vetoes", "transition")
-    if fn is None:
-        raise NotImplementedError("metrics.vetoes.transition is not available")
     try:
-        return fn(db, veto_id, action=action, actor=actor, evidence=evidence)
+        return vetoes.transition(db, veto_id, action=action, actor=actor, evidence=evidence)
     finally:
         clear_caches()
 
 
-def finalise_run(db: Database, run_id: str, *, actor: str) -> Any:
+def finalise_run(db: Database, run_id: str, *, actor: str) -> RunInfo:
     """Lock a draft run (metrics.runs.finalise)."""
-    fn = _domain("metrics.runs", "finalise")
-    if fn is None:
-        raise NotImplementedError("metrics.runs.finalise is not available")
     try:
-        return fn(db, run_id, actor=actor)
+        return runs.finalise(db, run_id, actor=actor)
     finally:
         clear_caches()
 
 
-def load_scheme() -> Any | None:
-    """The scheme in force (metrics.scheme.load_scheme), or None."""
-    fn = _domain("metrics.scheme", "load_scheme")
-    return None if fn is None else RUN_CACHE.get(("scheme",), fn)
+def load_scheme() -> Scheme:
+    """The scheme in force (metrics.scheme.load_scheme)."""
+    return RUN_CACHE.get(("scheme",), scheme.load_scheme)
 
 
 # ---------------------------------------------------------------- surveys
 
-def satisfaction(db: Database, period_id: str | None, *, level: str = "grid") -> pl.DataFrame | None:
-    """Satisfaction estimates per unit (surveys.estimate.estimate), or None."""
-    fn = _domain("surveys.estimate", "estimate")
-    if fn is None or not period_id:
+def satisfaction(db: Database, period_id: str | None, *, level: Level = "grid") -> pl.DataFrame | None:
+    """Satisfaction estimates per unit (surveys.estimate.estimate), None before a sample is drawn."""
+    if not period_id:
         return None
 
     def compute() -> pl.DataFrame | None:
         try:
-            return fn(db, period_id, level=level)
+            return estimate(db, period_id, level=level)
         except SurveyError:  # no sample drawn for the period yet
             return None
 
     return LIVE_CACHE.get((db_key(db), "estimate", period_id, level), compute)
+
+
+def sample_counts(db: Database, period_id: str | None) -> pl.DataFrame | None:
+    """Per grid: population, completes needed, invited (surveys.design.sample_counts), None without a period."""
+    return None if not period_id else design.sample_counts(db, period_id)
+
+
+def quality_flags(db: Database, period_id: str | None) -> pl.DataFrame | None:
+    """Flagged survey responses of a period (surveys.quality.flags), None without a period."""
+    return None if not period_id else quality.flags(db, period_id)
 
 
 def warm_caches(db: Database) -> None:

@@ -6,40 +6,16 @@ from __future__ import annotations
 
 import signal
 import sys
-import tempfile
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from dashboard.api.routes import ApiConfig, register_api
-from dashboard.jobs.runner import JobRunner
+from dashboard.live.attach import EXTENSION, attach_jobs, jobs_folder
 from dashboard.settings import Settings
-from warehouse.db import Database
 
 if TYPE_CHECKING:
     import dash
 
-EXTENSION = "gridscore_jobs"
-
-
-def jobs_folder(db_path: str) -> Path:
-    """Where jobs keep their files (reports to download): `<db>.jobs/` next to the database."""
-    if db_path == ":memory:":
-        return Path(tempfile.mkdtemp(prefix="gridscore-jobs-"))
-    db = Path(db_path).resolve()
-    return db.with_name(db.name + ".jobs")
-
-
-def attach_jobs(server: Flask, db: Database, settings: Settings, *, local_token: str | None) -> JobRunner:
-    """Start the job runner of this server and mount `/api/v1`."""
-    runner = JobRunner(db, jobs_folder(db.path if db.path else settings.db_path))
-    runner.start()
-    server.extensions[EXTENSION] = runner
-    register_api(server, ApiConfig(db=db, runner=runner, local_token=local_token))
-    return runner
-
+__all__ = ["EXTENSION", "attach_jobs", "jobs_folder", "loopback_url", "run"]
 
 def loopback_url(host: str, port: int) -> str:
     """The URL a CLI on this machine uses for a server bound to `host:port`."""

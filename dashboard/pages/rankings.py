@@ -14,12 +14,11 @@ from dash import Input, Output, State, dcc, html
 from dashboard import ids
 from dashboard.access import db_key, filter_frame
 from dashboard.auth import User
-from dashboard.components import page_title
+from dashboard.components import export_buttons, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores, with_points
-from dashboard.reports.web import export_buttons
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database

@@ -14,13 +14,15 @@ import polars as pl
 from dash import Input, Output, State, html
 
 from dashboard import ids
+from dashboard.access import filter_frame
 from dashboard.auth import User
 from dashboard.components import empty_state, grid, page_title, section
 from dashboard.context import ViewContext, current_db, current_user, make_context
-from dashboard.data import load_scheme
+from dashboard.data import load_scheme, run_id_of, worker_scores
 from dashboard.i18n import fmt_num, fmt_pct, pick_attr, t
-from dashboard.pagekit import has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
 from dashboard.shell import parse_search
+from dashboard.viewmodel import influence, reweighted, whatif_frame
 from warehouse.db import Database
 
 PATH = "/scheme"
@@ -35,56 +37,23 @@ def scheme_weights(scheme: Any) -> dict[str, float]:
     return {k: found.get(k, v) for k, v in DEFAULT_WEIGHTS.items()}
 
 
-def realised_influence(frame: pl.DataFrame, total: str = "total") -> dict[str, float | None]:
-    """Share of the variance of `total` carried by each pillar: cov(pillar, total) / var(total)."""
-    var = frame[total].var() if total in frame.columns else None
-    out: dict[str, float | None] = {}
-    for p in PILLARS:
-        if not var or p not in frame.columns:
-            out[p] = None
-            continue
-        cov = frame.select(pl.cov(p, total)).item()
-        out[p] = None if cov is None else float(cov) / float(var)
-    return out
-
-
-def whatif_frame(scores: pl.DataFrame, old: dict[str, float], new: dict[str, float], *, cap: float = 100.0) -> pl.DataFrame:
-    """Re-weighted totals and rank changes (in memory only), for scored workers.
-
-    Each pillar's points are rescaled from its weight in force to the new weight
-    (new weights normalised to the same total); the difference is added to the
-    stored total, so deductions, bonus, caps and vetoes stay as metrics applied
-    them (a vetoed worker keeps the stored total). Same weights → same totals.
-    """
-    frame = scores.filter(pl.col("total").is_not_null())
-    scale = sum(new.values()) or 1.0
-    factor = {p: (new[p] * sum(old.values()) / scale) / old[p] if old[p] else 1.0 for p in PILLARS}
-    delta = sum((pl.col(p).fill_null(0) * (factor[p] - 1.0) for p in PILLARS if p in frame.columns), pl.lit(0.0))
-    expr = (pl.col("total") + delta).clip(0.0, cap)
-    if "vetoed" in frame.columns:
-        expr = pl.when(pl.col("vetoed").fill_null(False)).then(pl.col("total")).otherwise(expr)
-    frame = frame.with_columns(expr.round(2).alias("whatif_total"))
-    frame = frame.with_columns(
-        pl.col("total").rank("min", descending=True).cast(pl.Int64).alias("rank_before"),
-        pl.col("whatif_total").rank("min", descending=True).cast(pl.Int64).alias("whatif_rank"),
-    )
-    return frame.with_columns((pl.col("rank_before") - pl.col("whatif_rank")).alias("rank_change"))
-
-
 def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Any:
     """The what-if result: influence before/after and the workers whose rank moves most."""
     lang = ctx.lang
-    _run, scores = scoped_scores(ctx)
-    if scores is None or not has(scores, "total", *PILLARS):
+    run, scores = scoped_scores(ctx)
+    scheme = load_scheme()
+    if scores is None or scheme is None or not has(scores, "total", *PILLARS):
         return no_run(ctx)
-    old = scheme_weights(load_scheme())
-    frame = whatif_frame(scores, old, weights, cap=float(getattr(load_scheme(), "cap", 100.0) or 100.0))
-    before = realised_influence(frame, "total")
-    after = realised_influence(frame, "whatif_total")
-    influence = pl.DataFrame({
+    frame = whatif_frame(scores, scheme_weights(scheme), weights, cap=float(scheme.cap))
+    # Realised shares need the pillars as 0–100 scores (the stored frame, before with_points).
+    raw = filter_frame(worker_scores(ctx.db, run_id_of(run)), ctx.tree, ctx.unit, columns=SCOPE_COLUMNS)
+    raw = raw.filter(pl.col("total").is_not_null())
+    before = influence(raw, scheme)
+    after = influence(raw.with_columns(total=frame["whatif_total"]), reweighted(scheme, weights))
+    shares = pl.DataFrame({
         "pillar": [t(f"col.{p}", lang) for p in PILLARS],
-        "before": [fmt_pct(before[p], lang) for p in PILLARS],
-        "after": [fmt_pct(after[p], lang) for p in PILLARS],
+        "before": [fmt_pct(before.get(p), lang) for p in PILLARS],
+        "after": [fmt_pct(after.get(p), lang) for p in PILLARS],
     })
     moved = frame.sort(pl.col("rank_change").abs(), descending=True).head(30)
     rows = pl.DataFrame({
@@ -98,7 +67,7 @@ def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Any:
                  {"field": "after", "headerName": t("scheme.simulated", lang)}]
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([
-        section(t("scheme.influence", lang), grid(influence, infl_cols, grid_id="whatif-influence", height=170)),
+        section(t("scheme.influence", lang), grid(shares, infl_cols, grid_id="whatif-influence", height=170)),
         section(t("col.rank_change", lang), grid(rows, cols, grid_id="whatif-grid", height=400)),
     ])
 

@@ -22,7 +22,7 @@ from dashboard.components import (
     style_figure,
 )
 from dashboard.context import ViewContext
-from dashboard.data import _domain, satisfaction
+from dashboard.data import quality_flags, sample_counts, satisfaction
 from dashboard.i18n import fmt_int, fmt_pct, fmt_period, join_list, t
 from dashboard.pagekit import has, page_layout
 from surveys.suppression import K_MIN
@@ -77,8 +77,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     require(ctx.user, "survey_ops", ctx.unit, tree=ctx.tree)
     lang = ctx.lang
     title = page_title(f"{t('nav.surveys', lang)} · {fmt_period(ctx.period, lang)}", "surveys")
-    counts_fn = _domain("surveys.design", "sample_counts")
-    counts = counts_fn(ctx.db, ctx.period) if counts_fn and ctx.period else None
+    counts = sample_counts(ctx.db, ctx.period)
     if counts is None or counts.height == 0:
         return html.Div([title, empty_state(lang, "empty.no_data", None)])
     counts = filter_frame(counts, ctx.tree, ctx.unit, columns=("grid_id",))
@@ -93,8 +92,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         dbc.Col(kpi(t("surveys.below_min", lang), fmt_int(low.height, lang)), md=3),
     ], className="g-3 mb-3")
     names = ctx.tree.names
-    flags_fn = _domain("surveys.quality", "flags")
-    quality = flag_text(flags_fn(ctx.db, ctx.period) if flags_fn else None, lang)
+    quality = flag_text(quality_flags(ctx.db, ctx.period), lang)
     rows = pl.DataFrame({
         "grid": [names.get(g, g) for g in frame["grid_id"].to_list()],
         "sampled": frame["invited"].to_list(),

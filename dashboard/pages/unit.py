@@ -13,6 +13,7 @@ from dashboard.access import filter_frame, require
 from dashboard.components import (
     Figure,
     empty_state,
+    export_buttons,
     graph,
     grid,
     kpi,
@@ -25,7 +26,6 @@ from dashboard.data import indicator_values, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
 from dashboard.pages.worker import indicator_figure, indicator_rows
-from dashboard.reports.web import export_buttons
 
 PATH = "/unit"
 HEAT_COLUMNS = ("results", "skills", "satisfaction", "deductions", "bonus", "total")

@@ -17,6 +17,7 @@ from dashboard.components import (
     Figure,
     axis_title,
     empty_state,
+    export_buttons,
     graph,
     grid,
     kpi,
@@ -37,7 +38,6 @@ from dashboard.data import (
 )
 from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, pick, t
 from dashboard.pagekit import has, no_run, page_layout, scoped_scores
-from dashboard.reports.web import export_buttons
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, PILLAR_COLOURS, grade_colour
 from warehouse.db import Database

@@ -22,7 +22,8 @@ from dashboard.context import ViewContext
 from dashboard.data import satisfaction, veto_events
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, lang_of, t
 from dashboard.pagekit import SCOPE_COLUMNS, with_points
-from dashboard.pages.overview import (
+from dashboard.theme import GRADE_ORDER
+from dashboard.viewmodel import (
     Headline,
     distribution_figure,
     grade_mix_figure,
@@ -30,7 +31,6 @@ from dashboard.pages.overview import (
     trend,
     trend_figure,
 )
-from dashboard.theme import GRADE_ORDER
 from metrics.results import unit_scores, worker_scores
 from metrics.runs import RunInfo, get_run, latest_run, run_scheme
 from metrics.scheme import Scheme

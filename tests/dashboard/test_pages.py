@@ -10,10 +10,11 @@ import pytest
 from dash import html
 from dash._utils import to_json
 
+from dashboard import viewmodel
 from dashboard.auth import User
 from dashboard.context import make_context
 from dashboard.i18n import STRINGS, fmt_date, fmt_pct, fmt_period, t
-from dashboard.pages import PAGES, overview, rankings, scheme, surveys, worker
+from dashboard.pages import PAGES, overview, rankings, surveys, worker
 from dashboard.shell import build_search, filters_to_search, parse_search
 from warehouse.db import Database
 
@@ -58,14 +59,14 @@ def test_shell_search_round_trip_keeps_other_parameters() -> None:
 
 
 def test_headline_counts_grades_and_vetoes() -> None:
-    head = overview.headline(SCORES, pl.DataFrame({"rr1": [0.5, 0.7]}))
+    head = viewmodel.headline(SCORES, pl.DataFrame({"rr1": [0.5, 0.7]}))
     assert head.workers == 4 and head.mean == pytest.approx(64.25)
     assert head.grades == {"excellent": 0, "good": 1, "pass": 2, "fail": 1}
     assert head.vetoes == 1 and head.response_rate == pytest.approx(0.6)
 
 
 def test_grade_mix_shares_sum_to_one_per_street() -> None:
-    mix = overview.grade_mix(SCORES)
+    mix = viewmodel.grade_mix(SCORES)
     sums = mix.group_by("street_name").agg(pl.col("share").sum())
     assert sums["share"].to_list() == pytest.approx([1.0, 1.0])
 
@@ -80,18 +81,26 @@ def test_waterfall_steps_add_up_to_the_total() -> None:
 
 def test_whatif_same_weights_changes_nothing_and_never_touches_input() -> None:
     base = {"results": 40.0, "skills": 10.0, "satisfaction": 50.0}
-    frame = scheme.whatif_frame(SCORES, base, base)
+    frame = viewmodel.whatif_frame(SCORES, base, base)
     assert frame["whatif_total"].to_list() == pytest.approx([82.0, 70.0, 70.0, 35.0])
     assert frame["rank_change"].to_list() == [0, 0, 0, 0]
-    moved = scheme.whatif_frame(SCORES, base, {"results": 100.0, "skills": 0.0, "satisfaction": 0.0})
+    moved = viewmodel.whatif_frame(SCORES, base, {"results": 100.0, "skills": 0.0, "satisfaction": 0.0})
     assert moved.filter(pl.col("worker_id") == "W3")["whatif_rank"][0] == 1
     assert "whatif_total" not in SCORES.columns
 
 
-def test_realised_influence_shares_sum_to_one_without_adjustments() -> None:
-    frame = SCORES.with_columns((pl.col("results") + pl.col("skills") + pl.col("satisfaction")).alias("total"))
-    shares = scheme.realised_influence(frame)
+def test_influence_is_the_metrics_share_and_follows_the_whatif_weights() -> None:
+    from metrics.scheme import load_scheme
+
+    scheme = load_scheme()
+    frame = SCORES.with_columns(
+        (sum(pl.col(p.key) * p.weight / 100 for p in scheme.pillars)).alias("total"))  # no adjustments
+    shares = viewmodel.influence(frame, scheme)
+    assert set(shares) == {p.key for p in scheme.pillars}
     assert sum(shares.values()) == pytest.approx(1.0)
+    only = viewmodel.reweighted(scheme, {p.key: (100.0 if i == 0 else 0.0) for i, p in enumerate(scheme.pillars)})
+    assert [p.weight for p in only.pillars][1:] == [0.0] * (len(scheme.pillars) - 1)
+    assert sum(p.weight for p in only.pillars) == pytest.approx(sum(p.weight for p in scheme.pillars))
 
 
 def test_survey_progress_flags_grids_below_minimum() -> None:
@@ -133,7 +142,7 @@ def test_no_run_shows_the_empty_state(dash_db: Database) -> None:
 def test_overview_figures_serialise(dash_db: Database) -> None:
     ctx = make_context(dash_db, ADMIN, period="2025", lang="en")
     _run, scores = overview.scoped_scores(ctx)
-    fig = overview.distribution_figure(scores, "en")
+    fig = viewmodel.distribution_figure(scores, "en")
     assert fig["layout"]["title"]["text"] == "Score distribution"
     assert {trace["name"] for trace in fig["data"]} <= {"excellent", "good", "pass", "fail"}
     assert isinstance(overview.view(ctx, {}), html.Div)
@@ -203,3 +212,25 @@ def test_unit_page_shows_the_units_own_indicators(dash_db: Database) -> None:
     ctx = make_context(dash_db, ADMIN, period="2025", unit="D01S01C01", lang="zh")
     text = _text(unit.view(ctx, {}))
     assert "chart-unit-indicators" in text and "chart-heatmap" in text
+
+
+def test_whatif_panel_on_a_stored_run_shows_metrics_shares(dash_db: Database) -> None:
+    from dashboard.pages import scheme
+
+    panel = _text(scheme.on_whatif(dash_db, ADMIN, "?period=2025", [40, 10, 50]))
+    assert "whatif-influence" in panel and "whatif-grid" in panel
+    rows = json.loads(to_json(scheme.on_whatif(dash_db, ADMIN, "?period=2025", [40, 10, 50])))
+    grids = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == "whatif-influence":
+                grids.append(node["props"]["rowData"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(rows)
+    assert grids and all(r["before"] == r["after"] and r["before"] != "—" for r in grids[0])  # same weights

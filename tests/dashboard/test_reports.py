@@ -322,8 +322,8 @@ def test_export_routes_check_role_and_scope(rep_db: Database) -> None:
 def test_export_buttons_only_for_roles_that_may_export(rep_db: Database) -> None:
     from dash._utils import to_json
 
+    from dashboard.components import export_buttons
     from dashboard.context import make_context
-    from dashboard.reports.web import export_buttons
 
     ctx = make_context(rep_db, User("a", "assessor", None), period="2025")
     text = json.dumps(json.loads(to_json(export_buttons(ctx, worker="W000001"))))

@@ -194,7 +194,7 @@ def migrate(
 
     code = all_migrations() if migrations is None else migrations
     db.conn.execute(LEDGER_DDL)
-    legacy.rerecord(db, code)
+    legacy.rerecord(db, code, ledger(db), baseline_version=BASELINE_VERSION)
     verify(db, code)
     done = applied_versions(db)
     newest_done = max(done, default=0)

@@ -45,26 +45,27 @@ def baseline_shape(baseline: Migration):
         conn.close()
 
 
-def rerecord(db: Database, code: list[Migration]) -> bool:
+def rerecord(db: Database, code: list[Migration], rows: list[tuple[int, str, str]], *,
+             baseline_version: int) -> bool:
     """Re-record a create_all-era ledger as the baseline; return whether it did.
+
+    `rows` is the ledger as read (`migrations.ledger`); the caller passes it and the
+    baseline version in, so this module does not import its package (an import circle).
 
     Raises:
         MigrationError: the ledger stops before version 6, or the tables differ from
             the baseline (the first differences are named).
     """
-    from warehouse.migrations import BASELINE_VERSION, ledger
-
-    rows = ledger(db)
     if not is_legacy(rows):
         return False
     top = rows[-1][0]
-    if top < BASELINE_VERSION:
+    if top < baseline_version:
         raise MigrationError(
             f"database {db.path} is at schema version {top}, from before the frozen baseline "
-            f"({BASELINE_VERSION}); bring it to version {BASELINE_VERSION} with a gridscore from "
+            f"({baseline_version}); bring it to version {baseline_version} with a gridscore from "
             "before the baseline, or re-create it (`gridscore init`) and ingest again"
         )
-    baseline = next(m for m in code if m.version == BASELINE_VERSION)
+    baseline = next(m for m in code if m.version == baseline_version)
     cur = db.cursor()
     try:
         diffs = diff_shapes(
@@ -76,12 +77,12 @@ def rerecord(db: Database, code: list[Migration]) -> bool:
     if diffs:
         shown = "; ".join(diffs[:5]) + (f"; … {len(diffs) - 5} more" if len(diffs) > 5 else "")
         raise MigrationError(
-            f"database {db.path} records schema version {BASELINE_VERSION} (create_all era) but "
+            f"database {db.path} records schema version {baseline_version} (create_all era) but "
             f"its tables differ from the frozen baseline: {shown}; restore it from a backup "
             "into a new file or re-create it"
         )
     with db.transaction() as tx:
-        tx.execute("DELETE FROM schema_migrations WHERE version <= ?", [BASELINE_VERSION])
+        tx.execute("DELETE FROM schema_migrations WHERE version <= ?", [baseline_version])
         tx.execute(
             "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
             [baseline.version, baseline.name, baseline.checksum, datetime.now(UTC).replace(tzinfo=None)],

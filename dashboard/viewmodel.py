@@ -1,0 +1,153 @@
+"""View models: the figures the overview, the scheme page and the annual report share.
+
+Page-free on purpose: the pages and `dashboard.reports.model` both import from here,
+so the report prints the numbers the views show without the report importing a page
+(which made an import circle: overview → reports.web → reports.model → overview).
+Nothing here scores anything: totals come from the stored run (`metrics.results`),
+realised pillar shares from `metrics.diagnostics.pillar_influence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from dashboard.access import filter_frame
+from dashboard.components import Figure, axis_title, style_figure
+from dashboard.context import ViewContext
+from dashboard.data import list_runs, worker_scores
+from dashboard.i18n import enum_label, fmt_period, t
+from dashboard.pagekit import SCOPE_COLUMNS, has
+from dashboard.theme import GRADE_COLOURS, GRADE_ORDER
+from metrics.diagnostics import pillar_influence
+from metrics.scheme import Scheme
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The overview's headline figures."""
+
+    workers: int
+    mean: float | None
+    grades: dict[str, int]
+    vetoes: int
+    response_rate: float | None
+
+
+def headline(scores: pl.DataFrame, estimates: pl.DataFrame | None) -> Headline:
+    """Headline figures from worker scores and (optionally) satisfaction estimates."""
+    mean = scores["total"].mean() if has(scores, "total") and scores.height else None
+    grades = {g: 0 for g in GRADE_ORDER}
+    if has(scores, "grade"):
+        for grade, n in scores.group_by("grade").len().iter_rows():
+            if grade in grades:
+                grades[grade] = int(n)
+    vetoes = int(scores["vetoed"].fill_null(False).sum()) if has(scores, "vetoed") else 0
+    rate = None
+    if has(estimates, "rr1") and estimates is not None and estimates.height:
+        rate = estimates["rr1"].drop_nulls().mean()
+    return Headline(workers=scores.height, mean=mean, grades=grades, vetoes=vetoes,
+                    response_rate=None if rate is None else float(rate))
+
+
+def distribution_figure(scores: pl.DataFrame, lang: str) -> Figure:
+    """Histogram of total scores, one colour per grade."""
+    data = []
+    if has(scores, "total", "grade"):
+        for grade in GRADE_ORDER:
+            part = scores.filter(pl.col("grade") == grade)
+            if part.height:
+                data.append({"type": "histogram", "x": part["total"].to_list(), "name": enum_label("grade", grade, lang),
+                             "marker": {"color": GRADE_COLOURS[grade]}, "xbins": {"size": 2}})
+    fig = {"data": data, "layout": {"barmode": "stack", "xaxis": axis_title(t("axis.score", lang)),
+                                    "yaxis": axis_title(t("axis.count", lang))}}
+    return style_figure(fig, t("chart.distribution", lang))
+
+
+def grade_mix(scores: pl.DataFrame) -> pl.DataFrame:
+    """Share of each grade per street (street name, grade, share)."""
+    if not has(scores, "grade", "street_name"):
+        return pl.DataFrame(schema={"street_name": pl.String, "grade": pl.String, "n": pl.UInt32, "share": pl.Float64})
+    counts = scores.group_by("street_name", "grade").len("n")
+    return counts.with_columns(share=pl.col("n") / pl.col("n").sum().over("street_name")).sort("street_name", "grade")
+
+
+def grade_mix_figure(scores: pl.DataFrame, lang: str) -> Figure:
+    """Stacked bars: grade mix by street."""
+    mix = grade_mix(scores)
+    data = []
+    for grade in GRADE_ORDER:
+        part = mix.filter(pl.col("grade") == grade)
+        data.append({"type": "bar", "x": part["street_name"].to_list(), "y": part["share"].to_list(),
+                     "name": enum_label("grade", grade, lang), "marker": {"color": GRADE_COLOURS[grade]}})
+    fig = {"data": data, "layout": {"barmode": "stack", "yaxis": axis_title(t("axis.share", lang), tickformat=".0%")}}
+    return style_figure(fig, t("chart.grade_mix", lang))
+
+
+def trend(ctx: ViewContext) -> pl.DataFrame:
+    """Mean total per period (latest run of each period), within the view's unit."""
+    runs = list_runs(ctx.db)
+    if runs is None or runs.height == 0 or not has(runs, "run_id", "period_id"):
+        return pl.DataFrame(schema={"period_id": pl.String, "mean": pl.Float64})
+    latest = runs.unique("period_id", keep="first", maintain_order=True)
+    rows = []
+    for run_id, period_id in latest.select("run_id", "period_id").iter_rows():
+        scores = worker_scores(ctx.db, run_id)
+        if scores is None or "total" not in scores.columns:
+            continue
+        scores = filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS)
+        rows.append({"period_id": period_id, "mean": scores["total"].mean()})
+    return pl.DataFrame(rows, schema={"period_id": pl.String, "mean": pl.Float64}).sort("period_id")
+
+
+def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
+    """Line of the mean score over periods."""
+    fig = {"data": [{"type": "scatter", "mode": "lines+markers", "name": t("kpi.mean", lang),
+                     "x": [fmt_period(p, lang) for p in frame["period_id"].to_list()], "y": frame["mean"].to_list()}],
+           "layout": {"xaxis": axis_title(t("axis.period", lang), type="category"),
+                      "yaxis": axis_title(t("axis.score", lang))}}
+    return style_figure(fig, t("chart.trend", lang))
+
+
+def whatif_frame(scores: pl.DataFrame, old: dict[str, float], new: dict[str, float], *, cap: float = 100.0) -> pl.DataFrame:
+    """Re-weighted totals and rank changes (in memory only), for scored workers.
+
+    `scores` holds pillar points (`pagekit.with_points`); `old` and `new` map each
+    pillar key to its weight. Each pillar's points are rescaled from its weight in
+    force to the new weight (new weights normalised to the same total); the
+    difference is added to the stored total, so deductions, bonus, caps and vetoes
+    stay as metrics applied them (a vetoed worker keeps the stored total). Same
+    weights → same totals.
+    """
+    frame = scores.filter(pl.col("total").is_not_null())
+    scale = sum(new.values()) or 1.0
+    factor = {p: (new[p] * sum(old.values()) / scale) / old[p] if old[p] else 1.0 for p in old}
+    delta = sum((pl.col(p).fill_null(0) * (factor[p] - 1.0) for p in old if p in frame.columns), pl.lit(0.0))
+    expr = (pl.col("total") + delta).clip(0.0, cap)
+    if "vetoed" in frame.columns:
+        expr = pl.when(pl.col("vetoed").fill_null(False)).then(pl.col("total")).otherwise(expr)
+    frame = frame.with_columns(expr.round(2).alias("whatif_total"))
+    frame = frame.with_columns(
+        pl.col("total").rank("min", descending=True).cast(pl.Int64).alias("rank_before"),
+        pl.col("whatif_total").rank("min", descending=True).cast(pl.Int64).alias("whatif_rank"),
+    )
+    return frame.with_columns((pl.col("rank_before") - pl.col("whatif_rank")).alias("rank_change"))
+
+
+def reweighted(scheme: Scheme, new: dict[str, float]) -> Scheme:
+    """The scheme with the what-if's pillar weights (normalised to the scheme's own total)."""
+    total = sum(p.weight for p in scheme.pillars)
+    scale = sum(new.get(p.key, p.weight) for p in scheme.pillars) or 1.0
+    return replace(scheme, pillars=tuple(replace(p, weight=new.get(p.key, p.weight) * total / scale)
+                                         for p in scheme.pillars))
+
+
+def influence(scores: pl.DataFrame, scheme: Scheme) -> dict[str, float | None]:
+    """Realised share of each pillar in the variance of the total (`metrics.diagnostics.pillar_influence`).
+
+    `scores` holds the pillars as 0–100 scores (as `metrics.results.worker_scores` returns
+    them, before `with_points`) and `total`.
+    """
+    frame = pillar_influence(scores, scheme)
+    return dict(zip(frame["pillar"].to_list(), frame["realised"].to_list(), strict=True))
