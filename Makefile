@@ -13,7 +13,7 @@ PORT ?= 8050
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -U pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,spark]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,spark,reports]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -293,6 +293,7 @@ def create_app(settings: Settings, *, db: Database | None = None, local_token: s
     _register_shell_callbacks(app)
     from dashboard.exports import register_exports
     from dashboard.pages.rankings import export_csv
+    from dashboard.reports.browser import configure
     from dashboard.reports.web import register_report_routes
 
     register_exports(server, export_csv)
@@ -300,4 +301,5 @@ def create_app(settings: Settings, *, db: Database | None = None, local_token: s
     from dashboard.live.attach import attach_jobs
 
     attach_jobs(server, database, settings, local_token=local_token)
+    configure(settings.chromium_path)
     return app

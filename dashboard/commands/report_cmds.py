@@ -43,9 +43,12 @@ def report(
     """
     from dashboard.jobs import tasks
     from dashboard.reports import ReportError
+    from dashboard.reports.browser import ReportsExtraMissing, configure
     from dashboard.reports.charts import shutdown
+    from dashboard.settings import Settings
     from warehouse.db import open_db
 
+    configure(Settings.from_env(db_path=db).chromium_path)
     if fmt not in ("pdf", "xlsx", "html"):
         fail(f"--format must be pdf, xlsx or html (got {fmt!r})")
     if worker and fmt != "pdf":
@@ -64,7 +67,7 @@ def report(
                 with open_db(db, read_only=True, migrate=False) as database:
                     result = tasks.report(database, period=period, out=out, fmt=fmt, unit=unit, run=run,
                                           worker=worker, lang=lang, steps=steps)
-    except ReportError as exc:
+    except (ReportError, ReportsExtraMissing) as exc:
         fail(str(exc))
     finally:
         if client is None:

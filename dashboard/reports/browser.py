@@ -7,6 +7,10 @@ daemon thread and every report borrows it: `call(fn)` runs `await fn(browser)`
 on that loop and returns the result to the calling (sync) thread. Each print job
 opens its own browser context, so concurrent jobs do not share pages. The browser
 is relaunched if it has died, and closed by `shutdown()` (also at exit).
+
+Playwright and pikepdf come with the `reports` extra; without it everything imports
+and only printing fails, with `ReportsExtraMissing` naming the extra. The Chromium
+binary is `Settings.chromium_path` (set by `configure`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-CHROMIUM = "/usr/bin/chromium"
+from dashboard.settings import CHROMIUM_DEFAULT
+
+EXTRA_HINT = "pip install 'gridscore[reports]'"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
@@ -27,6 +33,34 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}  # loop, thread, playwright, browser, plus per-browser caches (see `cache`)
+_chromium = {"path": CHROMIUM_DEFAULT}
+
+
+class ReportsExtraMissing(RuntimeError):
+    """PDF printing / chart rendering asked for without the `reports` extra installed."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        super().__init__(f"报表打印需要安装 reports 扩展（缺少 {module}）：{EXTRA_HINT} / "
+                         f"printing reports needs the 'reports' extra (missing {module}): {EXTRA_HINT}")
+
+
+def require_playwright() -> None:
+    """Raise `ReportsExtraMissing` unless Playwright can be imported."""
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError as exc:
+        raise ReportsExtraMissing("playwright") from exc
+
+
+def configure(chromium_path: str) -> None:
+    """Use this Chromium binary from the next launch on (`Settings.chromium_path`)."""
+    _chromium["path"] = chromium_path
+
+
+def chromium_path() -> str:
+    """The Chromium binary the next launch uses."""
+    return _chromium["path"]
 
 
 def _loop() -> asyncio.AbstractEventLoop:
@@ -50,8 +84,8 @@ async def _browser() -> Any:
         _state["playwright"] = await async_playwright().start()
     for key in [k for k in _state if k.startswith("cache:")]:
         del _state[key]  # pages of a dead browser
-    browser = await _state["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                         headless=True)
+    browser = await _state["playwright"].chromium.launch(executable_path=_chromium["path"],
+                                                         args=CHROMIUM_ARGS, headless=True)
     _state["browser"] = browser
     return browser
 
@@ -62,7 +96,10 @@ def cache() -> dict[str, Any]:
 
 
 def submit(fn: Callable[[Any], Awaitable[T]]) -> Future[T]:
-    """Schedule `await fn(browser)` on the browser's loop; returns at once."""
+    """Schedule `await fn(browser)` on the browser's loop; returns at once.
+
+    Raises `ReportsExtraMissing` here, in the caller's thread, without the extra."""
+    require_playwright()
     loop = _loop()
 
     async def job() -> T:

@@ -98,7 +98,7 @@ async def _print_all(browser: Any, docs: Sequence[str], out: Path, footer_title:
 
 def _join(parts: Sequence[Path], footers: Path, out: Path) -> None:
     """Concatenate the part PDFs into `out` with page i of `footers` laid over page i (title from part 1)."""
-    import pikepdf
+    pikepdf = _pikepdf()
 
     sources = [pikepdf.open(p) for p in parts]
     try:
@@ -118,8 +118,17 @@ def _join(parts: Sequence[Path], footers: Path, out: Path) -> None:
             src.close()
 
 
+def _pikepdf() -> Any:
+    """The pikepdf module, or `ReportsExtraMissing` naming the extra."""
+    try:
+        import pikepdf
+    except ImportError as exc:
+        raise browser.ReportsExtraMissing("pikepdf") from exc
+    return pikepdf
+
+
 def _pages(path: Path) -> int:
-    import pikepdf
+    pikepdf = _pikepdf()
 
     with pikepdf.open(path) as pdf:
         return len(pdf.pages)
@@ -157,6 +166,8 @@ def html_to_pdf(html_text: str | Sequence[str], path: str | Path, *, footer_titl
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     docs = [html_text] if isinstance(html_text, str) else list(html_text)
+    if len(docs) > 1:
+        _pikepdf()  # fail before printing, not after
     browser.call(lambda b: _print_all(b, docs, out, footer_title))
     return out
 

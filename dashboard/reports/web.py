@@ -17,6 +17,7 @@ from flask import Flask, Response, abort, make_response, request
 
 from dashboard.access import require
 from dashboard.context import ViewContext, request_context
+from dashboard.reports.browser import ReportsExtraMissing
 from dashboard.reports.html import render_html
 from dashboard.reports.model import ReportError, build_report
 from dashboard.reports.pdf import render_pdf
@@ -74,6 +75,8 @@ def register_report_routes(server: Flask) -> None:
             body = report_bytes(ctx, fmt)
         except (ReportError, ScoringError):
             abort(404)
+        except ReportsExtraMissing as exc:
+            abort(503, description=str(exc))
         suffix = f"-{ctx.unit}" if ctx.unit else ""
         return _download(body, fmt, f"report-{ctx.period}{suffix}.{fmt}")
 
@@ -88,4 +91,6 @@ def register_report_routes(server: Flask) -> None:
             body = sheet_bytes(ctx, worker_id)
         except ScoringError:
             abort(404)
+        except ReportsExtraMissing as exc:
+            abort(503, description=str(exc))
         return _download(body, "pdf", f"score-sheet-{worker_id}-{ctx.period}.pdf")
