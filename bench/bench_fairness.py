@@ -1,0 +1,356 @@
+"""Fairness harness: how close the satisfaction estimators come to the simulator's truth.
+
+    python -m bench.bench_fairness [--sizes small,city] [--reps-small 200] [--reps-city 30]
+                                   [--draws 200] [--write]
+
+For each city size and resident-mix scenario (`surveys.truth.SCENARIOS`: none,
+documented, double, unregistered) the survey is replicated R times on the same
+population (`surveys.synthetic.population`): a fresh SRSWOR of each grid at the
+design's sizes, dispositions at the simulator's rates (64 % complete), the answers the
+sampled households would give. Each replication is estimated by every estimator
+available, and scored by the scheme with the run's other pillars held fixed:
+
+- `direct`: the design-based grid mean (A4) with its t interval;
+- `nr_adjusted`: the non-response-adjusted mean (A6) with the direct SE (it has none of
+  its own);
+- `shrinkage`: today's scored value (A9, covariate-free shrinkage) with the interval
+  today's Monte Carlo implies, shrunk ± 1.96 · raw SE.
+
+Figures per estimator (every one with its Monte Carlo SE over replications; RMSE and
+mean |grid bias| by the jackknife over replications): RMSE and mean bias against the
+true grid mean, mean absolute per-grid bias, 95 % interval coverage, the share of
+eligible grid workers whose grade differs from the grade of their true score (bands
+only, no quota), and the share whose 90 % rank interval (today's Monte Carlo:
+satisfaction ~ N(value, SE), skills ~ N(score, 5), weights × U(0.75, 1.25)) contains the
+true rank among eligible grid workers. With `--write` the table goes into
+docs/methodology.md (between the fairness-table markers) and a summary into
+docs/performance.md. Cities are built once and cached under `--cache`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from bench.bench_generate import write_section
+from metrics.scheme import Scheme, load_scheme
+from metrics.score import round_half_up_np
+from metrics.uncertainty import _grid_ranks_desc, draw_totals
+from surveys.design import SampleOptions, completes_needed, invitations_needed
+from surveys.dispositions import COUNT_COLUMNS
+from surveys.estimate import EstimateOptions, _finish, estimate_grids
+from surveys.questionnaire import load_questionnaire
+from surveys.synthetic import OUTCOME_P, OUTCOMES, population
+from warehouse.db import Database, open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+METHODOLOGY = ROOT / "docs" / "methodology.md"
+START, END = "<!-- fairness-table:start -->", "<!-- fairness-table:end -->"
+SEED = 20251
+YEAR = 2025
+PERIOD = str(YEAR)
+SCENARIO_NAMES = ("none", "documented", "double", "unregistered")
+ESTIMATORS = ("direct", "nr_adjusted", "shrinkage")
+FIGURES = ("rmse", "bias", "abs_grid_bias", "coverage", "misgraded", "rank_coverage")
+Z95 = 1.959964
+
+
+@dataclass(frozen=True)
+class World:
+    """One population to survey: households in grid order, grid sizes, truth and workers."""
+
+    grid_ids: np.ndarray  # sorted
+    grid_of: np.ndarray  # household → grid index (households sorted by grid)
+    start: np.ndarray  # first household of each grid
+    y: np.ndarray  # the household's 0–100 answer
+    satisfied: np.ndarray  # top-2 box
+    elderly: np.ndarray  # weighting class
+    population: np.ndarray  # N_h
+    invited: np.ndarray  # invitations per grid (the design's sizes)
+    truth: np.ndarray  # true grid mean, per grid
+    workers: pl.DataFrame  # eligible grid workers: pillars, bonus, grid index, true total
+
+
+def load_world(db: Database, scenario: str, scheme: Scheme, *, options: SampleOptions | None = None) -> World:
+    """The population of `scenario` and the eligible grid workers of the period's latest run."""
+    q = load_questionnaire()
+    people, grids = population(db, PERIOD, scenario=scenario)
+    satisfied = set(q.satisfied_codes)
+    scores = np.asarray([q.scale[c] for c in ("very_dissatisfied", "dissatisfied", "fairly_satisfied",
+                                              "satisfied", "very_satisfied")])
+    from surveys.truth import CODES, CUTS
+
+    code_idx = np.searchsorted(np.asarray(CUTS), people["u"].to_numpy())
+    hh = people.select("household_id", "grid_id", "elderly").with_columns(
+        pl.Series("y", scores[code_idx]),
+        pl.Series("satisfied", np.isin(np.asarray(CODES)[code_idx], list(satisfied))),
+    ).sort("grid_id", "household_id")
+    grid_ids = grids["grid_id"].to_numpy()
+    grid_of = np.searchsorted(grid_ids, hh["grid_id"].to_numpy())
+    pop = np.bincount(grid_of, minlength=len(grid_ids))
+    opts = options or SampleOptions()
+    invited = invitations_needed(completes_needed(pop, opts), pop, opts.response_rate)
+    run = db.scalar("SELECT run_id FROM score_runs WHERE period_id = ? ORDER BY created_at DESC LIMIT 1", [PERIOD])
+    keys = [p.key for p in scheme.pillars]
+    workers = db.query(
+        f"""SELECT worker_id AS subject_id, grid_id, role, {', '.join(keys)}, bonus, satisfaction_se
+            FROM score_workers WHERE run_id = ? AND role = 'grid_worker' AND eligible AND NOT vetoed
+            ORDER BY subject_id""",
+        [run],
+    ).filter(pl.col("grid_id").is_in(grid_ids.tolist()))
+    workers = workers.with_columns(pl.Series("g", np.searchsorted(grid_ids, workers["grid_id"].to_numpy())))
+    truth = grids["true_mean"].to_numpy()
+    workers = workers.with_columns(pl.Series("true_total", point_totals(workers, truth[workers["g"].to_numpy()], scheme)))
+    return World(
+        grid_ids=grid_ids, grid_of=grid_of, start=np.searchsorted(grid_of, np.arange(len(grid_ids))),
+        y=hh["y"].to_numpy(), satisfied=hh["satisfied"].to_numpy(), elderly=hh["elderly"].to_numpy(),
+        population=pop, invited=invited, truth=truth, workers=workers,
+    )
+
+
+def point_totals(workers: pl.DataFrame, satisfaction: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Totals with the scheme's weights and `satisfaction` as the survey pillar (B5, rounded)."""
+    w = np.array([p.weight for p in scheme.pillars])
+    w = w / w.sum() * scheme.cap
+    total = workers["bonus"].fill_null(0.0).to_numpy().astype(float).copy()
+    for k, p in enumerate(scheme.pillars):
+        val = satisfaction if p.source == "survey" else workers[p.key].cast(pl.Float64).to_numpy()
+        total += w[k] * np.clip(val, 0, 100) / 100
+    return round_half_up_np(np.minimum(total, scheme.cap), scheme.decimals)
+
+
+def grades(totals: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Grade index of each total by the scheme's bands (quota not applied)."""
+    out = np.full(totals.shape, -1)
+    for i, g in enumerate(scheme.grades):
+        inside = (totals >= g.low) & ((totals < g.high) | ((g.high == scheme.cap) & (totals <= g.high)))
+        out[inside] = i
+    return out
+
+
+def true_ranks(totals: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Ranks (1 = best, ties share the lower number) as the point ranks give them."""
+    key = -np.rint(totals * 10**scheme.decimals)
+    return np.searchsorted(np.sort(key), key, side="left") + 1
+
+
+def survey_once(world: World, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One replication of the fieldwork: respondents, strata and outcome counts per grid × class."""
+    key = rng.random(len(world.grid_of))
+    order = np.lexsort((key, world.grid_of))
+    rank = np.arange(len(order)) - world.start[world.grid_of[order]]
+    chosen = order[rank < world.invited[world.grid_of[order]]]
+    outcome = rng.choice(len(OUTCOMES), size=len(chosen), p=OUTCOME_P)
+    g = world.grid_of[chosen]
+    cls = world.elderly[chosen].astype(int)  # 1 elderly, 0 other
+    done = outcome == 0
+    grid_ids = world.grid_ids
+    respondents = pl.DataFrame({
+        "grid_id": grid_ids[g[done]],
+        "weight_class": np.where(cls[done] == 1, "elderly", "other"),
+        "y": world.y[chosen[done]],
+        "satisfied": world.satisfied[chosen[done]],
+    })
+    n_g = len(grid_ids)
+    cells = np.bincount((g * 2 + cls) * len(OUTCOMES) + outcome, minlength=n_g * 2 * len(OUTCOMES))
+    cells = cells.reshape(n_g * 2, len(OUTCOMES))
+    counts = pl.DataFrame({
+        "grid_id": np.repeat(grid_ids, 2),
+        "weight_class": np.tile(np.array(["other", "elderly"]), n_g),
+        "invited": cells.sum(axis=1),
+        **{c: cells[:, OUTCOMES.index(c.removeprefix("n_"))] for c in COUNT_COLUMNS[1:]},
+    }).filter(pl.col("invited") > 0)
+    strata = pl.DataFrame({"grid_id": grid_ids, "population": world.population})
+    return respondents, strata, counts
+
+
+def estimators(respondents: pl.DataFrame, strata: pl.DataFrame, counts: pl.DataFrame) -> dict[str, tuple[np.ndarray, ...]]:
+    """(value, SE, low, high) per grid, in grid order, for every estimator."""
+    opts = EstimateOptions(k_min=0)
+    grids = _finish(estimate_grids(respondents, strata, counts=counts, options=opts), opts).sort("unit_id")
+
+    def col(c: str) -> np.ndarray:
+        return grids[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+    mean, se, lo, hi = col("mean"), col("se"), col("ci_low"), col("ci_high")
+    half = hi - mean
+    adj, shr = col("mean_adjusted"), col("shrunk")
+    return {
+        "direct": (mean, se, lo, hi),
+        "nr_adjusted": (adj, se, adj - half, adj + half),
+        "shrinkage": (shr, se, shr - Z95 * se, shr + Z95 * se),
+    }
+
+
+def replicate(world: World, scheme: Scheme, *, reps: int, draws: int, seed: int) -> dict[str, dict[str, np.ndarray]]:
+    """Per estimator: errors (reps × grids), coverage (reps × grids), misgraded and rank coverage (reps)."""
+    g = world.workers["g"].to_numpy()
+    true_total = world.workers["true_total"].to_numpy()
+    true_grade = grades(true_total, scheme)
+    t_rank = true_ranks(true_total, scheme)
+    q = (1 - scheme.uncertainty.interval) / 2
+    out = {e: {"err": np.empty((reps, len(world.truth))), "cover": np.empty((reps, len(world.truth))),
+               "misgraded": np.empty(reps), "rank_cover": np.empty(reps)} for e in ESTIMATORS}
+    for r in range(reps):
+        rng = np.random.default_rng([seed, r])
+        est = estimators(*survey_once(world, rng))
+        for name, (val, se, lo, hi) in est.items():
+            o = out[name]
+            o["err"][r] = val - world.truth
+            o["cover"][r] = (lo <= world.truth) & (world.truth <= hi)
+            sat = val[g]
+            o["misgraded"][r] = np.mean(grades(point_totals(world.workers, sat, scheme), scheme) != true_grade)
+            frame = world.workers.with_columns(
+                pl.Series("satisfaction", sat), pl.Series("satisfaction_se", se[g]))
+            totals = round_half_up_np(draw_totals(frame, scheme, seed=[seed, r, 1], draws=draws), scheme.decimals)
+            ranks = _grid_ranks_desc(totals, np.arange(frame.height), scheme.decimals)
+            low = np.quantile(ranks, q, axis=0, method="lower")
+            high = np.quantile(ranks, 1 - q, axis=0, method="higher")
+            o["rank_cover"][r] = np.mean((low <= t_rank) & (t_rank <= high))
+    return out
+
+
+def summarise(res: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """Each figure with its Monte Carlo SE (replications independent; jackknife where nonlinear)."""
+    err, reps = res["err"], res["err"].shape[0]
+    ok = np.isfinite(err)
+    e0 = np.where(ok, err, 0.0)
+    sq_r, n_r, sum_g, n_g = (e0**2).sum(axis=1), ok.sum(axis=1), e0.sum(axis=0), ok.sum(axis=0)
+
+    def jack(full: float, loo: np.ndarray) -> float:
+        return float(np.sqrt((reps - 1) / reps * np.sum((loo - loo.mean()) ** 2))) if reps > 1 else float("nan")
+
+    rmse = float(np.sqrt(sq_r.sum() / n_r.sum()))
+    rmse_loo = np.sqrt((sq_r.sum() - sq_r) / (n_r.sum() - n_r))
+    grid_bias = sum_g / np.maximum(n_g, 1)
+    abs_bias = float(np.mean(np.abs(grid_bias)))
+    loo_bias = (sum_g[None, :] - e0) / np.maximum(n_g[None, :] - ok, 1)
+    abs_loo = np.abs(loo_bias).mean(axis=1)
+    bias_r = e0.sum(axis=1) / np.maximum(n_r, 1)
+    cov_r = np.nanmean(np.where(ok, res["cover"], np.nan), axis=1)
+
+    def mean_se(x: np.ndarray) -> tuple[float, float]:
+        return float(np.mean(x)), float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
+
+    return {
+        "rmse": (rmse, jack(rmse, rmse_loo)),
+        "bias": mean_se(bias_r),
+        "abs_grid_bias": (abs_bias, jack(abs_bias, abs_loo)),
+        "coverage": mean_se(cov_r),
+        "misgraded": mean_se(res["misgraded"]),
+        "rank_coverage": mean_se(res["rank_cover"]),
+    }
+
+
+def build_city(path: Path, size: str) -> None:
+    """Generate a city, survey it (documented scenario) and score it once (pillars held fixed)."""
+    from metrics.runs import score_period
+    from surveys.synthetic import simulate
+    from warehouse.synthetic import generate
+
+    with open_db(path) as db:
+        generate(db, size=size, seed=SEED, year=YEAR)
+        simulate(db, period_id=PERIOD, seed=SEED)
+        score_period(db, PERIOD, seed=SEED, draws=0)
+        db.checkpoint()
+
+
+def run(db: Database, *, size: str, reps: int, draws: int, scenarios: tuple[str, ...] = SCENARIO_NAMES,
+        seed: int = SEED) -> pl.DataFrame:
+    """The harness table for one city: one row per scenario × estimator, figures with SEs."""
+    scheme = load_scheme()
+    rows = []
+    for scenario in scenarios:
+        world = load_world(db, scenario, scheme)
+        started = time.perf_counter()
+        res = replicate(world, scheme, reps=reps, draws=draws, seed=seed)
+        secs = time.perf_counter() - started
+        for name in ESTIMATORS:
+            figs = summarise(res[name])
+            rows.append({"size": size, "scenario": scenario, "estimator": name, "reps": reps,
+                         "grids": len(world.truth), "workers": world.workers.height, "seconds": secs,
+                         **{f: figs[f][0] for f in FIGURES}, **{f"{f}_se": figs[f][1] for f in FIGURES}})
+    return pl.DataFrame(rows)
+
+
+def table(results: pl.DataFrame) -> str:
+    """Markdown table of the harness results."""
+    head = ("| city | scenario | estimator | R | RMSE | bias | mean abs grid bias | 95 % coverage | "
+            "misgraded | rank interval covers |")
+    lines = [head, "|" + "---|" * 10]
+    def pm(r: dict, f: str, pct: bool = False) -> str:
+        k = 100.0 if pct else 1.0
+        return f"{k * r[f]:.{1 if pct else 2}f} ± {k * r[f + '_se']:.{1 if pct else 2}f}"
+
+    for r in results.iter_rows(named=True):
+        lines.append(
+            f"| {r['size']} ({r['grids']} grids) | {r['scenario']} | {r['estimator']} | {r['reps']} | {pm(r, 'rmse')} | "
+            f"{pm(r, 'bias')} | {pm(r, 'abs_grid_bias')} | {pm(r, 'coverage', True)} % | {pm(r, 'misgraded', True)} % | "
+            f"{pm(r, 'rank_coverage', True)} % |"
+        )
+    return "\n".join(lines)
+
+
+def write_docs(results: pl.DataFrame, command: str, seconds: float) -> None:
+    """The table into docs/methodology.md (between the markers), the summary into docs/performance.md."""
+    text = METHODOLOGY.read_text(encoding="utf-8")
+    block = f"{START}\n\nCommand: `{command}` ({seconds / 60:.1f} min on this machine).\n\n{table(results)}\n\n{END}"
+    if START in text:
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    METHODOLOGY.write_text(text, encoding="utf-8")
+    per = results.group_by("size", "scenario").agg(pl.col("seconds").first(), pl.col("reps").first())
+    lines = [
+        "## Fairness harness (issue 19)", "",
+        f"Command: `flock /tmp/gridscore-bench.lock {command}`; machine: {platform.machine()}, "
+        f"{platform.python_version()}, 2 cores shared. Whole run {seconds / 60:.1f} min (goal ≤ 30 min).", "",
+        "| city | scenario | replications | seconds |", "|---|---|---|---|",
+        *[f"| {r['size']} | {r['scenario']} | {r['reps']} | {r['seconds']:.0f} |"
+          for r in per.sort("size", "scenario").iter_rows(named=True)],
+        "", "The figures themselves are in docs/methodology.md, Part C (the harness table).", "",
+    ]
+    write_section("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, build or reuse the cities, run the harness, print (and write) the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="small,city")
+    parser.add_argument("--reps-small", type=int, default=200)
+    parser.add_argument("--reps-city", type=int, default=30)
+    parser.add_argument("--draws", type=int, default=200, help="Monte Carlo draws per replication (rank intervals)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIO_NAMES))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/gridscore-fairness"))
+    parser.add_argument("--write", action="store_true", help="write docs/methodology.md and docs/performance.md")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    frames = []
+    for size in args.sizes.split(","):
+        path = args.cache / f"{size}-{SEED}.duckdb"
+        if not path.exists():
+            args.cache.mkdir(parents=True, exist_ok=True)
+            t = time.perf_counter()
+            build_city(path.with_suffix(".building"), size)
+            path.with_suffix(".building").rename(path)
+            print(f"built {size} city in {time.perf_counter() - t:.0f} s", flush=True)
+        reps = args.reps_small if size == "small" else args.reps_city
+        with open_db(path, read_only=True) as db:
+            frames.append(run(db, size=size, reps=reps, draws=args.draws,
+                              scenarios=tuple(args.scenarios.split(","))))
+        print(table(frames[-1]), flush=True)
+    results = pl.concat(frames)
+    seconds = time.perf_counter() - started
+    print(f"total {seconds / 60:.1f} min")
+    if args.write:
+        write_docs(results, "python -m bench.bench_fairness --write", seconds)
+
+
+if __name__ == "__main__":
+    main()
