@@ -19,7 +19,7 @@ def test_fairness_summary_hand_worked() -> None:
     figs = summarise(res)
     assert figs["rmse"] == pytest.approx((1.0, 0.0))
     assert figs["bias"] == pytest.approx((1.0, 0.0))
-    assert figs["abs_grid_bias"] == pytest.approx((1.0, 0.0))
+    assert figs["grid_bias"] == pytest.approx((1.0, 0.0))
     # per-replication coverage 2/3, 1/3, 2/3, 1/3 → mean 0.5, SE = sd/√4
     assert figs["coverage"][0] == pytest.approx(0.5)
     assert figs["coverage"][1] == pytest.approx(np.std([2 / 3, 1 / 3, 2 / 3, 1 / 3], ddof=1) / 2)
