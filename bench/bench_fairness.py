@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,6 +349,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIO_NAMES))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/gridscore-fairness"))
     parser.add_argument("--write", action="store_true", help="write docs/methodology.md and docs/performance.md")
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     started = time.perf_counter()
     frames = []
@@ -368,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.perf_counter() - started
     print(f"total {seconds / 60:.1f} min")
     if args.write:
-        write_docs(results, "python -m bench.bench_fairness --write", seconds)
+        write_docs(results, " ".join(["python -m bench.bench_fairness", *argv]), seconds)
 
 
 if __name__ == "__main__":
