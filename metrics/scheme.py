@@ -28,10 +28,11 @@ from warehouse.enums import (
     WORK_TYPES,
     WORKER_ROLES,
 )
+from warehouse.pillars import PILLAR_KEYS, PILLAR_KINDS, pillar_kind
 
 DEFAULT_SCHEME = Path(__file__).parent / "schemes" / "default.toml"
 
-PILLAR_SOURCES = ("indicators", "skill_assessments", "survey")
+PILLAR_SOURCES = tuple(k.source for k in PILLAR_KINDS)
 DEDUCTION_EVENTS = ("inspection", "rectification_overdue", "valid_complaint", "failed_spot_check")
 FILTER_CODES: dict[str, dict[str, str]] = {
     "type": WORK_TYPES,
@@ -347,13 +348,19 @@ def _check_weights(where: str, weights: list[tuple[str, float]], total: float) -
         raise SchemeError(f"{where}: weights sum to {s:g}, must sum to {total:g} ({parts})")
 
 
-def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
-    """Validate a parsed TOML mapping and build the `Scheme`.
+@dataclass(frozen=True)
+class _Head:
+    """The `[scheme]` table: identity, cap and rounding."""
 
-    Raises:
-        SchemeError: the first problem found, naming its key.
-    """
-    root = _Table(data, "")
+    key: str
+    version: str
+    name_zh: str
+    name_en: str
+    cap: float
+    decimals: int
+
+
+def _parse_head(root: _Table) -> _Head:
     head = root.table("scheme")
     key = head.get("key", str)
     version = head.get("version", str)
@@ -364,133 +371,158 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
     if not 0 <= decimals <= 4:
         raise SchemeError(f"scheme.decimals: must be 0–4, got {decimals}")
     head.done()
+    return _Head(key, version, name_zh, name_en, cap, decimals)
 
-    # pillars
-    ptab = root.table("pillars")
-    pillars = []
-    for pkey in ptab.data:
-        t = ptab.table(pkey)
-        source = t.get("source", str)
-        if source not in PILLAR_SOURCES:
-            raise SchemeError(f"{t.key('source')}: unknown source {source!r} (allowed: {', '.join(PILLAR_SOURCES)})")
-        value = t.get("value", str, "shrunk")
-        if value not in ("shrunk", "mean"):
-            raise SchemeError(f"{t.key('value')}: must be 'shrunk' or 'mean', got {value!r}")
-        pillars.append(
-            Pillar(
-                key=pkey,
-                name_zh=t.get("name_zh", str),
-                name_en=t.get("name_en", str, ""),
-                weight=_number(t, "weight", minimum=0),
-                source=source,
-                min_coverage=_number(t, "min_coverage", 1.0, minimum=0, maximum=1),
-                measurement_sd=_number(t, "measurement_sd", 0.0, minimum=0),
-                value=value,
-            )
+
+def _parse_pillar(ptab: _Table, pkey: str) -> Pillar:
+    """One `[pillars.<key>]` table; the key must be a declared pillar kind (`warehouse.pillars`)."""
+    if pkey not in PILLAR_KEYS:
+        raise SchemeError(
+            f"{ptab.key(pkey)}: unknown pillar {pkey!r} (the pillars are fixed kinds: {', '.join(PILLAR_KEYS)})"
         )
-        t.done()
+    kind = pillar_kind(pkey)
+    t = ptab.table(pkey)
+    source = t.get("source", str)
+    if source not in PILLAR_SOURCES:
+        raise SchemeError(f"{t.key('source')}: unknown source {source!r} (allowed: {', '.join(PILLAR_SOURCES)})")
+    if source != kind.source:
+        raise SchemeError(f"{t.key('source')}: pillar {pkey!r} takes source {kind.source!r}, got {source!r}")
+    value = t.get("value", str, "shrunk")
+    if value not in ("shrunk", "mean"):
+        raise SchemeError(f"{t.key('value')}: must be 'shrunk' or 'mean', got {value!r}")
+    pillar = Pillar(
+        key=pkey,
+        name_zh=t.get("name_zh", str),
+        name_en=t.get("name_en", str, ""),
+        weight=_number(t, "weight", minimum=0),
+        source=source,
+        min_coverage=_number(t, "min_coverage", 1.0, minimum=0, maximum=1),
+        measurement_sd=_number(t, "measurement_sd", 0.0, minimum=0),
+        value=value,
+    )
+    t.done()
+    return pillar
+
+
+def _parse_pillars(root: _Table, cap: float) -> list[Pillar]:
+    """`[pillars.*]`: every declared pillar kind once, no other; weights sum to the cap."""
+    ptab = root.table("pillars")
+    pillars = [_parse_pillar(ptab, pkey) for pkey in ptab.data]
     ptab.done()
     if not pillars:
         raise SchemeError("pillars: at least one pillar is required")
+    given = {p.key for p in pillars}
+    for pkey in PILLAR_KEYS:
+        if pkey not in given:
+            raise SchemeError(f"pillars.{pkey}: missing (every pillar kind is required: {', '.join(PILLAR_KEYS)})")
     _check_weights("pillars", [(p.key, p.weight) for p in pillars], cap)
-    pkeys = {p.key: p for p in pillars}
-    for src in ("skill_assessments", "survey"):
-        if sum(p.source == src for p in pillars) > 1:
-            raise SchemeError(f"pillars: only one pillar may have source {src!r}")
+    return pillars
 
-    # indicators
-    indicators: list[Indicator] = []
-    seen: set[str] = set()
-    raw_ind = root.get("indicators", list, [])
-    for n, item in enumerate(raw_ind):
-        t = _Table(item, f"indicators[{n}]")
-        ikey = t.get("key", str)
-        t.where = f"indicators.{ikey}"
-        if ikey in seen:
-            raise SchemeError(f"{t.where}: duplicate indicator key")
-        seen.add(ikey)
-        pillar = t.get("pillar", str)
-        if pillar not in pkeys:
-            raise SchemeError(f"{t.key('pillar')}: unknown pillar {pillar!r}")
-        if pkeys[pillar].source != "indicators":
-            raise SchemeError(f"{t.key('pillar')}: pillar {pillar!r} does not take indicators (source {pkeys[pillar].source})")
-        direction = t.get("direction", str, "higher")
-        if direction not in ("higher", "lower"):
-            raise SchemeError(f"{t.key('direction')}: must be 'higher' or 'lower', got {direction!r}")
-        t.used.update({"numerator", "denominator"})
-        if "numerator" not in t.data:
-            raise SchemeError(f"{t.key('numerator')}: missing")
-        if "denominator" not in t.data:
-            raise SchemeError(f"{t.key('denominator')}: missing")
-        num = _filter(t.data["numerator"], t.key("numerator"), denominator=False)
-        den = _filter(t.data["denominator"], t.key("denominator"), denominator=True)
-        target = _number(t, "target", None, minimum=0)
-        floor = _number(t, "floor", None, minimum=0)
-        bands: tuple[Band, ...] = ()
-        if "bands" in t.data:
-            t.used.add("bands")
-            bands = _bands(t.data["bands"], t.key("bands"))
-            if target is not None or floor is not None:
-                raise SchemeError(f"{t.where}: give either bands or target/floor, not both")
+
+def _item_pillar(t: _Table, pkeys: dict[str, Pillar], wrong_source: str) -> str:
+    """The `pillar` of an indicator or deduction item: known and taking indicators."""
+    pillar = t.get("pillar", str)
+    if pillar not in pkeys:
+        raise SchemeError(f"{t.key('pillar')}: unknown pillar {pillar!r}")
+    if pkeys[pillar].source != "indicators":
+        raise SchemeError(f"{t.key('pillar')}: " + wrong_source.format(pillar=pillar, source=pkeys[pillar].source))
+    return pillar
+
+
+def _normalisation(t: _Table, direction: str) -> tuple[float | None, float | None, tuple[Band, ...]]:
+    """An indicator's target and floor (B2) or bands (B3)."""
+    target = _number(t, "target", None, minimum=0)
+    floor = _number(t, "floor", None, minimum=0)
+    bands: tuple[Band, ...] = ()
+    if "bands" in t.data:
+        t.used.add("bands")
+        bands = _bands(t.data["bands"], t.key("bands"))
+        if target is not None or floor is not None:
+            raise SchemeError(f"{t.where}: give either bands or target/floor, not both")
+    else:
+        if target is None:
+            raise SchemeError(f"{t.key('target')}: missing (or give bands)")
+        if floor is None:
+            raise SchemeError(f"{t.key('floor')}: missing (the value scoring 0)")
+        if direction == "higher" and not floor < target:
+            raise SchemeError(f"{t.key('floor')}: must be below target {target:g} for a higher-is-better indicator, got {floor:g}")
+        if direction == "lower" and not floor > target:
+            raise SchemeError(f"{t.key('floor')}: must be above target {target:g} for a lower-is-better indicator, got {floor:g}")
+    return target, floor, bands
+
+
+def _parse_indicator(item: Any, n: int, pkeys: dict[str, Pillar], seen: set[str]) -> Indicator:
+    t = _Table(item, f"indicators[{n}]")
+    ikey = t.get("key", str)
+    t.where = f"indicators.{ikey}"
+    if ikey in seen:
+        raise SchemeError(f"{t.where}: duplicate indicator key")
+    seen.add(ikey)
+    pillar = _item_pillar(t, pkeys, "pillar {pillar!r} does not take indicators (source {source})")
+    direction = t.get("direction", str, "higher")
+    if direction not in ("higher", "lower"):
+        raise SchemeError(f"{t.key('direction')}: must be 'higher' or 'lower', got {direction!r}")
+    t.used.update({"numerator", "denominator"})
+    if "numerator" not in t.data:
+        raise SchemeError(f"{t.key('numerator')}: missing")
+    if "denominator" not in t.data:
+        raise SchemeError(f"{t.key('denominator')}: missing")
+    num = _filter(t.data["numerator"], t.key("numerator"), denominator=False)
+    den = _filter(t.data["denominator"], t.key("denominator"), denominator=True)
+    target, floor, bands = _normalisation(t, direction)
+    indicator = Indicator(
+        key=ikey, pillar=pillar, name_zh=t.get("name_zh", str), name_en=t.get("name_en", str, ""),
+        numerator=num, denominator=den, direction=direction,
+        weight=_number(t, "weight", minimum=0), target=target, floor=floor, bands=bands,
+    )
+    t.done()
+    return indicator
+
+
+def _events(t: _Table) -> tuple[tuple[str, float | None], ...]:
+    """A deduction item's `events` table: points per event (None = the recorded points)."""
+    ev = t.table("events")
+    events: list[tuple[str, float | None]] = []
+    for ename, pts in ev.data.items():
+        ev.used.add(ename)
+        if ename not in DEDUCTION_EVENTS:
+            raise SchemeError(f"{ev.key(ename)}: unknown event (allowed: {', '.join(DEDUCTION_EVENTS)})")
+        if pts == "recorded":
+            if ename != "inspection":
+                raise SchemeError(f"{ev.key(ename)}: 'recorded' points exist only for inspection")
+            events.append((ename, None))
         else:
-            if target is None:
-                raise SchemeError(f"{t.key('target')}: missing (or give bands)")
-            if floor is None:
-                raise SchemeError(f"{t.key('floor')}: missing (the value scoring 0)")
-            if direction == "higher" and not floor < target:
-                raise SchemeError(f"{t.key('floor')}: must be below target {target:g} for a higher-is-better indicator, got {floor:g}")
-            if direction == "lower" and not floor > target:
-                raise SchemeError(f"{t.key('floor')}: must be above target {target:g} for a lower-is-better indicator, got {floor:g}")
-        indicators.append(
-            Indicator(
-                key=ikey, pillar=pillar, name_zh=t.get("name_zh", str), name_en=t.get("name_en", str, ""),
-                numerator=num, denominator=den, direction=direction,
-                weight=_number(t, "weight", minimum=0), target=target, floor=floor, bands=bands,
-            )
-        )
-        t.done()
+            events.append((ename, _number(ev, ename, minimum=0)))
+    ev.done()
+    return tuple(events)
 
-    # deductions
-    deductions: list[Deduction] = []
-    for n, item in enumerate(root.get("deductions", list, [])):
-        t = _Table(item, f"deductions[{n}]")
-        dkey = t.get("key", str)
-        t.where = f"deductions.{dkey}"
-        if dkey in seen:
-            raise SchemeError(f"{t.where}: duplicate item key")
-        seen.add(dkey)
-        pillar = t.get("pillar", str)
-        if pillar not in pkeys:
-            raise SchemeError(f"{t.key('pillar')}: unknown pillar {pillar!r}")
-        if pkeys[pillar].source != "indicators":
-            raise SchemeError(f"{t.key('pillar')}: deductions live in an indicators pillar, not {pillar!r}")
-        full = _number(t, "full", minimum=0)
-        if full == 0:
-            raise SchemeError(f"{t.key('full')}: must be positive")
-        ev = t.table("events")
-        events: list[tuple[str, float | None]] = []
-        for ename, pts in ev.data.items():
-            ev.used.add(ename)
-            if ename not in DEDUCTION_EVENTS:
-                raise SchemeError(f"{ev.key(ename)}: unknown event (allowed: {', '.join(DEDUCTION_EVENTS)})")
-            if pts == "recorded":
-                if ename != "inspection":
-                    raise SchemeError(f"{ev.key(ename)}: 'recorded' points exist only for inspection")
-                events.append((ename, None))
-            else:
-                events.append((ename, _number(ev, ename, minimum=0)))
-        ev.done()
-        zeroing = t.get("zeroing", list, [])
-        for z in zeroing:
-            if z not in DEDUCTION_EVENTS:
-                raise SchemeError(f"{t.key('zeroing')}: unknown event {z!r}")
-        deductions.append(
-            Deduction(
-                key=dkey, pillar=pillar, name_zh=t.get("name_zh", str), name_en=t.get("name_en", str, ""),
-                full=full, weight=_number(t, "weight", minimum=0), events=tuple(events), zeroing=tuple(zeroing),
-            )
-        )
-        t.done()
+
+def _parse_deduction(item: Any, n: int, pkeys: dict[str, Pillar], seen: set[str]) -> Deduction:
+    t = _Table(item, f"deductions[{n}]")
+    dkey = t.get("key", str)
+    t.where = f"deductions.{dkey}"
+    if dkey in seen:
+        raise SchemeError(f"{t.where}: duplicate item key")
+    seen.add(dkey)
+    pillar = _item_pillar(t, pkeys, "deductions live in an indicators pillar, not {pillar!r}")
+    full = _number(t, "full", minimum=0)
+    if full == 0:
+        raise SchemeError(f"{t.key('full')}: must be positive")
+    events = _events(t)
+    zeroing = t.get("zeroing", list, [])
+    for z in zeroing:
+        if z not in DEDUCTION_EVENTS:
+            raise SchemeError(f"{t.key('zeroing')}: unknown event {z!r}")
+    deduction = Deduction(
+        key=dkey, pillar=pillar, name_zh=t.get("name_zh", str), name_en=t.get("name_en", str, ""),
+        full=full, weight=_number(t, "weight", minimum=0), events=events, zeroing=tuple(zeroing),
+    )
+    t.done()
+    return deduction
+
+
+def _check_item_weights(pillars: list[Pillar], indicators: list[Indicator], deductions: list[Deduction]) -> None:
+    """Each indicators pillar has items, and their weights sum to 100."""
     for p in pillars:
         if p.source != "indicators":
             continue
@@ -501,18 +533,21 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
             raise SchemeError(f"pillars.{p.key}: no indicators")
         _check_weights(f"pillars.{p.key} indicator", items, 100.0)
 
-    # bonus
+
+def _parse_bonus(root: _Table) -> tuple[float, tuple[tuple[str, str], ...]]:
     bt = root.table("bonus", required=False)
     bonus_cap = _number(bt, "cap", 0.0, minimum=0)
     cats = bt.get("categories", dict, {})
     bt.done()
+    return bonus_cap, tuple(sorted((str(k), str(v)) for k, v in cats.items()))
 
-    # vetoes
+
+def _parse_veto(root: _Table) -> VetoRules:
+    """`[veto]`; the two caps are checked against the grades by `_check_veto_caps`."""
     vt = root.table("veto")
     acting = _codes(vt, "acting_statuses", VETO_STATUSES)
     if "overturned" in acting or "proposed" in acting:
         raise SchemeError("veto.acting_statuses: proposed and overturned vetoes never act")
-    grade_keys = {g: g for g in GRADES}
     grade_cap = vt.get("grade_cap", str, "pass")
     no_award_cap = vt.get("no_award_cap", str, "good")
     grid_roles = _codes(vt, "grid_roles", WORKER_ROLES) if "grid_roles" in vt.data else ("grid_worker",)
@@ -528,21 +563,27 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
         c.done()
     ct.done()
     vt.done()
+    return VetoRules(acting, grade_cap, no_award_cap, tuple(grid_roles), reach, tuple(categories))
 
-    # grades
-    grades = []
-    for n, item in enumerate(root.get("grades", list)):
-        t = _Table(item, f"grades[{n}]")
-        gkey = t.get("key", str)
-        t.where = f"grades.{gkey}"
-        if gkey not in GRADES:
-            raise SchemeError(f"{t.key('key')}: unknown grade {gkey!r} (allowed: {', '.join(GRADES)})")
-        low = _number(t, "min", minimum=0)
-        high = _number(t, "max", minimum=0)
-        if not high > low:
-            raise SchemeError(f"{t.where}: max {high:g} must exceed min {low:g}")
-        grades.append(Grade(gkey, t.get("name_zh", str, GRADES[gkey]), low, high))
-        t.done()
+
+def _parse_grade(item: Any, n: int) -> Grade:
+    t = _Table(item, f"grades[{n}]")
+    gkey = t.get("key", str)
+    t.where = f"grades.{gkey}"
+    if gkey not in GRADES:
+        raise SchemeError(f"{t.key('key')}: unknown grade {gkey!r} (allowed: {', '.join(GRADES)})")
+    low = _number(t, "min", minimum=0)
+    high = _number(t, "max", minimum=0)
+    if not high > low:
+        raise SchemeError(f"{t.where}: max {high:g} must exceed min {low:g}")
+    grade = Grade(gkey, t.get("name_zh", str, GRADES[gkey]), low, high)
+    t.done()
+    return grade
+
+
+def _parse_grades(root: _Table, cap: float) -> list[Grade]:
+    """`[[grades]]`: bands from 0 to the cap without gap or overlap, best first."""
+    grades = [_parse_grade(item, n) for n, item in enumerate(root.get("grades", list))]
     if len({g.key for g in grades}) != len(grades):
         raise SchemeError("grades: duplicate grade key")
     grades.sort(key=lambda g: -g.low)
@@ -556,18 +597,27 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
             raise SchemeError(f"grades: gap between {a.high:g} ({a.key}) and {b.low:g} ({b.key}); scores there get no grade")
         if b.low < a.high:
             raise SchemeError(f"grades: bands {a.key} and {b.key} overlap between {b.low:g} and {a.high:g}")
-    for name, g in (("grade_cap", grade_cap), ("no_award_cap", no_award_cap)):
-        if g not in grade_keys or g not in {x.key for x in grades}:
+    return grades
+
+
+def _check_veto_caps(veto: VetoRules, grades: list[Grade]) -> None:
+    for name, g in (("grade_cap", veto.grade_cap), ("no_award_cap", veto.no_award_cap)):
+        if g not in GRADES or g not in {x.key for x in grades}:
             raise SchemeError(f"veto.{name}: unknown grade {g!r}")
     if "fail" not in {g.key for g in grades}:
         raise SchemeError("grades.fail: the fail grade (不合格) is required for the veto")
 
+
+def _parse_quota(root: _Table) -> Quota:
     qt = root.table("quota", required=False)
     quota = Quota(top_share=_number(qt, "top_share", 0.0, minimum=0, maximum=1), tie_rule=qt.get("tie_rule", str, "include"))
     if quota.tie_rule not in ("include", "exclude"):
         raise SchemeError(f"quota.tie_rule: must be 'include' or 'exclude', got {quota.tie_rule!r}")
     qt.done()
+    return quota
 
+
+def _parse_eligibility(root: _Table) -> Eligibility:
     et = root.table("eligibility", required=False)
     elig = Eligibility(
         min_months_in_post=_number(et, "min_months_in_post", 6.0, minimum=0),
@@ -579,14 +629,20 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
     if elig.survey_n_min < 0:
         raise SchemeError(f"eligibility.survey_n_min: must not be negative, got {elig.survey_n_min}")
     et.done()
+    return elig
 
+
+def _parse_rollup(root: _Table) -> tuple[tuple[str, ...], str]:
     rt = root.table("rollup", required=False)
     levels = _codes(rt, "levels", ROLLUP_LEVELS) if "levels" in rt.data else ROLLUP_LEVELS
     member_weight = rt.get("member_weight", str, "households")
     if member_weight not in ("households", "equal"):
         raise SchemeError(f"rollup.member_weight: must be 'households' or 'equal', got {member_weight!r}")
     rt.done()
+    return tuple(levels), member_weight
 
+
+def _parse_uncertainty(root: _Table) -> Uncertainty:
     ut = root.table("uncertainty", required=False)
     unc = Uncertainty(
         weight_jitter=_number(ut, "weight_jitter", 0.25, minimum=0, maximum=0.9),
@@ -594,14 +650,40 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
         interval=_number(ut, "interval", 0.90, minimum=0.5, maximum=0.999),
     )
     ut.done()
+    return unc
+
+
+def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
+    """Validate a parsed TOML mapping and build the `Scheme`.
+
+    The sections are read in a fixed order, so the first problem reported is always the same.
+
+    Raises:
+        SchemeError: the first problem found, naming its key.
+    """
+    root = _Table(data, "")
+    head = _parse_head(root)
+    pillars = _parse_pillars(root, head.cap)
+    pkeys = {p.key: p for p in pillars}
+    seen: set[str] = set()
+    indicators = [_parse_indicator(item, n, pkeys, seen) for n, item in enumerate(root.get("indicators", list, []))]
+    deductions = [_parse_deduction(item, n, pkeys, seen) for n, item in enumerate(root.get("deductions", list, []))]
+    _check_item_weights(pillars, indicators, deductions)
+    bonus_cap, bonus_categories = _parse_bonus(root)
+    veto = _parse_veto(root)
+    grades = _parse_grades(root, head.cap)
+    _check_veto_caps(veto, grades)
+    quota = _parse_quota(root)
+    elig = _parse_eligibility(root)
+    levels, member_weight = _parse_rollup(root)
+    unc = _parse_uncertainty(root)
     root.done()
 
     return Scheme(
-        key=key, version=version, name_zh=name_zh, name_en=name_en, cap=cap, decimals=decimals,
-        pillars=tuple(pillars), indicators=tuple(indicators), deductions=tuple(deductions),
-        bonus_cap=bonus_cap, bonus_categories=tuple(sorted((str(k), str(v)) for k, v in cats.items())),
-        veto=VetoRules(acting, grade_cap, no_award_cap, tuple(grid_roles), reach, tuple(categories)),
-        grades=tuple(grades), quota=quota, eligibility=elig, rollup_levels=tuple(levels),
+        key=head.key, version=head.version, name_zh=head.name_zh, name_en=head.name_en, cap=head.cap,
+        decimals=head.decimals, pillars=tuple(pillars), indicators=tuple(indicators), deductions=tuple(deductions),
+        bonus_cap=bonus_cap, bonus_categories=bonus_categories, veto=veto,
+        grades=tuple(grades), quota=quota, eligibility=elig, rollup_levels=levels,
         member_weight=member_weight, uncertainty=unc, source_hash=source_hash,
     )
 

@@ -24,7 +24,6 @@ from metrics.indicators import NO_WORKLOAD
 from metrics.scheme import Scheme
 
 SEVERITY_ORDER = {"fail": 3, "grade_cap": 2, "no_award": 1}
-PILLAR_KEYS_DEFAULT = ("results", "skills", "satisfaction")
 
 
 @dataclass(frozen=True)
@@ -301,26 +300,9 @@ def rank_min(total: pl.Expr, group: str | list[str]) -> pl.Expr:
 # ------------------------------------------------------------------------ totals
 
 
-def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = True,
-                   rank_group: str = "role") -> ScoreResult:
-    """Score every subject of `inputs.roster`: pillars, points, total, grade, eligibility, rank.
-
-    Args:
-        inputs: the scoring inputs, keyed by `subject_id`.
-        scheme: the validated scheme.
-        worker_rules: apply the worker eligibility rules (months in post, survey n and
-            reliability, pending appeal); units use coverage and vetoes only.
-        rank_group: roster column inside which ranks, quotas and eligibility counts apply.
-
-    Examples:
-        See `docs/methodology.md`, Part B, for a hand-worked example reproduced by a test.
-    """
-    items = item_scores(inputs, scheme)
-    pillars, items = pillar_scores(items, scheme)
-    pkeys = [p.key for p in scheme.pillars]
-    d = scheme.decimals
-
-    wide = inputs.roster
+def _pillar_columns(roster: pl.DataFrame, pillars: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """The roster with the stored column set of every pillar: `<key>`, `_coverage`, `_reason`, `_points`."""
+    wide = roster
     for p in scheme.pillars:
         pf = pillars.filter(pl.col("pillar") == p.key).select(
             "subject_id",
@@ -330,6 +312,12 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
             pl.col("points").alias(f"{p.key}_points"),
         )
         wide = wide.join(pf, on="subject_id", how="left")
+    return wide
+
+
+def _totals(wide: pl.DataFrame, pillars: pl.DataFrame, inputs: ScoreInputs, scheme: Scheme) -> pl.DataFrame:
+    """Deductions, bonus, survey detail and vetoes joined; base and total (B5, B8)."""
+    pkeys = [p.key for p in scheme.pillars]
     ded = pillars.sort("subject_id", "pillar").group_by("subject_id", maintain_order=True).agg(
         pl.col("deducted_points").sum().alias("deductions"),
         pl.col("floor_hit").any().alias("deduction_floor_hit"),
@@ -344,7 +332,7 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
     )
     vet = acting_vetoes(inputs.vetoes, scheme)
     all_present = pl.all_horizontal([pl.col(k).is_not_null() for k in pkeys])
-    wide = (
+    return (
         wide.join(ded, on="subject_id", how="left")
         .join(bonus, on="subject_id", how="left")
         .join(sat, on="subject_id", how="left")
@@ -357,20 +345,22 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
             pl.col("veto_severity").is_not_null().alias("vetoed"),
         )
         .with_columns(
-            round_half_up((pl.col("base") + pl.col("bonus")).clip(upper_bound=scheme.cap), d).alias("total"),
+            round_half_up((pl.col("base") + pl.col("bonus")).clip(upper_bound=scheme.cap), scheme.decimals).alias("total"),
             round_half_up(pl.col("deductions"), 2).alias("deductions"),
         )
     )
 
-    # eligibility (B9)
+
+def _eligibility(wide: pl.DataFrame, scheme: Scheme, *, worker_rules: bool) -> pl.DataFrame:
+    """`ineligible_reason` (codes joined by ';') and `eligible` (B9)."""
     el = scheme.eligibility
     reasons: list[pl.Expr] = []
     if worker_rules:
         reasons.append(pl.when(pl.col("months_in_post") < el.min_months_in_post)
                        .then(pl.lit(f"in_post_lt_{el.min_months_in_post:g}m")))
     if el.require_coverage:
-        for k in pkeys:
-            reasons.append(pl.when(pl.col(k).is_null()).then(pl.lit(f"{k}_missing")))
+        for p in scheme.pillars:
+            reasons.append(pl.when(pl.col(p.key).is_null()).then(pl.lit(f"{p.key}_missing")))
     if worker_rules and any(p.source == "survey" for p in scheme.pillars):
         reasons.append(pl.when(pl.col("satisfaction_n").is_not_null()
                                & (pl.col("satisfaction_n") < el.survey_n_min)).then(pl.lit("survey_n_lt_min")))
@@ -380,7 +370,7 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
     if worker_rules and el.exclude_pending_appeal:
         reasons.append(pl.when(pl.col("pending_appeal")).then(pl.lit("pending_appeal")))
     reasons.append(pl.when(pl.col("veto_severity") == "fail").then(pl.lit("vetoed")))
-    wide = wide.with_columns(
+    return wide.with_columns(
         pl.concat_str(reasons, separator=";", ignore_nulls=True).alias("ineligible_reason")
     ).with_columns(
         pl.when(pl.col("ineligible_reason") == "").then(None).otherwise(pl.col("ineligible_reason")).alias("ineligible_reason")
@@ -388,14 +378,9 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
         (pl.col("ineligible_reason").is_null() & pl.col("total").is_not_null()).alias("eligible")
     )
 
-    # ranks among eligible peers (并列)
-    ranked = pl.col("eligible")
-    wide = wide.with_columns(
-        pl.when(ranked).then(rank_min(pl.when(ranked).then(pl.col("total")), rank_group)).otherwise(None).alias("rank"),
-        pl.when(ranked).then(pl.col("eligible").sum().over(rank_group)).otherwise(None).cast(pl.Int32).alias("ranked_among"),
-    )
 
-    # grades: bands, quota, veto gate
+def _grades(wide: pl.DataFrame, scheme: Scheme, rank_group: str) -> pl.DataFrame:
+    """Grade bands, the top-grade quota and the veto gate (B7, B8), with the deciding reason."""
     gpos = grade_rank(scheme)
     gkeys = sorted(gpos, key=gpos.get)
     band = grade_expr(scheme, pl.col("total"))
@@ -421,10 +406,39 @@ def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = 
     worse = pl.max_horizontal(gnum.fill_null(-1), capnum)
     inv = {v: k for k, v in gpos.items()}
     veto_decides = pl.col("vetoed") & (gnum.is_null() | (capnum > gnum))
-    wide = wide.with_columns(
+    return wide.with_columns(
         pl.when(veto_decides).then(worse.replace_strict(inv, default=None, return_dtype=pl.String))
         .otherwise(pl.col("grade")).alias("grade"),
         pl.when(veto_decides).then(pl.lit("veto ") + pl.col("deciding_veto"))
         .otherwise(pl.col("grade_reason")).alias("grade_reason"),
     )
+
+
+def score_subjects(inputs: ScoreInputs, scheme: Scheme, *, worker_rules: bool = True,
+                   rank_group: str = "role") -> ScoreResult:
+    """Score every subject of `inputs.roster`: pillars, points, total, grade, eligibility, rank.
+
+    Args:
+        inputs: the scoring inputs, keyed by `subject_id`.
+        scheme: the validated scheme.
+        worker_rules: apply the worker eligibility rules (months in post, survey n and
+            reliability, pending appeal); units use coverage and vetoes only.
+        rank_group: roster column inside which ranks, quotas and eligibility counts apply.
+
+    Examples:
+        See `docs/methodology.md`, Part B, for a hand-worked example reproduced by a test.
+    """
+    items = item_scores(inputs, scheme)
+    pillars, items = pillar_scores(items, scheme)
+    wide = _pillar_columns(inputs.roster, pillars, scheme)
+    wide = _totals(wide, pillars, inputs, scheme)
+    wide = _eligibility(wide, scheme, worker_rules=worker_rules)
+
+    # ranks among eligible peers (并列)
+    ranked = pl.col("eligible")
+    wide = wide.with_columns(
+        pl.when(ranked).then(rank_min(pl.when(ranked).then(pl.col("total")), rank_group)).otherwise(None).alias("rank"),
+        pl.when(ranked).then(pl.col("eligible").sum().over(rank_group)).otherwise(None).cast(pl.Int32).alias("ranked_among"),
+    )
+    wide = _grades(wide, scheme, rank_group)
     return ScoreResult(scores=wide, items=items.sort("subject_id", "pillar", "item"))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from warehouse.pillars import PILLAR_KINDS
 from warehouse.schema import metadata
 
 
 def _pillar_columns() -> list[sa.Column]:
     """Pillar, point and total columns shared by worker and unit scores."""
     cols: list[sa.Column] = []
-    for key, zh in (("results", "工作实绩"), ("skills", "业务技能"), ("satisfaction", "群众满意度")):
+    for key, zh in ((k.key, k.name_zh) for k in PILLAR_KINDS):
         cols += [
             sa.Column(key, sa.Double, comment=f"{key} pillar score 0–100 ({zh}); NULL when missing"),
             sa.Column(f"{key}_coverage", sa.Double, comment=f"observed weight share of the {key} pillar (0–1)"),

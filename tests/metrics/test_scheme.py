@@ -97,3 +97,34 @@ def test_scheme_unknown_top_level_key_refused() -> None:
 def test_scheme_invalid_toml_refused() -> None:
     with pytest.raises(SchemeError, match="not valid TOML"):
         scheme_from_text("[scheme\n")
+
+
+def test_scheme_renamed_pillar_refused_naming_the_key() -> None:
+    """A scheme cannot invent a pillar: the stored scores have a column set per declared kind."""
+    text = _bad("[pillars.skills]", "[pillars.skill]")
+    with pytest.raises(SchemeError, match=r"^pillars\.skill: unknown pillar 'skill' \(the pillars are fixed kinds: results, skills, satisfaction\)$"):
+        scheme_from_text(text)
+
+
+def test_scheme_missing_pillar_refused_naming_the_key(tmp_path) -> None:
+    start = DEFAULT_TEXT.index("[pillars.skills]")
+    end = DEFAULT_TEXT.index("[pillars.satisfaction]")
+    text = DEFAULT_TEXT[:start] + DEFAULT_TEXT[end:]
+    path = tmp_path / "two_pillars.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"^pillars\.skills: missing \(every pillar kind is required"):
+        load_scheme(path)
+
+
+def test_scheme_pillar_with_another_kinds_source_refused() -> None:
+    text = _bad('source = "skill_assessments"', 'source = "survey"')
+    with pytest.raises(SchemeError, match=r"^pillars\.skills\.source: pillar 'skills' takes source 'skill_assessments', got 'survey'$"):
+        scheme_from_text(text)
+
+
+def test_scheme_may_set_pillar_weights_and_names() -> None:
+    text = _bad("weight = 40\nsource", "weight = 30\nsource")
+    text = text.replace("weight = 10\nsource", "weight = 20\nsource", 1).replace('name_zh = "业务技能"', 'name_zh = "技能考核"', 1)
+    s = scheme_from_text(text)
+    assert [(p.key, p.weight) for p in s.pillars] == [("results", 30), ("skills", 20), ("satisfaction", 50)]
+    assert s.pillar("skills").name_zh == "技能考核"
