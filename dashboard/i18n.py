@@ -20,6 +20,7 @@ from warehouse.enums import (
     WORK_TYPES,
     WORKER_ROLES,
 )
+from warehouse.pillars import PILLAR_KINDS
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -99,9 +100,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.grid": ("网格", "Grid"),
     "col.community": ("社区", "Community"),
     "col.street": ("街道", "Street"),
-    "col.results": ("工作实绩", "Work results"),
-    "col.skills": ("业务技能", "Job skills"),
-    "col.satisfaction": ("群众满意度", "Satisfaction"),
+    **{f"col.{k.key}": (k.name_zh, k.name_en) for k in PILLAR_KINDS},  # warehouse.pillars
     "col.deductions": ("扣分", "Deductions"),
     "col.bonus": ("加分", "Bonus"),
     "col.total": ("总分", "Total"),

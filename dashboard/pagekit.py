@@ -12,6 +12,7 @@ from dashboard.components import denied, empty_state
 from dashboard.context import ViewContext, request_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, worker_scores
 from dashboard.i18n import lang_of
+from warehouse.pillars import PILLAR_KEYS
 
 SCOPE_COLUMNS = ("worker_id", "grid_id", "unit_id", "community_id", "street_id", "dept_id")
 
@@ -33,9 +34,6 @@ def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[
 
     layout.__name__ = getattr(view, "__name__", "layout")
     return layout
-
-
-PILLAR_KEYS = ("results", "skills", "satisfaction")
 
 
 def with_points(frame: pl.DataFrame) -> pl.DataFrame:

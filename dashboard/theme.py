@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from warehouse.pillars import PILLAR_KINDS
+
 GRADE_ORDER: tuple[str, ...] = ("excellent", "good", "pass", "fail")
 
 GRADE_COLOURS: dict[str, str] = {
@@ -12,9 +14,7 @@ GRADE_COLOURS: dict[str, str] = {
 }
 
 PILLAR_COLOURS: dict[str, str] = {
-    "results": "#0969da",
-    "skills": "#8250df",
-    "satisfaction": "#1a7f37",
+    **{k.key: k.colour for k in PILLAR_KINDS},  # the pillars' own colours (warehouse.pillars)
     "deductions": "#cf222e",
     "bonus": "#2da44e",
     "veto": "#6e7781",

@@ -22,7 +22,7 @@ class PillarKind:
         key: the stored column name and the scheme's `[pillars.<key>]` table.
         source: where the pillar's value comes from (indicators, skill_assessments, survey).
         weight: the default weight out of a 100-point cap (the scheme may change it).
-        name_zh / name_en: default names (the scheme may change them).
+        name_zh / name_en: the short names column headers show (the scheme names it in full).
         colour: the colour the dashboard draws the pillar in.
     """
 
@@ -37,7 +37,7 @@ class PillarKind:
 PILLAR_KINDS: tuple[PillarKind, ...] = (
     PillarKind("results", "indicators", 40.0, "工作实绩", "Work results", "#0969da"),
     PillarKind("skills", "skill_assessments", 10.0, "业务技能", "Job skills", "#8250df"),
-    PillarKind("satisfaction", "survey", 50.0, "群众满意度", "Residents' satisfaction", "#1a7f37"),
+    PillarKind("satisfaction", "survey", 50.0, "群众满意度", "Satisfaction", "#1a7f37"),
 )
 
 PILLAR_KEYS: tuple[str, ...] = tuple(k.key for k in PILLAR_KINDS)

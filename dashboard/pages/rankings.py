@@ -23,11 +23,12 @@ from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
 from warehouse.enums import WORKER_ROLES
+from warehouse.pillars import PILLAR_KEYS
 from warehouse.safe_cells import write_csv
 
 PATH = "/rankings"
 LEVELS = ("workers", "department", "community", "street")
-PILLARS = ("results", "skills", "satisfaction", "deductions", "bonus")
+PILLARS = (*PILLAR_KEYS, "deductions", "bonus")
 
 
 def markers_expr(frame: pl.DataFrame, lang: str) -> pl.Expr:

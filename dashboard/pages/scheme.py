@@ -24,10 +24,10 @@ from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_sc
 from dashboard.shell import parse_search
 from dashboard.viewmodel import influence, reweighted, whatif_frame
 from warehouse.db import Database
+from warehouse.pillars import DEFAULT_WEIGHTS, PILLAR_KEYS
 
 PATH = "/scheme"
-PILLARS = ("results", "skills", "satisfaction")
-DEFAULT_WEIGHTS = {"results": 40.0, "skills": 10.0, "satisfaction": 50.0}
+PILLARS = PILLAR_KEYS
 
 
 def scheme_weights(scheme: Any) -> dict[str, float]:

@@ -24,11 +24,11 @@ from dashboard.components import (
 from dashboard.context import ViewContext
 from dashboard.data import indicator_values, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
-from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import PILLAR_KEYS, SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
 from dashboard.pages.worker import indicator_figure, indicator_rows
 
 PATH = "/unit"
-HEAT_COLUMNS = ("results", "skills", "satisfaction", "deductions", "bonus", "total")
+HEAT_COLUMNS = (*PILLAR_KEYS, "deductions", "bonus", "total")
 
 
 def member_rows(members: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -37,7 +37,7 @@ from dashboard.data import (
     worker_scores,
 )
 from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, pick, t
-from dashboard.pagekit import has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import PILLAR_KEYS, has, no_run, page_layout, scoped_scores
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, PILLAR_COLOURS, grade_colour
 from warehouse.db import Database
@@ -52,7 +52,7 @@ def waterfall_steps(row: dict[str, Any], lang: str) -> list[tuple[str, float, st
     last step when the total was forced (kind "total" closes the chart).
     """
     steps: list[tuple[str, float, str]] = []
-    for key in ("results", "skills", "satisfaction"):
+    for key in PILLAR_KEYS:
         if row.get(key) is not None:
             steps.append((t(f"col.{key}", lang), float(row[key]), "relative"))
     if row.get("deductions"):

@@ -21,7 +21,7 @@ from dashboard.auth import User
 from dashboard.context import ViewContext
 from dashboard.data import satisfaction, veto_events
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, lang_of, t
-from dashboard.pagekit import SCOPE_COLUMNS, with_points
+from dashboard.pagekit import PILLAR_KEYS, SCOPE_COLUMNS, with_points
 from dashboard.theme import GRADE_ORDER
 from dashboard.viewmodel import (
     Headline,
@@ -105,12 +105,12 @@ class AnnualReport:
 
 WORKER_COLUMNS = (
     "worker_id", "name", "role", "grid_id", "grid_name", "community_id", "community_name", "street_id",
-    "street_name", "dept_id", "dept_name", "results", "skills", "satisfaction", "deductions", "bonus", "total",
+    "street_name", "dept_id", "dept_name", *PILLAR_KEYS, "deductions", "bonus", "total",
     "grade", "rank", "ranked_among", "rank_low", "rank_high", "eligible", "ineligible_reason", "vetoed",
     "veto_reason",
 )
 UNIT_COLUMNS = (
-    "unit_id", "name", "members", "results", "skills", "satisfaction", "deductions", "bonus", "total", "grade",
+    "unit_id", "name", "members", *PILLAR_KEYS, "deductions", "bonus", "total", "grade",
     "rank", "rank_low", "rank_high", "ranked_among", "eligible", "ineligible_reason", "vetoed", "veto_reason",
 )
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import polars as pl
 
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, pick, t
+from warehouse.pillars import PILLAR_KINDS
 
 Kind = Literal["text", "num", "num3", "int", "pct", "grade", "interval", "interval1", "bool", "role", "severity", "status"]
 
@@ -39,9 +40,7 @@ class Col:
 
 
 PILLAR_COLS = (
-    Col("results", "col.results", "num"),
-    Col("skills", "col.skills", "num"),
-    Col("satisfaction", "col.satisfaction", "num"),
+    *(Col(k.key, f"col.{k.key}", "num") for k in PILLAR_KINDS),  # labels from warehouse.pillars
     Col("deductions", "col.deductions", "num"),
     Col("bonus", "col.bonus", "num"),
     Col("total", "col.total", "num"),
