@@ -7,10 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from surveys import intake
 from surveys.design import SampleOptions, draw_sample
 from surveys.errors import AnswersInvalid, SubmissionConflict, SurveyError, TokenRejected
-from surveys.intake import _Pending, _process, hash_token, submit, writer_stats
+from surveys.intake import hash_token, submit, writer, writer_stats
+from surveys.intake.writer import _Pending, _process
 from warehouse.db import Database
 
 ANSWERS = {"overall": "满意", "responsiveness": "satisfied", "attitude": "very_satisfied",
@@ -119,7 +119,7 @@ def test_batch_that_cannot_commit_is_replayed_one_by_one(register_db: Database) 
 
 
 def test_writer_thread_ends_when_idle_and_restarts(register_db: Database, monkeypatch) -> None:
-    monkeypatch.setattr(intake, "WRITER_IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(writer, "WRITER_IDLE_SECONDS", 0.05)
     tokens = draw_sample(register_db, "2025", seed=4).tokens["token"].to_list()
     submit(register_db, tokens[0], ANSWERS, submission_id="w1", channel="web")
     deadline = time.monotonic() + 5

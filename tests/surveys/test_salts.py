@@ -74,7 +74,8 @@ def test_salt_survives_backup_and_restore(register_db: Database, tmp_path) -> No
 
 def test_salt_one_at_a_time_fallback_hashes_like_the_batch(register_db: Database) -> None:
     """The replay path (a batch that could not commit) creates / reuses the same salt."""
-    from surveys.intake import _Pending, _submit_alone, hash_token
+    from surveys.intake import hash_token
+    from surveys.intake.writer import _Pending, _submit_alone
 
     tokens = draw_sample(register_db, "2025", seed=1).tokens["token"].to_list()
     cache: dict[str, str] = {}
