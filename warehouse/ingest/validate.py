@@ -230,26 +230,10 @@ class CheckPlan:
     rules: tuple[Rule, ...]
 
 
-def build_plan(
-    spec: KindSpec,
-    schema: dict[str, pl.DataType],
-    *,
-    has_existing: bool,
-    self_ref: bool,
-    strip: bool = True,
-) -> CheckPlan:
-    """Build the two passes over the staged file `_ing_src`.
-
-    `stage_sql` parses the file once into the temp table `_ing_typed` (typed
-    columns, plus the raw text of cells that failed to parse). `bad_sql` creates
-    the small temp table `_ing_bad`: one row per bad row with, for each rule N,
-    its reason `_cN` and offending value `_vN` (NULL when the rule passes).
-    `insert_sql` inserts the typed rows that are not in `_ing_bad` and whose key is
-    not stored yet.
-    """
+def _stage_sql(spec: KindSpec, schema: dict[str, pl.DataType], *, strip: bool) -> str:
+    """Parse the staged file once into `_ing_typed` (typed columns + raw text of failed cells)."""
     clean_items, typed_items, stored_items = _stage_selects(spec, schema, strip=strip)
-
-    stage_sql = f"""
+    return f"""
 CREATE OR REPLACE TEMP TABLE {TYPED} AS
 WITH clean AS (
     SELECT
@@ -265,35 +249,41 @@ SELECT
         {stored_items}
 FROM typed
 """
-    typed_cte = f"typed AS NOT MATERIALIZED (SELECT * FROM {TYPED})"
-    rules = _rules(spec, has_existing=has_existing, self_ref=self_ref)
+
+
+def _parent_join(spec: KindSpec, *, self_ref: bool) -> tuple[str, str]:
+    """(join, column) giving each row its parent unit's level, when a rule needs it."""
+    if not any("_parent_level" in c.bad_when for c in spec.checks):
+        return "", ""
+    ref = "SELECT unit_id, level FROM org_units"
+    if self_ref:
+        ref += f" UNION ALL SELECT unit_id, level FROM {SELF}"
+    join = (
+        f"LEFT JOIN (SELECT unit_id AS _pid, any_value(level) AS _parent_level "
+        f"FROM ({ref}) GROUP BY unit_id) p ON p._pid = typed.parent_id"
+    )
+    return join, ", p._parent_level"
+
+
+def _existing_join(spec: KindSpec, *, has_existing: bool) -> tuple[str, str]:
+    """(join, columns) telling whether each row's key is stored (`_found`) with the same values (`_same`)."""
+    if not has_existing:
+        return "", ""
+    same = " AND ".join(
+        f"typed.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in spec.names if c not in spec.key
+    ) or "true"
+    on = " AND ".join(f"t.{q(k)} = typed.{q(k)}" for k in spec.key)
+    join = f"LEFT JOIN {q(spec.table)} t ON {on}"
+    return join, f", t.{q(spec.key[0])} IS NOT NULL AS _found, coalesce({same}, false) AS _same"
+
+
+def _bad_sql(spec: KindSpec, rules: list[tuple[str, Rule]], typed_cte: str, *, has_existing: bool, self_ref: bool) -> str:
+    """`_ing_bad`: one row per bad row with each rule's reason `_cN` and offending value `_vN`."""
     keys_present = " AND ".join(f"{q(k)} IS NOT NULL" for k in spec.key)
     key_list = ", ".join(q(k) for k in spec.key)
     key_on = " AND ".join(f"d.{q(k)} = typed.{q(k)}" for k in spec.key)
-
-    parent_join = ""
-    parent_col = ""
-    if any("_parent_level" in c.bad_when for c in spec.checks):
-        ref = "SELECT unit_id, level FROM org_units"
-        if self_ref:
-            ref += f" UNION ALL SELECT unit_id, level FROM {SELF}"
-        parent_join = (
-            f"LEFT JOIN (SELECT unit_id AS _pid, any_value(level) AS _parent_level "
-            f"FROM ({ref}) GROUP BY unit_id) p ON p._pid = typed.parent_id"
-        )
-        parent_col = ", p._parent_level"
-
-    if has_existing:
-        same = " AND ".join(
-            f"typed.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in spec.names if c not in spec.key
-        ) or "true"
-        on = " AND ".join(f"t.{q(k)} = typed.{q(k)}" for k in spec.key)
-        exist_join = f"LEFT JOIN {q(spec.table)} t ON {on}"
-        exist_cols = f", t.{q(spec.key[0])} IS NOT NULL AS _found, coalesce({same}, false) AS _same"
-    else:
-        exist_join = ""
-        exist_cols = ""
-
+    parent_join, parent_col = _parent_join(spec, self_ref=self_ref)
+    exist_join, exist_cols = _existing_join(spec, has_existing=has_existing)
     checks = ",\n        ".join(
         f"CASE WHEN {cond} THEN {rule.reason_sql} END AS _c{i}" for i, (cond, rule) in enumerate(rules)
     )
@@ -302,7 +292,7 @@ FROM typed
         f"_c{i}, CASE WHEN _c{i} IS NOT NULL THEN {rule.value_sql} END AS _v{i}"
         for i, (_cond, rule) in enumerate(rules)
     )
-    bad_sql = f"""
+    return f"""
 CREATE OR REPLACE TEMP TABLE {BAD} AS
 WITH {typed_cte},
 dups AS (
@@ -327,12 +317,16 @@ SELECT row_number, {outputs}
 FROM checked
 WHERE {any_bad}
 """
+
+
+def _insert_sql(spec: KindSpec, typed_cte: str, *, has_existing: bool) -> str:
+    """Insert the typed rows that are not bad and whose key is not stored yet."""
     names = ", ".join(q(c) for c in spec.names)
     stored = ""
     if has_existing:
         match = " AND ".join(f"t.{q(k)} = typed.{q(k)}" for k in spec.key)
         stored = f"AND NOT EXISTS (SELECT 1 FROM {q(spec.table)} t WHERE {match})"
-    insert_sql = f"""
+    return f"""
 INSERT INTO {q(spec.table)} ({names}, batch_id)
 WITH {typed_cte}
 SELECT {names}, $batch_id
@@ -340,7 +334,32 @@ FROM typed
 WHERE row_number NOT IN (SELECT row_number FROM {BAD})
 {stored}
 """
-    return CheckPlan(stage_sql, typed_cte, bad_sql, insert_sql, tuple(r for _, r in rules))
+
+
+def build_plan(
+    spec: KindSpec,
+    schema: dict[str, pl.DataType],
+    *,
+    has_existing: bool,
+    self_ref: bool,
+    strip: bool = True,
+) -> CheckPlan:
+    """Build the two passes over the staged file `_ing_src`.
+
+    `stage_sql` parses the file once into the temp table `_ing_typed` (typed
+    columns, plus the raw text of cells that failed to parse). `bad_sql` creates
+    the small temp table `_ing_bad`: one row per bad row with, for each rule N,
+    its reason `_cN` and offending value `_vN` (NULL when the rule passes).
+    `insert_sql` inserts the typed rows that are not in `_ing_bad` and whose key is
+    not stored yet.
+    """
+    typed_cte = f"typed AS NOT MATERIALIZED (SELECT * FROM {TYPED})"
+    rules = _rules(spec, has_existing=has_existing, self_ref=self_ref)
+    return CheckPlan(
+        _stage_sql(spec, schema, strip=strip), typed_cte,
+        _bad_sql(spec, rules, typed_cte, has_existing=has_existing, self_ref=self_ref),
+        _insert_sql(spec, typed_cte, has_existing=has_existing), tuple(r for _, r in rules),
+    )
 
 
 def run_checks(
