@@ -258,6 +258,24 @@ def load_scheme() -> Scheme:
     return RUN_CACHE.get(("scheme",), scheme.load_scheme)
 
 
+def run_scheme(db: Database, run_id: str | None) -> Scheme:
+    """The scheme a run was scored with (the scheme in force when there is no run)."""
+    if run_id is None:
+        return load_scheme()
+    return RUN_CACHE.get((db_key(db), "scheme", run_id), lambda: runs.run_scheme(db, run_id))
+
+
+def deduction_table(db: Database, run_id: str | None, subject_id: str | None = None, *,
+                    level: str = "worker") -> pl.DataFrame:
+    """Deduction items reconciled with their events and the total (`metrics.explain.deduction_items`)
+    for one subject, or every subject of the level when `subject_id` is None."""
+    if run_id is None:
+        return pl.DataFrame(schema=explain.RECONCILE_SCHEMA)
+    weights = {p.key: float(p.weight) for p in run_scheme(db, run_id).pillars}
+    return explain.deduction_items(results.indicator_values(db, run_id, level=level, subject_id=subject_id),
+                                   results.adjustments(db, run_id, level=level, subject_id=subject_id), weights)
+
+
 # ---------------------------------------------------------------- surveys
 
 def satisfaction(db: Database, period_id: str | None, *, level: Level = "grid") -> pl.DataFrame | None:

@@ -158,6 +158,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     "worker.veto": ("一票否决", "Veto"),
     "worker.interval": ("95% 区间", "95% interval"),
     "worker.respondents": ("应答户数", "respondents"),
+    "worker.deductions": ("扣分核算（扣分含在工作实绩内）", "Deductions reconciled (inside work results)"),
+    "worker.deductions_note": ("每项：事件扣分以该项满分为限（扣完为止）→ 该项得分 → 按其在工作实绩中的权重折算为总分扣分；合计即得分构成图中的“扣分”。",
+                               "Each item: its events' points, capped at the item's full marks → the item's score → "
+                               "the points the total lost, by the item's weight in work results; the sum is the chart's deductions step."),
+    "deduction.capped": ("（超出满分，按满分计）", " (more than full marks: capped)"),
+    "deduction.zeroed": ("（直接扣完）", " (zeroing event)"),
+    "deduction.sum": ("合计", "Total"),
+    "col.ded_item": ("扣分项", "Deduction item"),
+    "col.ded_events": ("事件数", "Events"),
+    "col.ded_event_points": ("事件扣分", "Event points"),
+    "col.ded_full": ("该项满分", "Item full marks"),
+    "col.ded_applied": ("计入扣分", "Applied"),
+    "col.ded_item_score": ("该项得分", "Item score"),
+    "col.ded_share": ("占工作实绩权重", "Weight in results"),
+    "col.ded_points_lost": ("总分扣分", "Points off the total"),
+    "step.before": ("{pillar}（扣分前）", "{pillar} before deductions"),
+    "step.pillar_points": ("{pillar}得分", "{pillar} points"),
+    "step.deductions": ("扣分", "Deductions"),
+    "step.bonus": ("加分", "Bonus"),
+    "step.cap": ("封顶", "Cap"),
+    "step.rounding": ("四舍五入", "Rounding"),
+    "step.total": ("总分", "Total"),
     "unit.pick": ("选择单位", "Pick a unit"),
     "unit.members": ("成员", "Members"),
     "vetoes.confirm": ("确认", "Confirm"),
@@ -343,6 +365,17 @@ def enum_label(kind: str, code: str | None, lang: str = "zh") -> str:
     if lang_of(lang) == "en":
         return str(code).replace("_", " ")
     return _ENUMS.get(kind, {}).get(str(code), str(code))
+
+
+def step_label(key: str, pillar: str | None, measure: str, lang: str = "zh") -> str:
+    """The label of a score step (`metrics.explain.Step`): "工作实绩（扣分前）", "扣分", "工作实绩得分", …"""
+    if key.endswith("_before") and pillar:
+        return t("step.before", lang, pillar=t(f"col.{pillar}", lang))
+    if key == pillar and measure == "total":
+        return t("step.pillar_points", lang, pillar=t(f"col.{pillar}", lang))
+    if f"col.{key}" in STRINGS and key == pillar:
+        return t(f"col.{key}", lang)
+    return t(f"step.{key}", lang)
 
 
 def fmt_num(value: float | None, lang: str = "zh", *, digits: int = 1) -> str:

@@ -9,6 +9,7 @@ realised pillar shares from `metrics.diagnostics.pillar_influence`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -17,10 +18,11 @@ from dashboard.access import filter_frame
 from dashboard.components import Figure, axis_title, style_figure
 from dashboard.context import ViewContext
 from dashboard.data import list_runs, worker_scores
-from dashboard.i18n import enum_label, fmt_period, t
+from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER
 from metrics.diagnostics import pillar_influence
+from metrics.explain import pillar_deductions, round_display
 from metrics.scheme import Scheme
 
 
@@ -151,3 +153,33 @@ def influence(scores: pl.DataFrame, scheme: Scheme) -> dict[str, float | None]:
     """
     frame = pillar_influence(scores, scheme)
     return dict(zip(frame["pillar"].to_list(), frame["realised"].to_list(), strict=True))
+
+
+def deduction_rows(recon: pl.DataFrame | None, lang: str, names: Mapping[str, str]) -> pl.DataFrame:
+    """Deduction items reconciled, one row each plus a sum row, formatted for the table.
+
+    Each row reads left to right: the events' points, capped at the item's full marks
+    (扣完为止), give the item's score, and the item's weight in its pillar turns that into
+    the points the total lost; the sum row is the waterfall's deductions step. The worker
+    page and the score sheet print this table; `names` maps item keys to their names.
+    """
+    cols = ("item", "events", "event_points", "full", "applied", "item_score", "share", "points_lost")
+    if recon is None or recon.height == 0:
+        return pl.DataFrame(schema={c: pl.String for c in cols})
+    rows = []
+    for r in recon.iter_rows(named=True):
+        applied = fmt_num(-r["applied"] if r["applied"] else 0.0, lang)
+        if r["capped"]:
+            applied += t("deduction.capped", lang)
+        if r["zeroed"]:
+            applied += t("deduction.zeroed", lang)
+        rows.append({"item": names.get(r["item"], r["item"]), "events": fmt_int(r["events"], lang),
+                     "event_points": fmt_num(-r["event_points"] if r["event_points"] else 0.0, lang),
+                     "full": fmt_num(r["full"], lang), "applied": applied, "item_score": fmt_num(r["item_score"], lang),
+                     "share": fmt_pct(r["share"], lang),
+                     "points_lost": fmt_num(-round_display(r["points_lost"]) if r["points_lost"] else 0.0, lang)})
+    lost = round_display(sum(pillar_deductions(recon).values()))
+    rows.append({"item": t("deduction.sum", lang), "events": fmt_int(int(recon["events"].sum()), lang),
+                 "event_points": fmt_num(-float(recon["event_points"].sum()) if recon["event_points"].sum() else 0.0, lang),
+                 "full": "", "applied": "", "item_score": "", "share": "", "points_lost": fmt_num(-lost if lost else 0.0, lang)})
+    return pl.DataFrame(rows, schema={c: pl.String for c in cols})

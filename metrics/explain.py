@@ -4,10 +4,19 @@ Total → pillars (weight, score, coverage, points) → items (raw numerator and
 denominator, value, target, normalised score, weight, points); deduction and bonus
 lines with their evidence ids; vetoes (which one decided the grade); eligibility reasons.
 Everything is read from the stored run, so the explanation matches the published number.
+
+Deductions live inside their pillar (methodology B4/B5): an event's points are taken
+from its deduction item (full marks, 扣完为止), and the item weighs in its pillar like any
+other item. `deduction_items` reconciles each item's events with the item and with the
+points the total lost; `score_steps` is the one sequence every view draws — pillar before
+deductions → deductions → pillar points → the other pillars → bonus → cap → rounding →
+total — each step at display precision, so the steps add up to the total on screen.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -79,6 +88,52 @@ class VetoLine:
 
 
 @dataclass(frozen=True)
+class DeductionItem:
+    """One deduction item reconciled with its events and with the total.
+
+    Attributes:
+        events: how many events were recorded against the item.
+        event_points: Σ of their points on the item's scale (what the events ask for).
+        full: the item's full marks; `applied` = min(event_points, full), or full when
+            a zeroing event sets the item to 0; `capped` when the events asked for more.
+        item_score: 100·(full − applied)/full, the item's 0–100 score in its pillar.
+        share: the item's weight over the observed weight of its pillar.
+        points_lost: what the item took from the total: pillar weight × share ×
+            (100 − item_score)/100 (None when the pillar is missing).
+    """
+
+    item: str
+    name_zh: str
+    name_en: str
+    pillar: str
+    events: int
+    event_points: float
+    full: float
+    applied: float
+    capped: bool
+    zeroed: bool
+    item_score: float | None
+    weight: float
+    share: float | None
+    points_lost: float | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the score as drawn: `key` names it, `measure` is relative or total.
+
+    Keys: `<pillar>_before` (the pillar before its deductions), `deductions`,
+    `<pillar>` (the pillar's points), `bonus`, `cap`, `rounding`, `total`. A step of
+    measure "total" is the running sum so far (a subtotal or the total).
+    """
+
+    key: str
+    pillar: str | None
+    points: float
+    measure: str
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The whole explanation of one subject's score in one run."""
 
@@ -102,6 +157,126 @@ class Explanation:
     deduction_lines: tuple[AdjustmentLine, ...]
     bonus_lines: tuple[AdjustmentLine, ...]
     vetoes: tuple[VetoLine, ...]
+    deduction_items: tuple[DeductionItem, ...] = ()
+    steps: tuple[Step, ...] = ()
+
+
+RECONCILE_SCHEMA = {
+    "subject_id": pl.String, "pillar": pl.String, "item": pl.String, "events": pl.Int64,
+    "event_points": pl.Float64, "full": pl.Float64, "applied": pl.Float64, "capped": pl.Boolean,
+    "zeroed": pl.Boolean, "item_score": pl.Float64, "weight": pl.Float64, "share": pl.Float64,
+    "points_lost": pl.Float64,
+}
+
+
+def deduction_items(items: pl.DataFrame, lines: pl.DataFrame, pillar_weights: Mapping[str, float]) -> pl.DataFrame:
+    """Every deduction item of every subject, reconciled: events → item → points lost.
+
+    Args:
+        items: stored item rows (`score_indicators`: subject_id, pillar, item, kind, num,
+            den, normalised, weight, points) of one or many subjects.
+        lines: stored adjustment rows (`score_adjustments`: subject_id, kind, item,
+            points, zeroing); only deduction lines are used.
+        pillar_weights: pillar key → its weight in the total (the run's scheme).
+
+    Returns:
+        One row per subject and deduction item (`RECONCILE_SCHEMA`), ordered by subject
+        and item: the same arithmetic as `metrics.score` (B4, B6), from the stored rows.
+    """
+    if items.height == 0:
+        return pl.DataFrame(schema=RECONCILE_SCHEMA)
+    observed = items.filter(pl.col("normalised").is_not_null()).group_by("subject_id", "pillar").agg(
+        pl.col("weight").sum().alias("obs_w"), pl.col("points").is_not_null().all().alias("present"))
+    ded = lines.filter(pl.col("kind") == "deduction") if lines.height else lines
+    events = (ded.group_by("subject_id", "item").agg(
+        pl.len().cast(pl.Int64).alias("events"), pl.col("points").sum().alias("event_points"),
+        pl.col("zeroing").any().alias("zeroed")) if ded.height else
+        pl.DataFrame(schema={"subject_id": pl.String, "item": pl.String, "events": pl.Int64,
+                             "event_points": pl.Float64, "zeroed": pl.Boolean}))
+    weights = pl.DataFrame({"pillar": list(pillar_weights), "pillar_weight": [float(v) for v in pillar_weights.values()]})
+    frame = (
+        items.filter(pl.col("kind") == "deduction")
+        .select("subject_id", "pillar", "item", pl.col("den").alias("full"), pl.col("normalised").alias("item_score"), "weight")
+        .join(events, on=["subject_id", "item"], how="left")
+        .join(observed, on=["subject_id", "pillar"], how="left")
+        .join(weights, on="pillar", how="left")
+        .with_columns(pl.col("events").fill_null(0), pl.col("event_points").fill_null(0.0), pl.col("zeroed").fill_null(False))
+        .with_columns(
+            pl.when(pl.col("zeroed")).then(pl.col("full"))
+            .otherwise(pl.min_horizontal("event_points", "full")).alias("applied"),
+            (~pl.col("zeroed") & (pl.col("event_points") > pl.col("full") + 1e-9)).alias("capped"),
+            (pl.col("weight") / pl.col("obs_w")).alias("share"),
+        )
+        .with_columns(
+            pl.when(pl.col("present").fill_null(False))
+            .then(pl.col("pillar_weight") * pl.col("share") * (100.0 - pl.col("item_score")) / 100.0)
+            .otherwise(None).alias("points_lost"),
+        )
+    )
+    return frame.select(list(RECONCILE_SCHEMA)).cast(RECONCILE_SCHEMA).sort("subject_id", "item")
+
+
+def round_display(x: float, decimals: int = 1) -> float:
+    """Half-up rounding to `decimals` (as the stored total is rounded, B5)."""
+    f = 10.0**decimals
+    return round(math.floor(x * f + 0.5 + 1e-9) / f, decimals)
+
+
+def score_steps(pillar_points: Mapping[str, float | None], *, deductions: Mapping[str, float],
+                bonus: float | None, total: float | None, cap: float = 100.0, decimals: int = 1) -> tuple[Step, ...]:
+    """The score as steps that add up: the one sequence the waterfall, sheet and CLI show.
+
+    Each step is rounded to `decimals` first (what the page prints), so a reader adding
+    the printed steps gets the printed total: a pillar with deductions appears as
+    "before deductions" (its points + the deductions), "deductions" (negative) and, for
+    the first such pillar, a subtotal of its points; then the other pillars, the bonus
+    (already capped at the scheme's bonus cap), a "cap" step when base + bonus passed
+    `cap`, and a "rounding" step when the rounded steps miss the total by the last digit.
+
+    Args:
+        pillar_points: pillar key → points in the total (None when the pillar is missing),
+            in the scheme's order.
+        deductions: pillar key → points its deduction items took from the total.
+        bonus: the bonus points counted (already capped).
+        total: the stored total (None for a worker with a missing pillar: no total step).
+
+    Examples:
+        >>> [(s.key, s.points) for s in score_steps({"results": 25.56, "skills": 7.72, "satisfaction": 36.33},
+        ...     deductions={"results": 4.4}, bonus=0.0, total=69.6)]
+        [('results_before', 30.0), ('deductions', -4.4), ('results', 25.6), ('skills', 7.7), ('satisfaction', 36.3), ('total', 69.6)]
+    """
+    def r(value: float) -> float:
+        return round_display(float(value), decimals)
+
+    steps: list[Step] = []
+    running = 0.0
+    order = sorted((k for k in pillar_points if pillar_points[k] is not None),
+                   key=lambda k: (0 if deductions.get(k) else 1))
+    for n, key in enumerate(order):
+        points = r(pillar_points[key])  # type: ignore[arg-type]
+        lost = r(deductions.get(key) or 0.0)
+        if lost > 0:
+            steps.append(Step(f"{key}_before", key, r(points + lost), "relative"))
+            steps.append(Step("deductions", key, -lost, "relative"))
+            running = r(running + points)
+            if n == 0:
+                steps.append(Step(key, key, running, "total"))
+        else:
+            steps.append(Step(key, key, points, "relative"))
+            running = r(running + points)
+    if bonus:
+        steps.append(Step("bonus", None, r(bonus), "relative"))
+        running = r(running + r(bonus))
+    if total is None:
+        return tuple(steps)
+    if running > cap + 1e-9:
+        steps.append(Step("cap", None, r(cap - running), "relative"))
+        running = r(cap)
+    gap = round(float(total) - running, decimals)
+    if abs(gap) > 1e-9:
+        steps.append(Step("rounding", None, gap, "relative"))
+    steps.append(Step("total", None, r(total), "total"))
+    return tuple(steps)
 
 
 def _names(scheme: Scheme) -> dict[str, tuple[str, str]]:
@@ -163,6 +338,19 @@ def _explain(db: Database, run_id: str, level: str, row: dict, subject_id: str) 
     items = indicator_values(db, run_id, level=level, subject_id=subject_id)
     ded, bon = _adjustments(adjustments(db, run_id, level=level, subject_id=subject_id))
     subjects = [subject_id] + ([row["grid_id"]] if row.get("grid_id") else [])
+    names = _names(scheme)
+    weights = {p.key: float(p.weight) for p in scheme.pillars}
+    recon = deduction_items(items, adjustments(db, run_id, level=level, subject_id=subject_id), weights)
+    ded_items = tuple(
+        DeductionItem(item=r["item"], name_zh=names.get(r["item"], (r["item"], r["item"]))[0],
+                      name_en=names.get(r["item"], (r["item"], r["item"]))[1], pillar=r["pillar"], events=r["events"],
+                      event_points=r["event_points"], full=r["full"], applied=r["applied"], capped=r["capped"],
+                      zeroed=r["zeroed"], item_score=r["item_score"], weight=r["weight"], share=r["share"],
+                      points_lost=r["points_lost"])
+        for r in recon.iter_rows(named=True))
+    steps = score_steps({p.key: row.get(f"{p.key}_points") for p in scheme.pillars},
+                        deductions=pillar_deductions(recon), bonus=row.get("bonus"), total=row.get("total"),
+                        cap=scheme.cap, decimals=scheme.decimals)
     reasons = tuple((row.get("ineligible_reason") or "").split(";")) if row.get("ineligible_reason") else ()
     return Explanation(
         run_id=run_id, level=level, subject_id=subject_id, name=row.get("name"), total=row.get("total"),
@@ -171,7 +359,16 @@ def _explain(db: Database, run_id: str, level: str, row: dict, subject_id: str) 
         eligible=bool(row.get("eligible")), ineligible_reasons=reasons, vetoed=bool(row.get("vetoed")),
         veto_reason=row.get("veto_reason"), pillars=_pillars(scheme, row, items),
         deduction_lines=ded, bonus_lines=bon, vetoes=_vetoes(db, row, subjects, period_id),
+        deduction_items=ded_items, steps=steps,
     )
+
+
+def pillar_deductions(reconciled: pl.DataFrame) -> dict[str, float]:
+    """Pillar key → the points its deduction items took from the total (one subject's rows)."""
+    if reconciled.height == 0:
+        return {}
+    sums = reconciled.drop_nulls("points_lost").group_by("pillar").agg(pl.col("points_lost").sum())
+    return {p: float(v) for p, v in sums.iter_rows()}
 
 
 def explain_worker(db: Database, run_id: str, worker_id: str) -> Explanation:

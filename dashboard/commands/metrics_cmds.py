@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -19,6 +19,9 @@ from dashboard.commands.common import (
     steps_bar,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from metrics.explain import DeductionItem, Explanation
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Audit log (hash chain) commands.", no_args_is_help=True)
@@ -215,6 +218,32 @@ def veto_overturn(veto_id: VetoArg, actor: ActorOption, evidence: EvidenceOption
     _veto("overturn", veto_id, actor, evidence, db, json)
 
 
+def steps_line(e: Explanation) -> str:
+    """The score's steps as one line that adds up (metrics.explain.score_steps), e.g.
+    "results before deductions 30.0 − deductions 4.4 = results points 25.6 + skills 7.7 + … = total 69.6"."""
+    from dashboard.i18n import step_label
+
+    parts: list[str] = []
+    for n, s in enumerate(e.steps):
+        label = step_label(s.key, s.pillar, s.measure, "en").lower()
+        if s.measure == "total":
+            parts.append(f"= {label} {s.points:.1f}")
+        elif n == 0:
+            parts.append(f"{label} {s.points:.1f}")
+        else:
+            parts.append(f"{'−' if s.points < 0 else '+'} {label} {abs(s.points):.1f}")
+    return " ".join(parts) if parts else "no total (a pillar is missing)"
+
+
+def deduction_line(d: DeductionItem) -> str:
+    """One deduction item reconciled: events → item score → points off the total."""
+    capped = " capped at full" if d.capped else (" zeroing event" if d.zeroed else "")
+    share = "—" if d.share is None else f"{100 * d.share:.1f}%"
+    lost = "—" if d.points_lost is None else f"−{d.points_lost:.2f}"
+    return (f"{d.name_zh} {d.item}: {d.events} events −{d.event_points:g} of full {d.full:g}{capped} → "
+            f"item {0.0 if d.item_score is None else d.item_score:.1f} × {share} of {d.pillar} → {lost} points off the total")
+
+
 @app.command()
 def explain(
     worker: Annotated[str, typer.Argument(help="Worker id.")],
@@ -245,7 +274,7 @@ def explain(
         return
     out.print(f"[bold]{e.subject_id} {e.name or ''}[/] run {e.run_id}: total {e.total} grade {e.grade} "
               f"({e.grade_reason}) rank {e.rank}/{e.ranked_among}", highlight=False)
-    out.print(f"  base {e.base} · deductions {e.deductions} (inside base) · bonus {e.bonus}", highlight=False)
+    out.print("  " + steps_line(e), highlight=False)
     for p in e.pillars:
         out.print(f"  {p.name_zh} {p.key} weight {p.weight:g}: score {p.score if p.score is None else round(p.score, 2)} "
                   f"points {p.points if p.points is None else round(p.points, 2)}" + (f" — missing: {p.reason}" if p.reason else ""),
@@ -257,6 +286,8 @@ def explain(
             pts = "—" if i.points is None else f"{i.points:.2f}"
             extra = f" ({i.missing_reason})" if i.missing_reason else ""
             out.print(f"    {i.name_zh} {num}{den} target {i.target} → {norm} × w{i.weight:g} = {pts}{extra}", highlight=False)
+    for d in (d for d in e.deduction_items if d.events):
+        out.print("  " + deduction_line(d), highlight=False)
     for d in e.deduction_lines:
         out.print(f"  − {d.item} {d.event} {d.evidence_id}: {d.points:g}" + (" (zeroing)" if d.zeroing else ""), highlight=False)
     for b in e.bonus_lines:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
@@ -28,6 +29,7 @@ from dashboard.components import (
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import (
     adjustments,
+    deduction_table,
     indicator_values,
     list_runs,
     load_scheme,
@@ -36,37 +38,55 @@ from dashboard.data import (
     work_records_sample,
     worker_scores,
 )
-from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, pick, t
+from dashboard.i18n import (
+    enum_label,
+    fmt_date,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_period,
+    pick,
+    step_label,
+    t,
+)
 from dashboard.pagekit import PILLAR_KEYS, has, no_run, page_layout, scoped_scores
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, PILLAR_COLOURS, grade_colour
+from dashboard.viewmodel import deduction_rows
+from metrics.explain import pillar_deductions, score_steps
 from warehouse.db import Database
 
 PATH = "/worker"
 
 
-def waterfall_steps(row: dict[str, Any], lang: str) -> list[tuple[str, float, str]]:
-    """(label, points, kind) steps from pillar points to the total.
+def row_deductions(row: dict[str, Any]) -> dict[str, float]:
+    """Pillar → deducted points of a score row, for rows without their items: the scheme's
+    deduction items all sit in the pillar of its first deduction item (results by default)."""
+    if not row.get("deductions"):
+        return {}
+    deductions = getattr(load_scheme(), "deductions", ())
+    pillar = deductions[0].pillar if deductions else PILLAR_KEYS[0]
+    return {pillar: abs(float(row["deductions"]))}
 
-    Pillars are added, deductions subtracted, bonus added; a veto is shown as the
-    last step when the total was forced (kind "total" closes the chart).
+
+def waterfall_steps(row: dict[str, Any], lang: str,
+                    deductions: Mapping[str, float] | None = None) -> list[tuple[str, float, str]]:
+    """(label, points, measure) steps from pillar points to the total (`metrics.explain.score_steps`).
+
+    Deductions are inside their pillar (B4/B5): results before deductions, the deductions,
+    the results points, then skills, satisfaction, bonus, cap and rounding, and the total.
+    Each step is at one decimal, so the printed steps add up to the printed total.
+    `deductions` (pillar → points lost, from `deduction_items`) defaults to the row's.
     """
-    steps: list[tuple[str, float, str]] = []
-    for key in PILLAR_KEYS:
-        if row.get(key) is not None:
-            steps.append((t(f"col.{key}", lang), float(row[key]), "relative"))
-    if row.get("deductions"):
-        steps.append((t("col.deductions", lang), -abs(float(row["deductions"])), "relative"))
-    if row.get("bonus"):
-        steps.append((t("col.bonus", lang), float(row["bonus"]), "relative"))
-    if row.get("total") is not None:
-        steps.append((t("col.total", lang), float(row["total"]), "total"))
-    return steps
+    points = {key: (float(row[key]) if row.get(key) is not None else None) for key in PILLAR_KEYS}
+    steps = score_steps(points, deductions=row_deductions(row) if deductions is None else deductions,
+                        bonus=row.get("bonus"), total=row.get("total"))
+    return [(step_label(s.key, s.pillar, s.measure, lang), s.points, s.measure) for s in steps]
 
 
-def waterfall_figure(row: dict[str, Any], lang: str) -> Figure:
-    """Waterfall of the worker's score."""
-    steps = waterfall_steps(row, lang)
+def waterfall_figure(row: dict[str, Any], lang: str, deductions: Mapping[str, float] | None = None) -> Figure:
+    """Waterfall of the worker's score (the steps of `waterfall_steps`, labelled with their points)."""
+    steps = waterfall_steps(row, lang, deductions)
     fig = {"data": [{
         "type": "waterfall", "x": [s[0] for s in steps], "y": [s[1] for s in steps],
         "measure": [s[2] for s in steps], "text": [fmt_num(s[1], lang) for s in steps], "textposition": "outside",
@@ -259,7 +279,8 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
     ], className="g-3 mb-3")
     indicators = indicator_rows(indicator_values(ctx.db, run_id_of(run), worker_id), lang)
     adjust = adjustment_rows(adjustments(ctx.db, run_id_of(run), worker_id), lang)
-    charts: list[Any] = [dbc.Col(graph(waterfall_figure(row, lang), "chart-waterfall"), lg=6)]
+    recon = deduction_table(ctx.db, run_id_of(run), worker_id)
+    charts: list[Any] = [dbc.Col(graph(waterfall_figure(row, lang, pillar_deductions(recon)), "chart-waterfall"), lg=6)]
     pg = p_grade_figure(row, lang)
     if pg is not None:
         charts.append(dbc.Col(graph(pg, "chart-p-grade"), lg=6))
@@ -273,7 +294,12 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
     records = record_rows(work_records_sample(ctx.db, worker_id, ctx.period), lang)
     rec_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in records.columns]
     adj_cols = [{"field": k, "headerName": t(f"col.{k}", lang)} for k in adjust.columns]
-    return html.Div([header, cards, dbc.Row(charts),
+    ded = deduction_rows(recon, lang, scheme_names(lang))
+    ded_cols = [{"field": k, "headerName": t(f"col.ded_{k}", lang)} for k in ded.columns]
+    ded_section = section(t("worker.deductions", lang),
+                          html.Div([html.P(t("worker.deductions_note", lang), className="text-muted small mb-1"),
+                                    grid(ded, ded_cols, grid_id="worker-deductions", height=170)]))
+    return html.Div([header, cards, dbc.Row(charts), ded_section,
                      dbc.Row([dbc.Col(section(t("worker.adjustments", lang),
                                               grid(adjust, adj_cols, grid_id="worker-adjustments", height=300)), lg=5),
                               dbc.Col(section(t("worker.records", lang),

@@ -16,9 +16,10 @@ from jinja2 import Environment
 
 from dashboard.access import load_tree, require
 from dashboard.auth import User
-from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period
+from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, step_label
 from dashboard.reports.html import css
 from dashboard.reports.pdf import html_to_pdf
+from dashboard.viewmodel import deduction_rows
 from metrics.explain import Explanation, explain_worker
 from metrics.results import worker_scores
 from metrics.runs import get_run
@@ -38,6 +39,7 @@ dl.id dt { color: #57606a; } dl.id dd { margin: 0; }
          padding: 2mm 4mm; margin: 2mm 0; }
 .total .v { font-size: 20pt; font-weight: 700; } .total .l { color: #57606a; font-size: 8pt; }
 tr.pillar td { font-weight: 700; background: #f6f8fa; }
+table.steps td.sub { font-weight: 700; background: #f6f8fa; }
 .sign { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; margin-top: 5mm; }
 .sign div { border-top: 1px solid #1f2328; padding-top: 1mm; color: #57606a; font-size: 8.5pt; }
 .appeal { border: 1px solid #d0d7de; height: 16mm; margin-top: 2mm; padding: 1mm 2mm; color: #8c959f; font-size: 8pt; }
@@ -60,10 +62,19 @@ tr.pillar td { font-weight: 700; background: #f6f8fa; }
 {% for i in p['items'] %}<tr><td>&nbsp;&nbsp;{{ i.name }}</td><td class="num">{{ i.value }}</td><td class="num">{{ i.target }}</td>
 <td class="num">{{ i.normalised }}</td><td class="num">{{ i.weight }}</td><td class="num">{{ i.points }}</td></tr>{% endfor %}
 {% endfor %}
-<tr><td>扣分 Deductions</td><td></td><td></td><td></td><td></td><td class="num">−{{ deductions }}</td></tr>
-<tr><td>加分 Bonus</td><td></td><td></td><td></td><td></td><td class="num">+{{ bonus }}</td></tr>
-<tr class="pillar"><td>总分 Total</td><td></td><td></td><td></td><td></td><td class="num">{{ total }}</td></tr>
 </tbody></table>
+<h3>总分核算 How the points add up</h3>
+<table class="steps"><thead><tr>{% for s in steps %}<th class="num">{{ s.label }}</th>{% endfor %}</tr></thead><tbody><tr>
+{% for s in steps %}<td class="num{% if s.subtotal %} sub{% endif %}">{{ s.points }}</td>{% endfor %}
+</tr></tbody></table>
+{% if deduction_items %}<h3>扣分核算 Deductions reconciled (inside work results)</h3>
+<table><thead><tr><th>扣分项</th><th class="num">事件数</th><th class="num">事件扣分</th><th class="num">该项满分</th>
+<th class="num">计入扣分</th><th class="num">该项得分</th><th class="num">占实绩权重</th><th class="num">总分扣分</th></tr></thead><tbody>
+{% for d in deduction_items %}<tr{% if loop.last %} class="pillar"{% endif %}><td>{{ d.item }}</td><td class="num">{{ d.events }}</td><td class="num">{{ d.event_points }}</td>
+<td class="num">{{ d.full }}</td><td class="num">{{ d.applied }}</td><td class="num">{{ d.item_score }}</td><td class="num">{{ d.share }}</td>
+<td class="num">{{ d.points_lost }}</td></tr>{% endfor %}
+</tbody></table>
+<p class="note">事件扣分以该项满分为限（扣完为止），该项得分按其在工作实绩中的权重折算为总分扣分。</p>{% endif %}
 {% if events %}<h3>扣分与加分事项 Deduction and bonus events</h3>
 <table><thead><tr><th>类别</th><th>项目</th><th>事件 × 次数</th><th>证据编号（前 3 条）</th><th class="num">分值</th></tr></thead><tbody>
 {% for e in events %}<tr><td>{{ e[0] }}</td><td>{{ e[1] }}</td><td>{{ e[2] }}</td><td class="wrap">{{ e[3] }}</td><td class="num">{{ e[4] }}</td></tr>{% endfor %}
@@ -123,6 +134,12 @@ def sheet_context(db: Database, run_id: str, worker_id: str, expl: Explanation) 
                   for i in p.items],
     } for p in expl.pillars]
     events, more = event_lines(expl)
+    steps = [{"label": step_label(st.key, st.pillar, st.measure, "zh"),
+              "points": ("+" if st.measure == "relative" and st.points > 0 and n else "") + _num(st.points),
+              "subtotal": st.measure == "total"} for n, st in enumerate(expl.steps)]
+    recon = pl.DataFrame([vars(d) | {"subject_id": worker_id} for d in expl.deduction_items]) if expl.deduction_items else None
+    names = {d.item: d.name_zh for d in expl.deduction_items}
+    deduction_items = deduction_rows(recon, "zh", names).to_dicts() if recon is not None else []
     notes = []
     if not expl.eligible:
         notes.append("不参评原因：" + "；".join(r for r in expl.ineligible_reasons if r))
@@ -144,8 +161,8 @@ def sheet_context(db: Database, run_id: str, worker_id: str, expl: Explanation) 
         "title": f"个人考核得分单 · {row.get('name') or worker_id} · {fmt_period(run.period_id)}",
         "css": css(), "draft": run.status != "final", "ident": ident, "total": _num(expl.total),
         "grade": enum_label("grade", expl.grade), "grade_colour": grade_colour(expl.grade), "rank": rank,
-        "interval": interval, "notes": notes, "pillars": pillars, "deductions": _num(expl.deductions or 0.0),
-        "bonus": _num(expl.bonus or 0.0), "events": events, "more_events": more,
+        "interval": interval, "notes": notes, "pillars": pillars, "steps": steps,
+        "deduction_items": deduction_items, "events": events, "more_events": more,
         "vetoes": [(v.veto_id, v.category, enum_label("veto_severity", v.severity),
                     enum_label("veto_status", v.status), v.evidence) for v in expl.vetoes],
     }

@@ -72,11 +72,12 @@ def test_grade_mix_shares_sum_to_one_per_street() -> None:
 
 
 def test_waterfall_steps_add_up_to_the_total() -> None:
-    row = SCORES.row(0, named=True)
-    steps = worker.waterfall_steps(row, "zh")
+    # deductions are inside the results points (30 = 31 before deductions − 1): 30 + 8 + 45 = 83
+    row = {**SCORES.row(0, named=True), "total": 83.0}
+    steps = worker.waterfall_steps(row, "zh", {"results": 1.0})
     assert [s[2] for s in steps][-1] == "total"
     assert sum(s[1] for s in steps if s[2] == "relative") == pytest.approx(row["total"])
-    assert steps[3][1] < 0  # deductions go down
+    assert [s[:2] for s in steps[:3]] == [("工作实绩（扣分前）", 31.0), ("扣分", -1.0), ("工作实绩得分", 30.0)]
 
 
 def test_whatif_same_weights_changes_nothing_and_never_touches_input() -> None:
