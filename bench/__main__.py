@@ -2,6 +2,10 @@
 
 Each benchmark runs in its own process (so one's memory does not count against the
 next) and measures its baseline in the same run. `make bench` calls this.
+
+`bench_fairness` runs here in a reduced form (`ARGS`: fewer replications, prints its
+table, writes no docs) so `make bench` stays within minutes; the docs table comes from
+the full command written in docs/methodology.md, Part C.
 """
 
 from __future__ import annotations
@@ -18,8 +22,14 @@ ALL = [
     "bench_dashboard",
     "bench_reports",
     "bench_scaleout",
+    "bench_fairness",
     "bench_province",  # last: builds a ≈ 21 GB province-sized file on first use (≈ 40 min), then reuses it
 ]
+
+ARGS: dict[str, list[str]] = {
+    # ≈ 1 min: 40 small-city and 10 city replications, two scenarios (the full run: docs/methodology.md)
+    "bench_fairness": ["--reps-small", "40", "--reps-city", "10", "--scenarios", "none,documented"],
+}
 
 
 def main(argv: list[str]) -> int:
@@ -33,7 +43,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         start = time.perf_counter()
         print(f"== {name}", flush=True)
-        code = subprocess.call([sys.executable, "-m", f"bench.{name}"])
+        code = subprocess.call([sys.executable, "-m", f"bench.{name}", *ARGS.get(name, [])])
         print(f"== {name}: exit {code} after {time.perf_counter() - start:.0f} s", flush=True)
         failed += code != 0
     return failed
