@@ -102,7 +102,10 @@ FROM veto_events v JOIN sub_periods USING (period_id)
 """
 
 EMPTY_SURVEY = pl.DataFrame(schema={"unit_id": pl.String, "shrunk": pl.Float64, "mean": pl.Float64,
-                                    "se": pl.Float64, "respondents": pl.Int64, "reliability": pl.Float64})
+                                    "se": pl.Float64, "respondents": pl.Int64, "reliability": pl.Float64,
+                                    "scored_se": pl.Float64, "estimator": pl.String, "estimand": pl.String,
+                                    "estimator_note": pl.String, "value_population": pl.Float64,
+                                    "value_adjusted": pl.Float64, "mix_adjustment": pl.Float64})
 LINE_SCHEMA = {"subject_id": pl.String, "item": pl.String, "event": pl.String, "evidence_id": pl.String,
                "points": pl.Float64, "zeroing": pl.Boolean}
 VETO_SCHEMA = {"subject_id": pl.String, "veto_id": pl.String, "category": pl.String, "severity": pl.String,
@@ -122,36 +125,53 @@ class PeriodInputs:
     surveys: dict[str, pl.DataFrame]
 
 
-def survey_estimates(db: Database, period_id: str, *, level: str = "grid") -> pl.DataFrame:
-    """Satisfaction estimates per unit from `surveys.estimate.estimate` (empty if none yet).
+def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estimator: str = "shrinkage",
+                     estimand: str = "population") -> pl.DataFrame:
+    """Satisfaction per unit as the scheme scores it (`surveys.scored`; empty if no survey yet).
 
+    `shrunk` is the value that scores (the scheme's estimator and estimand; the column keeps
+    its older name), `mean`/`se` the design-based figures shown beside it, `scored_se` the
+    scored value's own error (what the Monte Carlo draws from), `estimator` the estimator
+    actually used for the unit (a fallback names itself in `estimator_note`).
     Suppressed units (fewer than k respondents, A11) come back with no value, so the
     satisfaction pillar is missing with a reason rather than silently re-weighted.
     """
+    from surveys.errors import SurveyError
+    from surveys.scored import scored_estimates
+
     try:
-        from surveys.errors import SurveyError
-        from surveys.estimate import estimate
-    except ImportError:
-        return EMPTY_SURVEY
-    try:
-        est = estimate(db, period_id, level=level)
+        est = scored_estimates(db, period_id, level=level, estimator=estimator, estimand=estimand)  # type: ignore[arg-type]
     except SurveyError:
         return EMPTY_SURVEY
-    if est is None or est.height == 0:
+    if est.height == 0:
         return EMPTY_SURVEY
-    cols = est.columns
     out = est.select(
         pl.col("unit_id").cast(pl.String),
-        (pl.col("shrunk") if "shrunk" in cols else pl.col("mean")).cast(pl.Float64).alias("shrunk"),
+        pl.col("scored").cast(pl.Float64).alias("shrunk"),
         pl.col("mean").cast(pl.Float64),
-        (pl.col("se") if "se" in cols else pl.lit(None)).cast(pl.Float64).alias("se"),
+        pl.col("se").cast(pl.Float64),
         pl.col("respondents").cast(pl.Int64),
-        (pl.col("reliability") if "reliability" in cols else pl.lit(None)).cast(pl.Float64).alias("reliability"),
-        (pl.col("suppressed") if "suppressed" in cols else pl.lit(False)).fill_null(False).alias("suppressed"),
+        pl.col("reliability").cast(pl.Float64),
+        pl.col("scored_se").cast(pl.Float64),
+        pl.col("estimator_used").alias("estimator"),
+        pl.col("estimand"),
+        pl.coalesce(pl.col("estimator_note"), pl.when(pl.col("estimand") == "mix_adjusted")
+                    .then(pl.col("mix_note"))).alias("estimator_note"),
+        pl.col("value_population").cast(pl.Float64),
+        pl.col("value_adjusted").cast(pl.Float64),
+        pl.col("mix_adjustment").cast(pl.Float64),
+        pl.col("suppressed").fill_null(False),
     )
+    blank = ("shrunk", "mean", "se", "scored_se", "value_population", "value_adjusted", "mix_adjustment")
     return out.with_columns(
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in ("shrunk", "mean", "se")
-    ).drop("suppressed").sort("unit_id")
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in blank
+    ).drop("suppressed").cast(dict(EMPTY_SURVEY.schema)).sort("unit_id")
+
+
+def scheme_survey(scheme: Scheme) -> dict[str, str]:
+    """The survey pillar's estimator and estimand as keyword arguments of `survey_estimates`."""
+    p = next((p for p in scheme.pillars if p.source == "survey"), None)
+    return {"estimator": p.estimator, "estimand": p.estimand} if p else {}
 
 
 def _lines(events: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
@@ -195,7 +215,8 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
     )
     indicators = long_indicators(wide, scheme).rename({"worker_id": "subject_id"})
     skills = db.query(SKILLS_SQL, params)
-    grid_survey = survey_estimates(db, period_id, level="grid")
+    sat = scheme_survey(scheme)
+    grid_survey = survey_estimates(db, period_id, level="grid", **sat)
     satisfaction = roster.select("subject_id", "grid_id").join(
         grid_survey, left_on="grid_id", right_on="unit_id", how="inner"
     ).drop("grid_id")
@@ -261,19 +282,24 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
         pl.col("satisfaction_n").sum().alias("respondents"),
         # Monte Carlo only (B11): the errors of the members' means (not stored in score_units)
         pooled_se("skills", pl.lit(skills_sd)).alias("skills_se"),
-        pooled_se("satisfaction", pl.col("satisfaction_se").fill_null(0.0)).alias("satisfaction_se_members"),
+        pooled_se("satisfaction", pl.coalesce("satisfaction_scored_se", "satisfaction_se").fill_null(0.0))
+        .alias("satisfaction_se_members"),
     ).rename({col: "subject_id"})
     skills = agg.select("subject_id", "skills").filter(pl.col("skills").is_not_null())
     survey = EMPTY_SURVEY
     if level in ("community", "street"):
-        survey = survey_estimates(db, period_id, level=level)
+        survey = survey_estimates(db, period_id, level=level, **scheme_survey(scheme))
         pin.surveys[level] = survey
     own = survey.rename({"unit_id": "subject_id"})
     fallback = agg.filter(~pl.col("subject_id").is_in(own["subject_id"].implode())).select(
         "subject_id", pl.col("satisfaction").alias("shrunk"), pl.col("satisfaction_raw").alias("mean"),
         pl.lit(None, dtype=pl.Float64).alias("se"), pl.col("respondents").cast(pl.Int64),
         pl.lit(None, dtype=pl.Float64).alias("reliability"),
-    ).filter(pl.col("shrunk").is_not_null())
+        pl.lit(None, dtype=pl.Float64).alias("scored_se"),  # the draws use satisfaction_se_members
+        pl.lit("members").alias("estimator"), pl.lit(None, dtype=pl.String).alias("estimand"),
+        pl.lit(None, dtype=pl.String).alias("estimator_note"),
+        *[pl.lit(None, dtype=pl.Float64).alias(c) for c in ("value_population", "value_adjusted", "mix_adjustment")],
+    ).filter(pl.col("shrunk").is_not_null()).cast({("subject_id" if k == "unit_id" else k): v for k, v in EMPTY_SURVEY.schema.items()})
     satisfaction = pl.concat([own.select(fallback.columns).cast(fallback.schema), fallback]).join(
         roster.select("subject_id"), on="subject_id", how="semi")
 

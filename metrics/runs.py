@@ -61,6 +61,8 @@ class RunInfo:
     created_at: datetime
     finalised_by: str | None
     finalised_at: datetime | None
+    satisfaction_estimator: str | None = None
+    satisfaction_estimand: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,10 +239,11 @@ def score_period(db: Database, period_id: str, *, scheme: Scheme | None = None, 
         output = hashlib.sha256(audit.canonical(digests).encode()).hexdigest()
         cur.execute(
             "INSERT INTO score_runs (run_id, period_id, scheme_key, scheme_version, scheme_hash, scheme_toml, "
-            "input_fingerprint, code_version, seed, draws, output_digest, status, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)",
+            "input_fingerprint, code_version, seed, draws, output_digest, status, created_by, created_at, "
+            "satisfaction_estimator, satisfaction_estimand) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)",
             [run_id, period_id, scheme.key, scheme.version, scheme.hash, scheme_text, comp.fingerprint,
-             code_version(), seed, draws, output, actor, audit.now()],
+             code_version(), seed, draws, output, actor, audit.now(), *_survey_choice(scheme)],
         )
         audit.append(cur, actor=actor, action="run_created", entity="score_run", entity_id=run_id,
                      payload={"period_id": period_id, "scheme_hash": scheme.hash, "input_fingerprint": comp.fingerprint,
@@ -276,7 +279,13 @@ def remember_scheme_text(scheme: Scheme, text: str) -> None:
 
 
 def _run_from_row(row: dict) -> RunInfo:
-    return RunInfo(**{f.name: row[f.name] for f in fields(RunInfo)})
+    return RunInfo(**{f.name: row[f.name] for f in fields(RunInfo) if f.name in row})
+
+
+def _survey_choice(scheme: Scheme) -> tuple[str | None, str | None]:
+    """The scheme's satisfaction estimator and estimand (None, None without a survey pillar)."""
+    p = next((p for p in scheme.pillars if p.source == "survey"), None)
+    return (p.estimator, p.estimand) if p else (None, None)
 
 
 def list_runs(db: Database) -> pl.DataFrame:

@@ -116,6 +116,8 @@ class Pillar:
     min_coverage: float
     measurement_sd: float = 0.0
     value: str = "shrunk"
+    estimator: str = "shrinkage"  # survey pillar: direct | shrinkage | fay_herriot (surveys.scored)
+    estimand: str = "population"  # survey pillar: population | mix_adjusted
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ class Uncertainty:
     weight_jitter: float = 0.25
     top_k: int = 10
     interval: float = 0.90
+    tied_below: float = 0.80  # "statistically tied": P(own grade) from data noise below this
+    rank_set: float = 0.90  # level of the simultaneous rank confidence sets (csranks)
 
 
 @dataclass(frozen=True)
@@ -374,6 +378,34 @@ def _parse_head(root: _Table) -> _Head:
     return _Head(key, version, name_zh, name_en, cap, decimals)
 
 
+def _survey_choice(t: _Table, source: str, value: str) -> tuple[str, str]:
+    """`estimator` and `estimand` of a survey pillar (surveys.scored), checked on load.
+
+    `value = "mean"` (the older key) means the direct estimate; naming both `value` and a
+    different estimator is refused rather than guessed. Other pillars take neither key.
+    """
+    from surveys.scored import ESTIMANDS, ESTIMATORS
+
+    if source != "survey":
+        for k in ("estimator", "estimand"):
+            if k in t.data:
+                raise SchemeError(f"{t.key(k)}: 只有满意度（survey）支柱可选估计方法 / "
+                                  f"only a survey pillar chooses an {k}")
+        return "shrinkage", "population"
+    estimator = t.get("estimator", str, "direct" if value == "mean" else "shrinkage")
+    if estimator not in ESTIMATORS:
+        raise SchemeError(f"{t.key('estimator')}: 估计方法须为 {'、'.join(ESTIMATORS)} 之一 / "
+                          f"must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    if "value" in t.data and (value == "mean") != (estimator == "direct"):
+        raise SchemeError(f"{t.key('estimator')}: 与 value = {value!r} 矛盾，请只写 estimator / "
+                          f"contradicts value = {value!r}; keep only estimator")
+    estimand = t.get("estimand", str, "population")
+    if estimand not in ESTIMANDS:
+        raise SchemeError(f"{t.key('estimand')}: 估计对象须为 {'、'.join(ESTIMANDS)} 之一 / "
+                          f"must be one of {', '.join(ESTIMANDS)}, got {estimand!r}")
+    return estimator, estimand
+
+
 def _parse_pillar(ptab: _Table, pkey: str) -> Pillar:
     """One `[pillars.<key>]` table; the key must be a declared pillar kind (`warehouse.pillars`)."""
     if pkey not in PILLAR_KEYS:
@@ -390,6 +422,7 @@ def _parse_pillar(ptab: _Table, pkey: str) -> Pillar:
     value = t.get("value", str, "shrunk")
     if value not in ("shrunk", "mean"):
         raise SchemeError(f"{t.key('value')}: must be 'shrunk' or 'mean', got {value!r}")
+    estimator, estimand = _survey_choice(t, source, value)
     pillar = Pillar(
         key=pkey,
         name_zh=t.get("name_zh", str),
@@ -398,7 +431,9 @@ def _parse_pillar(ptab: _Table, pkey: str) -> Pillar:
         source=source,
         min_coverage=_number(t, "min_coverage", 1.0, minimum=0, maximum=1),
         measurement_sd=_number(t, "measurement_sd", 0.0, minimum=0),
-        value=value,
+        value="mean" if estimator == "direct" else "shrunk",
+        estimator=estimator,
+        estimand=estimand,
     )
     t.done()
     return pillar
@@ -648,6 +683,8 @@ def _parse_uncertainty(root: _Table) -> Uncertainty:
         weight_jitter=_number(ut, "weight_jitter", 0.25, minimum=0, maximum=0.9),
         top_k=ut.get("top_k", int, 10),
         interval=_number(ut, "interval", 0.90, minimum=0.5, maximum=0.999),
+        tied_below=_number(ut, "tied_below", 0.80, minimum=0.5, maximum=1.0),
+        rank_set=_number(ut, "rank_set", 0.90, minimum=0.5, maximum=0.999),
     )
     ut.done()
     return unc

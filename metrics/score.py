@@ -188,7 +188,8 @@ def item_scores(inputs: ScoreInputs, scheme: Scheme) -> pl.DataFrame:
                 pl.when(pl.col("skills").is_null()).then(pl.lit("no_assessment")).otherwise(None).alias("missing_reason"),
             ))
         elif p.source == "survey":
-            value_col = "shrunk" if p.value == "shrunk" else "mean"
+            # `shrunk` is the value the scheme's estimator and estimand give (surveys.scored)
+            value_col = "mean" if p.value == "mean" and p.estimand == "population" else "shrunk"
             sv = subjects.join(inputs.satisfaction, on="subject_id", how="left")
             frames.append(sv.select(
                 "subject_id", pl.lit(p.key).alias("pillar"), pl.lit("survey").alias("item"),
@@ -315,6 +316,18 @@ def _pillar_columns(roster: pl.DataFrame, pillars: pl.DataFrame, scheme: Scheme)
     return wide
 
 
+SATISFACTION_DETAIL = (
+    ("scored_se", "satisfaction_scored_se", pl.Float64),
+    ("estimator", "satisfaction_estimator", pl.String),
+    ("estimand", "satisfaction_estimand", pl.String),
+    ("estimator_note", "satisfaction_note", pl.String),
+    ("value_population", "satisfaction_population", pl.Float64),
+    ("value_adjusted", "satisfaction_adjusted", pl.Float64),
+    ("mix_adjustment", "satisfaction_mix", pl.Float64),
+)
+"""Survey detail carried into the scores (surveys.scored): source column, score column, type."""
+
+
 def _totals(wide: pl.DataFrame, pillars: pl.DataFrame, inputs: ScoreInputs, scheme: Scheme) -> pl.DataFrame:
     """Deductions, bonus, survey detail and vetoes joined; base and total (B5, B8)."""
     pkeys = [p.key for p in scheme.pillars]
@@ -329,6 +342,8 @@ def _totals(wide: pl.DataFrame, pillars: pl.DataFrame, inputs: ScoreInputs, sche
         pl.col("se").cast(pl.Float64).alias("satisfaction_se"),
         pl.col("respondents").cast(pl.Int32).alias("satisfaction_n"),
         pl.col("reliability").cast(pl.Float64).alias("satisfaction_reliability"),
+        *[(pl.col(src).cast(kind) if src in inputs.satisfaction.columns else pl.lit(None, dtype=kind)).alias(dst)
+          for src, dst, kind in SATISFACTION_DETAIL],
     )
     vet = acting_vetoes(inputs.vetoes, scheme)
     all_present = pl.all_horizontal([pl.col(k).is_not_null() for k in pkeys])

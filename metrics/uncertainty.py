@@ -1,9 +1,11 @@
 """Rank uncertainty by vectorised Monte Carlo (B11).
 
-Each draw perturbs what is uncertain or arbitrary in a score: the satisfaction estimate
-(survey resampling, approximated by a normal draw with the estimate's standard error),
-the skills score (exam / panel measurement error, the scheme's `measurement_sd`), and
-the pillar weights (each × U(1 − j, 1 + j), renormalised to the cap). Draws are
+Two sets of draws, kept apart: data noise — the satisfaction estimate (a normal draw
+with the scored estimator's own error: posterior / MSE, not the raw SE) and the skills
+score (exam / panel measurement error, the scheme's `measurement_sd`) — gives rank
+intervals, simultaneous rank sets, grade probabilities and the tied mark; the weight
+choice alone (each pillar weight × U(1 − j, 1 + j), renormalised to the cap) gives a
+separate weight-sensitivity rank range. Draws are
 (chunk × workers) numpy arrays, chunks of 125 draws taken on a thread pool, each from its
 own generator spawned from the run seed; ranks per draw come from a sort inside each rank
 group. Outputs: median rank, the scheme's interval (90 %), P(grade = g), P(top k). The
@@ -66,17 +68,19 @@ def _grid_ranks_desc(totals: np.ndarray, cols: np.ndarray, decimals: int) -> np.
 
 
 def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[int] | np.random.SeedSequence,
-                draws: int) -> np.ndarray:
+                draws: int, noise: bool = True, weights: bool = True) -> np.ndarray:
     """Totals per draw (draws × subjects) for the subjects of `scores`, in its row order.
 
-    Subjects without a total get NaN. The skills error is the scheme's `measurement_sd`,
-    or a subject's own `skills_se` where `scores` has one (units); the satisfaction error
-    is the estimate's `satisfaction_se`, else `satisfaction_se_members` (units without
-    their own estimate), else 0.
+    Subjects without a total get NaN. With `noise`, the data's errors: the skills error is
+    the scheme's `measurement_sd`, or a subject's own `skills_se` where `scores` has one
+    (units); the satisfaction error is the scored value's own error `satisfaction_scored_se`
+    (the estimator's posterior / MSE, surveys.scored), else `satisfaction_se`, else
+    `satisfaction_se_members` (units without their own estimate), else 0. With `weights`,
+    the scheme's weight jitter. `monte_carlo` takes the two apart.
     """
     rng = np.random.default_rng(seed)
     n = scores.height
-    jitter = scheme.uncertainty.weight_jitter
+    jitter = scheme.uncertainty.weight_jitter if weights else 0.0
     pillars = scheme.pillars
     w = np.array([p.weight for p in pillars], dtype=float)
     factors = rng.uniform(1 - jitter, 1 + jitter, size=(draws, len(pillars))) if jitter > 0 else np.ones((draws, len(pillars)))
@@ -85,8 +89,11 @@ def draw_totals(scores: pl.DataFrame, scheme: Scheme, *, seed: int | Sequence[in
     total = np.zeros((draws, n))
     for k, p in enumerate(pillars):
         base = scores[p.key].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        if p.source == "survey":
-            se = _column(scores, "satisfaction_se", np.nan)
+        if not noise:
+            val = np.zeros((1, n))
+        elif p.source == "survey":
+            se = _column(scores, "satisfaction_scored_se", np.nan)
+            se = np.where(np.isnan(se), _column(scores, "satisfaction_se", np.nan), se)
             se = np.where(np.isnan(se), _column(scores, "satisfaction_se_members", 0.0), se)
             val = rng.standard_normal((draws, n))
             val *= se[None, :]
@@ -125,9 +132,99 @@ def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _max_pair_t(a: np.ndarray, s: np.ndarray, top: int = 32) -> float:
+    """max over ordered pairs j ≠ k of (a_j − a_k)/√(s_j² + s_k²), without forming all n² pairs.
+
+    A lower bound L comes from the `top` largest × `top` smallest a; a subject j can only
+    start a larger pair if (a_j − min a)/√(s_j² + min s²) ≥ L (its best partner is at most
+    that far), and likewise a partner k; the maximum is then taken over those candidates
+    only, exactly. Pairs with √(s_j² + s_k²) = 0 do not count.
+    """
+    n = len(a)
+    if n < 2:
+        return 0.0
+    k = min(top, n)
+    hi = np.argpartition(-a, k - 1)[:k]
+    lo = np.argpartition(a, k - 1)[:k]
+
+    def block(j: np.ndarray, kk: np.ndarray) -> float:
+        best = -np.inf
+        for start in range(0, len(j), 512):
+            jj = j[start:start + 512]
+            den = np.sqrt(s[jj, None] ** 2 + s[None, kk] ** 2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.where(den > 0, (a[jj, None] - a[None, kk]) / den, -np.inf)
+            t[jj[:, None] == kk[None, :]] = -np.inf
+            best = max(best, float(t.max(initial=-np.inf)))
+        return best
+
+    low_bound = block(hi, lo)
+    smin = float(s.min())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bj = np.where(s > 0, (a - a.min()) / np.sqrt(s**2 + smin**2), np.inf)
+        bk = np.where(s > 0, (a.max() - a) / np.sqrt(s**2 + smin**2), np.inf)
+    j = np.nonzero(bj >= low_bound)[0]
+    kk = np.nonzero(bk >= low_bound)[0]
+    return max(low_bound, block(j, kk)) if len(j) and len(kk) else low_bound
+
+
+def simultaneous_rank_sets(theta: np.ndarray, draws: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, float]:
+    """Simultaneous confidence sets for the ranks of all subjects (rank 1 = highest θ).
+
+    Mogstad, Romano, Shaikh & Wilhelm (2023, *Review of Economic Studies*), the
+    single-step two-sided form of R `csranks` (`simul = TRUE`): with σ_jk the SE of
+    θ̂_j − θ̂_k (here √(s_j² + s_k²), s_j the SD of subject j's draws: the estimates'
+    errors are independent), the critical value c is the `level` quantile over the draws
+    of max_{j≠k} |(θ*_j − θ̄*_j) − (θ*_k − θ̄*_k)|/σ_jk. Subject k is certainly better than
+    j when θ̂_k − θ̂_j > c·σ_jk; then R_j = [1 + #certainly better, n − #certainly worse],
+    and all n sets hold their true ranks together with probability ≥ `level`
+    (asymptotically). Without the step-down refinement (slightly wider; still valid).
+
+    Args:
+        theta: point estimates (n).
+        draws: draws of the estimates around them (B × n), e.g. the Monte Carlo.
+        level: joint coverage.
+
+    Returns:
+        lower and upper rank bounds (n each), and c.
+
+    Examples:
+        >>> th = np.array([10.0, 0.0, -10.0])
+        >>> z = np.array([[1, -1, 0], [-1, 1, 0], [0, 1, -1], [0, -1, 1]], dtype=float)
+        >>> lo, hi, c = simultaneous_rank_sets(th, th + z, 0.5)
+        >>> lo.tolist(), hi.tolist(), round(c, 3)
+        ([1, 2, 3], [1, 2, 3], 1.414)
+    """
+    theta = np.asarray(theta, dtype=float)
+    n = len(theta)
+    if n == 0:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), float("nan")
+    centred = draws - draws.mean(axis=0, keepdims=True)
+    sd = draws.std(axis=0, ddof=1) if draws.shape[0] > 1 else np.zeros(n)
+    stats_b = np.array([_max_pair_t(row, sd) for row in centred])
+    c = float(np.quantile(stats_b, level)) if len(stats_b) else 0.0
+    better = np.zeros(n, dtype=int)
+    worse = np.zeros(n, dtype=int)
+    for start in range(0, n, 512):
+        j = slice(start, start + 512)
+        den = np.sqrt(sd[j, None] ** 2 + sd[None, :] ** 2)
+        diff = theta[None, :] - theta[j, None]  # θ_k − θ_j
+        better[j] = (diff > c * den + 1e-12).sum(axis=1)
+        worse[j] = (-diff > c * den + 1e-12).sum(axis=1)
+    return 1 + better, n - worse, c
+
+
 def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, seed: int | Sequence[int] = 0,
                 draws: int = 1000, group: str = "role") -> pl.DataFrame:
-    """Median rank, rank interval, P(grade) and P(top k) per subject.
+    """Rank intervals, rank sets, P(grade), P(top k) from data noise; weight sensitivity apart.
+
+    Data noise (satisfaction by its estimator's own error, skills by its measurement
+    error; weights fixed) gives the median rank, the scheme's marginal rank interval
+    (90 %), the simultaneous rank confidence sets (`simultaneous_rank_sets`, the scheme's
+    `rank_set` level), P(grade = g), P(top k) and the "statistically tied" mark (P(own
+    grade) below the scheme's `tied_below`: the grade is not decided by the data). The
+    weight choice alone (weights × U(1 − j, 1 + j), point values) gives a separate rank
+    range, `weight_rank_low`–`weight_rank_high`, so the two are never folded together.
 
     Ranks are among the eligible subjects of the same `group` (as the point ranks: `role`
     for workers, `level` for units); ineligible subjects get grade probabilities only. A
@@ -142,9 +239,11 @@ def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, see
     """
     scores = result.scores.sort("subject_id")
     n = scores.height
-    cols = ["rank_median", "rank_low", "rank_high", "p_top_k"] + [f"p_grade_{g.key}" for g in scheme.grades]
+    cols = (["rank_median", "rank_low", "rank_high", "p_top_k"] + [f"p_grade_{g.key}" for g in scheme.grades]
+            + ["rank_set_low", "rank_set_high", "weight_rank_low", "weight_rank_high"])
     if draws <= 0 or n == 0:
-        return scores.select("subject_id", *[pl.lit(None, dtype=pl.Float64).alias(c) for c in cols])
+        return scores.select("subject_id", *[pl.lit(None, dtype=pl.Float64).alias(c) for c in cols],
+                             pl.lit(None, dtype=pl.Boolean).alias("tied"))
 
     gpos = grade_rank(scheme)
     grades_desc = sorted(scheme.grades, key=lambda g: -g.low)
@@ -155,18 +254,26 @@ def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, see
     groups = scores[group].fill_null("").to_numpy() if group in scores.columns else np.zeros(n)
     members = [np.nonzero(eligible & (groups == g))[0] for g in np.unique(groups[eligible])]
     ranks = [np.empty((draws, len(idx)), dtype=np.int32) for idx in members]
+    wranks = [np.empty((draws, len(idx)), dtype=np.int32) for idx in members]
+    kept = [np.empty((draws, len(idx)), dtype=np.float32) for idx in members]
 
     def chunk(lo: int, hi: int, ss: np.random.SeedSequence) -> np.ndarray:
         """Fill rows lo:hi of the rank arrays; return this chunk's grade counts (grades × subjects)."""
-        totals = round_half_up_np(draw_totals(scores, scheme, seed=ss, draws=hi - lo), scheme.decimals, inplace=True)
+        s_noise, s_weights = ss.spawn(2)
+        totals = round_half_up_np(draw_totals(scores, scheme, seed=s_noise, draws=hi - lo, weights=False),
+                                  scheme.decimals, inplace=True)
         gidx = np.full(totals.shape, -1, dtype=np.int8)  # grades per draw, with the veto caps
         for g in grades_desc[::-1]:
             inside = (totals >= g.low) & ((totals < g.high) | ((g.high == scheme.cap) & (totals <= g.high)))
             gidx[inside] = gpos[g.key]
         np.maximum(gidx, cap[None, :], out=gidx)
         counts = np.stack([(gidx == gpos[g.key]).sum(axis=0) for g in scheme.grades])
-        for idx, r in zip(members, ranks, strict=True):  # ranks among eligible peers
+        wtot = round_half_up_np(draw_totals(scores, scheme, seed=s_weights, draws=hi - lo, noise=False),
+                                scheme.decimals, inplace=True)
+        for idx, r, wr, kp in zip(members, ranks, wranks, kept, strict=True):  # ranks among eligible peers
             r[lo:hi] = _grid_ranks_desc(totals, idx, scheme.decimals)
+            wr[lo:hi] = _grid_ranks_desc(wtot, idx, scheme.decimals)
+            kp[lo:hi] = totals[:, idx]
         return counts
 
     with ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="gridscore-mc") as pool:
@@ -176,20 +283,32 @@ def monte_carlo(inputs: ScoreInputs, result: ScoreResult, scheme: Scheme, *, see
     probs = {f"p_grade_{g.key}": np.where(valid, counts[k] / draws, np.nan) for k, g in enumerate(scheme.grades)}
 
     q = (1 - scheme.uncertainty.interval) / 2
-    med = np.full(n, np.nan)
-    low = np.full(n, np.nan)
-    high = np.full(n, np.nan)
-    topk = np.full(n, np.nan)
-    for idx, r in zip(members, ranks, strict=True):
-        med[idx] = np.median(r, axis=0)
-        low[idx] = np.quantile(r, q, axis=0, method="lower")
-        high[idx] = np.quantile(r, 1 - q, axis=0, method="higher")
-        topk[idx] = (r <= scheme.uncertainty.top_k).mean(axis=0)
-    out = pl.DataFrame({
-        "subject_id": scores["subject_id"],
-        "rank_median": med, "rank_low": low, "rank_high": high, "p_top_k": topk, **probs,
-    })
-    return out.with_columns(pl.col(pl.Float64).fill_nan(None))
+    out_cols = {c: np.full(n, np.nan) for c in ("rank_median", "rank_low", "rank_high", "p_top_k", "rank_set_low",
+                                                 "rank_set_high", "weight_rank_low", "weight_rank_high")}
+    point = scores["total"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    for idx, r, wr, kp in zip(members, ranks, wranks, kept, strict=True):
+        out_cols["rank_median"][idx] = np.median(r, axis=0)
+        out_cols["rank_low"][idx] = np.quantile(r, q, axis=0, method="lower")
+        out_cols["rank_high"][idx] = np.quantile(r, 1 - q, axis=0, method="higher")
+        out_cols["p_top_k"][idx] = (r <= scheme.uncertainty.top_k).mean(axis=0)
+        out_cols["weight_rank_low"][idx] = np.quantile(wr, q, axis=0, method="lower")
+        out_cols["weight_rank_high"][idx] = np.quantile(wr, 1 - q, axis=0, method="higher")
+        ok = np.isfinite(point[idx])
+        if ok.any():
+            lo_set, hi_set, _c = simultaneous_rank_sets(point[idx][ok], kp[:, ok].astype(float),
+                                                        scheme.uncertainty.rank_set)
+            out_cols["rank_set_low"][idx[ok]] = lo_set
+            out_cols["rank_set_high"][idx[ok]] = hi_set
+    own = scores["grade"].to_list() if "grade" in scores.columns else [None] * n
+    p_own = np.array([probs[f"p_grade_{g}"][i] if g and f"p_grade_{g}" in probs else np.nan
+                      for i, g in enumerate(own)])
+    tied = np.where(np.isfinite(p_own), p_own < scheme.uncertainty.tied_below, np.nan)
+    out = pl.DataFrame({"subject_id": scores["subject_id"], **{c: out_cols[c] for c in
+                        ("rank_median", "rank_low", "rank_high", "p_top_k")}, **probs,
+                        **{c: out_cols[c] for c in ("rank_set_low", "rank_set_high", "weight_rank_low",
+                                                    "weight_rank_high")}})
+    return out.with_columns(pl.col(pl.Float64).fill_nan(None)).with_columns(
+        pl.Series("tied", [None if np.isnan(x) else bool(x) for x in tied], dtype=pl.Boolean))
 
 
 def weight_sobol_indices(scores: pl.DataFrame, scheme: Scheme, *, n: int = 256, seed: int = 0,

@@ -29,6 +29,8 @@ from surveys.suppression import K_MIN, SMALL, reason_text, suppressed_units
 from warehouse.db import Database
 
 Level = Literal["grid", "community", "street", "district"]
+MIN_UNITS = 10
+"""A8/A9: fewer units with an estimate at a level than this and τ² is not estimated: not shrunk."""
 LEVELS: tuple[str, ...] = ("grid", "community", "street", "district")
 
 
@@ -468,16 +470,25 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
     mean = units["mean"].fill_null(np.nan).to_numpy()
     v = units["v_reliability"].fill_null(np.nan).to_numpy()
     ok = (r >= 1) & np.isfinite(mean) & np.isfinite(v)
-    # A8: between-unit variance τ² by moments: Var(ȳ_i) − mean(V_i), floored at 0
-    if ok.sum() >= 2:
+    m = int(ok.sum())
+    # A8: between-unit variance τ² by moments: Var(ȳ_i) − mean(V_i), floored at 0; with fewer
+    # than MIN_UNITS units it is not estimated (two units give τ² = 0 by chance and would be
+    # shrunk to one number), so nothing is shrunk and `shrink_note` says so
+    if m >= MIN_UNITS:
         tau2 = max(0.0, float(np.var(mean[ok], ddof=1) - np.mean(v[ok])))
         grand = float(np.mean(mean[ok]))
+        var_grand = float(np.sum(tau2 + v[ok])) / m**2
     else:
-        tau2, grand = np.nan, (float(np.mean(mean[ok])) if ok.any() else np.nan)
+        tau2, grand, var_grand = np.nan, (float(np.mean(mean[ok])) if ok.any() else np.nan), np.nan
+    raw_se = units["se"].cast(pl.Float64).fill_null(np.nan).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(ok, tau2 / (tau2 + v), np.nan)
-        rel = np.where(ok & (v == 0), 1.0, rel)
-        shrunk = rel * mean + (1 - rel) * grand
+        rel = np.where(ok & (v == 0) & np.isfinite(tau2), 1.0, rel)
+        shrunk = np.where(np.isfinite(tau2), rel * mean + (1 - rel) * grand, mean)
+        # A9's own error (posterior variance R·V plus the grand mean's, (1 − R)²·Var(ȳ_all)),
+        # not the raw SE: the shrunk value varies less than the raw mean
+        shrunk_se = np.where(np.isfinite(tau2), np.sqrt(rel * v + (1 - rel) ** 2 * var_grand), raw_se)
+    shrink_note = None if m >= MIN_UNITS else "too_few_units"
     sigma_w2 = units["sigma_w2"][0] if "sigma_w2" in units.columns and units.height else None
     rstar = options.target_reliability
     n_target = None
@@ -486,8 +497,8 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
     # A9 for proportions: beta-binomial prior fitted by moments across units
     x = units["n_satisfied"].to_numpy().astype(float)
     okp = r >= 1
-    p_shrunk = np.full(r.shape, np.nan)
-    if okp.sum() >= 2:
+    p_shrunk = np.where(okp, x / np.maximum(r, 1), np.nan)  # not shrunk below MIN_UNITS units
+    if okp.sum() >= MIN_UNITS:
         mu = x[okp].sum() / r[okp].sum()
         phat = x[okp] / r[okp]
         between = float(np.var(phat, ddof=1) - np.mean(mu * (1 - mu) / r[okp]))
@@ -517,6 +528,8 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
     out = units.with_columns(
         pl.Series("reliability", rel).fill_nan(None),
         pl.Series("shrunk", shrunk).fill_nan(None),
+        pl.Series("shrunk_se", shrunk_se).fill_nan(None),
+        pl.lit(shrink_note, dtype=pl.String).alias("shrink_note"),
         pl.Series("p_shrunk", p_shrunk).fill_nan(None),
         pl.lit(n_target, dtype=pl.Int64).alias("n_for_target_reliability"),
         pl.lit(tau2 if np.isfinite(tau2) else None, dtype=pl.Float64).alias("tau2"),
@@ -537,7 +550,7 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
     )
     hidden = [
         "mean", "se", "ci_low", "ci_high", "p_satisfied", "p_low", "p_high", "mean_adjusted",
-        "mean_worst", "mean_best", "p_worst", "p_best", "reliability", "shrunk", "p_shrunk",
+        "mean_worst", "mean_best", "p_worst", "p_best", "reliability", "shrunk", "shrunk_se", "p_shrunk",
         "funnel_signal",
     ]
     return out.with_columns(
@@ -551,7 +564,7 @@ OUTPUT_COLUMNS = [
     "p_satisfied", "p_low", "p_high",
     "mean_adjusted", "mean_worst", "mean_best", "p_worst", "p_best", "low_response",
     "rr1", "rr3", "eligibility_rate",
-    "reliability", "shrunk", "p_shrunk", "n_for_target_reliability",
+    "reliability", "shrunk", "shrunk_se", "shrink_note", "p_shrunk", "n_for_target_reliability",
     "funnel_p0", "funnel_phi", "funnel_low_95", "funnel_high_95", "funnel_low_998", "funnel_high_998",
     "funnel_signal", "flagged_responses", "suppressed", "suppressed_reason",
 ]
@@ -605,7 +618,7 @@ def load_aggregates(
     return strata, disposition_counts(db, period_id, by_class=True), per_grid, per_class, flags
 
 
-def estimate(
+def estimate_frame(
     db: Database,
     period_id: str,
     *,
@@ -614,7 +627,7 @@ def estimate(
     exact: bool = False,
     options: EstimateOptions | None = None,
 ) -> pl.DataFrame:
-    """Satisfaction per unit of a level for a period, with its uncertainty (A4–A11).
+    """Satisfaction per unit of a level for a period, with its uncertainty (A4–A11), all columns.
 
     One row per unit: unit_id, name, respondents, mean (0–100) with se, ci_low,
     ci_high (95 % t, FPC), p_satisfied with Wilson+FPC p_low/p_high, the
@@ -643,5 +656,19 @@ def estimate(
     units = grids if level == "grid" else roll_up(grids, tree, level, options=opts)
     suppressed = suppressed_units(grids, tree, opts.k_min).filter(pl.col("level") == level)
     names = tree.select(pl.col(f"{level}_id").alias("unit_id"), pl.col(f"{level}_name").alias("name")).unique("unit_id")
-    units = _finish(units, opts, suppressed).join(names, on="unit_id", how="left")
-    return units.select(OUTPUT_COLUMNS).sort("unit_id")
+    return _finish(units, opts, suppressed).join(names, on="unit_id", how="left").sort("unit_id")
+
+
+def estimate(
+    db: Database,
+    period_id: str,
+    *,
+    level: Level = "grid",
+    k_min: int = K_MIN,
+    exact: bool = False,
+    options: EstimateOptions | None = None,
+) -> pl.DataFrame:
+    """`estimate_frame` with the published columns (`OUTPUT_COLUMNS`): what the CLI, pages and
+    reports show. Same arguments and errors."""
+    units = estimate_frame(db, period_id, level=level, k_min=k_min, exact=exact, options=options)
+    return units.select(OUTPUT_COLUMNS)

@@ -35,7 +35,7 @@ WITH register AS (           -- active households: the survey frame
     FROM households
     WHERE active
 )
-SELECT grid_id, avg(elderly) AS share_elderly, avg(low_income) AS share_low_income,
+SELECT grid_id, count(*) AS households, avg(elderly) AS share_elderly, avg(low_income) AS share_low_income,
        avg(floating) AS share_floating, avg(size) AS mean_size
 FROM register
 GROUP BY grid_id
@@ -62,6 +62,7 @@ class FayHerriot:
     g2: np.ndarray
     g3: np.ndarray
     iterations: int
+    beta_cov: np.ndarray | None = None  # (XᵀV⁻¹X)⁻¹ at the fitted σ²_v: Var(β̂)
 
 
 def _reml_step(y: np.ndarray, x: np.ndarray, psi: np.ndarray, s2: float) -> tuple[float, float]:
@@ -129,7 +130,7 @@ def fay_herriot(
     var_s2 = 2.0 / np.sum(w**2)  # asymptotic variance of the REML σ²_v
     g3 = (1 - gamma) ** 2 * var_s2 / (s2 + psi)
     return FayHerriot(estimate=estimate, mse=g1 + g2 + 2 * g3, gamma=gamma, synthetic=synthetic, beta=beta,
-                      sigma2_v=s2, g1=g1, g2=g2, g3=g3, iterations=it)
+                      sigma2_v=s2, g1=g1, g2=g2, g3=g3, iterations=it, beta_cov=a_inv)
 
 
 def benchmark(estimate: np.ndarray, direct: np.ndarray, weight: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -148,6 +149,23 @@ def benchmark(estimate: np.ndarray, direct: np.ndarray, weight: np.ndarray, grou
     return out
 
 
+def small_area_fit(
+    grids: pl.DataFrame, covariates: pl.DataFrame, streets: pl.DataFrame
+) -> tuple[pl.DataFrame, FayHerriot]:
+    """The grids the model uses (unit_id, population, mean, v_reliability, covariates, street_id)
+    and the fitted model, in the same order (see `small_area_estimates`)."""
+    data = (
+        grids.select("unit_id", "population", "mean", "v_reliability")
+        .join(covariates.rename({"grid_id": "unit_id"}), on="unit_id", how="inner")
+        .join(streets.rename({"grid_id": "unit_id"}), on="unit_id", how="left")
+        .drop_nulls(["mean", "v_reliability", *COVARIATES])
+        .filter(pl.col("v_reliability") > 0)
+        .sort("unit_id")
+    )
+    x = np.column_stack([np.ones(data.height), *[data[c].to_numpy() for c in COVARIATES]])
+    return data, fay_herriot(data["mean"].to_numpy(), data["v_reliability"].to_numpy(), x)
+
+
 def small_area_estimates(grids: pl.DataFrame, covariates: pl.DataFrame, streets: pl.DataFrame) -> pl.DataFrame:
     """Benchmarked Fay–Herriot estimates for the grids that have a direct estimate.
 
@@ -161,17 +179,8 @@ def small_area_estimates(grids: pl.DataFrame, covariates: pl.DataFrame, streets:
         unit_id, fh (benchmarked EBLUP), fh_unbenchmarked, fh_mse (Prasad–Rao), fh_se,
         fh_gamma, fh_sigma2_v; grids without a direct estimate are left out.
     """
-    data = (
-        grids.select("unit_id", "population", "mean", "v_reliability")
-        .join(covariates.rename({"grid_id": "unit_id"}), on="unit_id", how="inner")
-        .join(streets.rename({"grid_id": "unit_id"}), on="unit_id", how="left")
-        .drop_nulls(["mean", "v_reliability", *COVARIATES])
-        .filter(pl.col("v_reliability") > 0)
-        .sort("unit_id")
-    )
-    x = np.column_stack([np.ones(data.height), *[data[c].to_numpy() for c in COVARIATES]])
+    data, fit = small_area_fit(grids, covariates, streets)
     y = data["mean"].to_numpy()
-    fit = fay_herriot(y, data["v_reliability"].to_numpy(), x)
     street = data["street_id"].fill_null("").to_numpy()
     bench = benchmark(fit.estimate, y, data["population"].to_numpy().astype(float), street)
     return data.select("unit_id").with_columns(

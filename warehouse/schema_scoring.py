@@ -48,6 +48,19 @@ def _pillar_columns() -> list[sa.Column]:
     return cols
 
 
+def _satisfaction_columns() -> list[sa.Column]:
+    """Which satisfaction estimate scored and its detail (issue 19; last, as migration 9 added them)."""
+    return [
+        sa.Column("satisfaction_scored_se", sa.Double, comment="error of the scored satisfaction value (the estimator's own SE / √MSE; the Monte Carlo draws from it)"),
+        sa.Column("satisfaction_estimator", sa.String, comment="estimator that gave the scored value: direct | shrinkage | fay_herriot | members (a unit without its own estimate)"),
+        sa.Column("satisfaction_estimand", sa.String, comment="population (the grid's population mean) | mix_adjusted (at the city's standard resident mix)"),
+        sa.Column("satisfaction_note", sa.String, comment="why the scheme's estimator or estimand fell back (too_few_units, grid_level_only, no_mix_model)"),
+        sa.Column("satisfaction_population", sa.Double, comment="the estimator's population mean (what residents feel)"),
+        sa.Column("satisfaction_adjusted", sa.Double, comment="the estimator's mix-adjusted value (at the city's standard resident mix)"),
+        sa.Column("satisfaction_mix", sa.Double, comment="points the residents' mix moves the value: population − adjusted"),
+    ]
+
+
 score_runs = sa.Table(
     "score_runs",
     metadata,
@@ -67,6 +80,8 @@ score_runs = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False, comment="when (UTC)"),
     sa.Column("finalised_by", sa.String, comment="who finalised (locked) the run"),
     sa.Column("finalised_at", sa.DateTime, comment="when finalised (UTC)"),
+    sa.Column("satisfaction_estimator", sa.String, comment="the scheme's satisfaction estimator: direct | shrinkage | fay_herriot"),
+    sa.Column("satisfaction_estimand", sa.String, comment="the scheme's satisfaction estimand: population | mix_adjusted"),
     comment="score runs: one scoring of a period with a scheme; final runs are locked",
 )
 
@@ -83,6 +98,7 @@ score_workers = sa.Table(
     sa.Column("households", sa.Integer, comment="active households of the worker's grid (roll-up weight)"),
     sa.Column("months_in_post", sa.Double, comment="months in post at the period end"),
     *_pillar_columns(),
+    *_satisfaction_columns(),
     sa.PrimaryKeyConstraint("run_id", "worker_id"),
     comment="worker scores of a run (pillars, points, total, grade, rank, eligibility, veto)",
 )
@@ -97,6 +113,7 @@ score_units = sa.Table(
     sa.Column("households", sa.Integer, comment="households served by the members"),
     sa.Column("members_total", sa.Double, comment="members' totals weighted by households served (B10)"),
     *_pillar_columns(),
+    *_satisfaction_columns(),
     sa.PrimaryKeyConstraint("run_id", "level", "unit_id"),
     comment="unit scores of a run: rates from Σnum/Σden of the members, unit events and vetoes",
 )
@@ -152,6 +169,11 @@ score_uncertainty = sa.Table(
     sa.Column("p_grade_pass", sa.Double, comment="P(grade = 合格)"),
     sa.Column("p_grade_fail", sa.Double, comment="P(grade = 不合格)"),
     sa.Column("p_top_k", sa.Double, comment="P(rank ≤ k), k from the scheme"),
+    sa.Column("rank_set_low", sa.Double, comment="simultaneous rank confidence set, best rank (csranks; data noise only)"),
+    sa.Column("rank_set_high", sa.Double, comment="simultaneous rank confidence set, worst rank"),
+    sa.Column("weight_rank_low", sa.Double, comment="best rank under the scheme's weight jitter alone (weight sensitivity)"),
+    sa.Column("weight_rank_high", sa.Double, comment="worst rank under the scheme's weight jitter alone"),
+    sa.Column("tied", sa.Boolean, comment="statistically tied: P(own grade) from data noise below the scheme's tied_below"),
     sa.PrimaryKeyConstraint("run_id", "level", "subject_id"),
     comment="rank intervals and grade probabilities from the Monte Carlo (B11)",
 )
