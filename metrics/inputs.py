@@ -123,10 +123,11 @@ class PeriodInputs:
     vetoes: pl.DataFrame
     skills: pl.DataFrame
     surveys: dict[str, pl.DataFrame]
+    grid_estimates: pl.DataFrame | None = None  # surveys.estimate.estimate_frame at grid level (reused by roll-ups)
 
 
 def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estimator: str = "shrinkage",
-                     estimand: str = "population") -> pl.DataFrame:
+                     estimand: str = "population", grids: pl.DataFrame | None = None) -> pl.DataFrame:
     """Satisfaction per unit as the scheme scores it (`surveys.scored`; empty if no survey yet).
 
     `shrunk` is the value that scores (the scheme's estimator and estimand; the column keeps
@@ -140,7 +141,8 @@ def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estim
     from surveys.scored import scored_estimates
 
     try:
-        est = scored_estimates(db, period_id, level=level, estimator=estimator, estimand=estimand)  # type: ignore[arg-type]
+        est = scored_estimates(db, period_id, level=level, estimator=estimator, estimand=estimand,  # type: ignore[arg-type]
+                               grids=grids)
     except SurveyError:
         return EMPTY_SURVEY
     if est.height == 0:
@@ -166,6 +168,17 @@ def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estim
     return out.with_columns(
         pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in blank
     ).drop("suppressed").cast(dict(EMPTY_SURVEY.schema)).sort("unit_id")
+
+
+def _grid_frame(db: Database, period_id: str) -> pl.DataFrame | None:
+    """The period's grid estimates (all columns), None before a survey sample exists."""
+    from surveys.errors import SurveyError
+    from surveys.estimate import estimate_frame
+
+    try:
+        return estimate_frame(db, period_id, level="grid")
+    except SurveyError:
+        return None
 
 
 def scheme_survey(scheme: Scheme) -> dict[str, str]:
@@ -215,8 +228,8 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
     )
     indicators = long_indicators(wide, scheme).rename({"worker_id": "subject_id"})
     skills = db.query(SKILLS_SQL, params)
-    sat = scheme_survey(scheme)
-    grid_survey = survey_estimates(db, period_id, level="grid", **sat)
+    grid_frame = _grid_frame(db, period_id)
+    grid_survey = survey_estimates(db, period_id, level="grid", grids=grid_frame, **scheme_survey(scheme))
     satisfaction = roster.select("subject_id", "grid_id").join(
         grid_survey, left_on="grid_id", right_on="unit_id", how="inner"
     ).drop("grid_id")
@@ -238,7 +251,7 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
         vetoes=_veto_subjects(vetoes, roster, scheme),
     )
     return PeriodInputs(workers=workers, wide=wide, events=lines, bonus=bonus, vetoes=vetoes,
-                        skills=skills, surveys={"grid": grid_survey})
+                        skills=skills, surveys={"grid": grid_survey}, grid_estimates=grid_frame)
 
 
 def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
@@ -288,7 +301,7 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
     skills = agg.select("subject_id", "skills").filter(pl.col("skills").is_not_null())
     survey = EMPTY_SURVEY
     if level in ("community", "street"):
-        survey = survey_estimates(db, period_id, level=level, **scheme_survey(scheme))
+        survey = survey_estimates(db, period_id, level=level, grids=pin.grid_estimates, **scheme_survey(scheme))
         pin.surveys[level] = survey
     own = survey.rename({"unit_id": "subject_id"})
     fallback = agg.filter(~pl.col("subject_id").is_in(own["subject_id"].implode())).select(

@@ -384,7 +384,7 @@ def _survey_choice(t: _Table, source: str, value: str) -> tuple[str, str]:
     `value = "mean"` (the older key) means the direct estimate; naming both `value` and a
     different estimator is refused rather than guessed. Other pillars take neither key.
     """
-    from surveys.scored import ESTIMANDS, ESTIMATORS
+    from surveys.choices import ESTIMANDS, ESTIMATORS
 
     if source != "survey":
         for k in ("estimator", "estimand"):

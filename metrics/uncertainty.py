@@ -132,40 +132,62 @@ def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _max_pair_t(a: np.ndarray, s: np.ndarray, top: int = 32) -> float:
-    """max over ordered pairs j ≠ k of (a_j − a_k)/√(s_j² + s_k²), without forming all n² pairs.
+def _max_pair_t(a: np.ndarray, s: np.ndarray, top: int = 32) -> np.ndarray:
+    """Per row of `a` (draws × n): max over pairs j ≠ k of (a_j − a_k)/√(s_j² + s_k²), exactly,
+    without forming all n² pairs.
 
-    A lower bound L comes from the `top` largest × `top` smallest a; a subject j can only
-    start a larger pair if (a_j − min a)/√(s_j² + min s²) ≥ L (its best partner is at most
-    that far), and likewise a partner k; the maximum is then taken over those candidates
-    only, exactly. Pairs with √(s_j² + s_k²) = 0 do not count.
+    A lower bound L comes from the `top` largest × `top` smallest entries of the row; a
+    subject j can only start a larger pair if (a_j − min a)/√(s_j² + min s²) ≥ L (its best
+    partner is at most that far), and likewise a partner k. Rows whose candidates all lie in
+    the top/bottom sets are done; the others are finished over their candidates. Pairs with
+    √(s_j² + s_k²) = 0 do not count.
     """
-    n = len(a)
+    a = np.atleast_2d(a)
+    b, n = a.shape
     if n < 2:
-        return 0.0
-    k = min(top, n)
-    hi = np.argpartition(-a, k - 1)[:k]
-    lo = np.argpartition(a, k - 1)[:k]
+        return np.zeros(b)
+    k = min(top, n // 2) or 1
+    part = np.argpartition(a, [k - 1, n - k], axis=1)  # one pass: the k smallest, then the k largest last
+    lo, hi = part[:, :k], part[:, n - k:]
 
-    def block(j: np.ndarray, kk: np.ndarray) -> float:
-        best = -np.inf
-        for start in range(0, len(j), 512):
-            jj = j[start:start + 512]
-            den = np.sqrt(s[jj, None] ** 2 + s[None, kk] ** 2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.where(den > 0, (a[jj, None] - a[None, kk]) / den, -np.inf)
-            t[jj[:, None] == kk[None, :]] = -np.inf
-            best = max(best, float(t.max(initial=-np.inf)))
-        return best
+    def pair_max(av_j: np.ndarray, s_j: np.ndarray, i_j: np.ndarray, av_k: np.ndarray, s_k: np.ndarray,
+                 i_k: np.ndarray) -> np.ndarray:
+        den = np.sqrt(s_j[..., :, None] ** 2 + s_k[..., None, :] ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(den > 0, (av_j[..., :, None] - av_k[..., None, :]) / den, -np.inf)
+        t = np.where(i_j[..., :, None] == i_k[..., None, :], -np.inf, t)
+        return t.max(axis=(-2, -1), initial=-np.inf)
 
-    low_bound = block(hi, lo)
-    smin = float(s.min())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bj = np.where(s > 0, (a - a.min()) / np.sqrt(s**2 + smin**2), np.inf)
-        bk = np.where(s > 0, (a.max() - a) / np.sqrt(s**2 + smin**2), np.inf)
-    j = np.nonzero(bj >= low_bound)[0]
-    kk = np.nonzero(bk >= low_bound)[0]
-    return max(low_bound, block(j, kk)) if len(j) and len(kk) else low_bound
+    low = pair_max(np.take_along_axis(a, hi, 1), s[hi], hi, np.take_along_axis(a, lo, 1), s[lo], lo)
+    # partners grouped in bins of s: j's best partner in a bin is at most (a_j − min a)/√(s_j² + min s²) away
+    edges = np.quantile(s, np.linspace(0, 1, 5)[1:-1])
+    bins = np.searchsorted(edges, s)
+    a32 = a.astype(np.float32)
+    bj = np.full((b, n), -np.inf, dtype=np.float32)
+    bk = np.full((b, n), -np.inf, dtype=np.float32)
+    for g in np.unique(bins):
+        m = bins == g
+        scale = np.sqrt(s**2 + float(s[m].min()) ** 2)
+        inv = np.where(scale > 0, 1.0 / np.where(scale > 0, scale, 1.0), np.inf).astype(np.float32)[None, :]
+        sub = a32[:, m]
+        with np.errstate(invalid="ignore"):
+            np.maximum(bj, (a32 - sub.min(axis=1, keepdims=True)) * inv, out=bj)
+            np.maximum(bk, (sub.max(axis=1, keepdims=True) - a32) * inv, out=bk)
+    bj = np.nan_to_num(bj, nan=np.inf, posinf=np.inf) * np.float32(1 + 1e-5) + np.float32(1e-6)  # float32 rounding: never prune a real candidate
+    bk = np.nan_to_num(bk, nan=np.inf, posinf=np.inf) * np.float32(1 + 1e-5) + np.float32(1e-6)
+    cand_j, cand_k = bj >= low[:, None], bk >= low[:, None]
+    rows = np.arange(b)[:, None]
+    in_hi = np.zeros((b, n), dtype=bool)
+    in_hi[rows, hi] = True
+    in_lo = np.zeros((b, n), dtype=bool)
+    in_lo[rows, lo] = True
+    out = low.copy()
+    for r in np.nonzero((cand_j & ~in_hi).any(axis=1) | (cand_k & ~in_lo).any(axis=1))[0]:
+        j, kk = np.nonzero(cand_j[r])[0], np.nonzero(cand_k[r])[0]
+        for start in range(0, len(j), 256):
+            jj = j[start:start + 256]
+            out[r] = max(out[r], float(pair_max(a[r, jj], s[jj], jj, a[r, kk], s[kk], kk)))
+    return out
 
 
 def simultaneous_rank_sets(theta: np.ndarray, draws: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, float]:
@@ -201,7 +223,7 @@ def simultaneous_rank_sets(theta: np.ndarray, draws: np.ndarray, level: float = 
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int), float("nan")
     centred = draws - draws.mean(axis=0, keepdims=True)
     sd = draws.std(axis=0, ddof=1) if draws.shape[0] > 1 else np.zeros(n)
-    stats_b = np.array([_max_pair_t(row, sd) for row in centred])
+    stats_b = np.concatenate([_max_pair_t(centred[i:i + 250], sd) for i in range(0, len(centred), 250)])
     c = float(np.quantile(stats_b, level)) if len(stats_b) else 0.0
     better = np.zeros(n, dtype=int)
     worse = np.zeros(n, dtype=int)

@@ -460,6 +460,38 @@ def roll_up(grids: pl.DataFrame, tree: pl.DataFrame, level: Level, *, options: E
 # --------------------------------------------------------------------------- A8–A11
 
 
+def shrinkage(
+    mean: np.ndarray, v: np.ndarray, raw_se: np.ndarray, ok: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """A8/A9: τ², reliability R, the shrunk value and its own SE, for the units where `ok`.
+
+    τ² = Var(ȳ_i) − mean(V_i) (at least 0); R = τ²/(τ² + V); θ̃ = R·ȳ + (1 − R)·ȳ_all;
+    SE(θ̃) = √(R·V + (1 − R)²·Var(ȳ_all)), Var(ȳ_all) = Σ(τ² + V_i)/m² — the shrunk value's
+    error, smaller than the raw SE. With fewer than `MIN_UNITS` units τ² is not estimated
+    (a handful of units gives τ² = 0 by chance, and every unit the same number): τ² and R
+    are NaN, the value is the raw mean with its raw SE.
+
+    Examples:
+        >>> m = 78 + np.array([1, -1] * 5) * np.sqrt(108.0)   # Var(ȳ) = 120
+        >>> tau2, rel, shr, se = shrinkage(m, np.full(10, 40.0), np.full(10, 6.3), np.ones(10, bool))
+        >>> round(tau2, 6), round(float(rel[0]), 4), round(float(se[0]), 4)
+        (80.0, 0.6667, 5.2915)
+    """
+    m = int(ok.sum())
+    if m >= MIN_UNITS:
+        tau2 = max(0.0, float(np.var(mean[ok], ddof=1) - np.mean(v[ok])))
+        grand = float(np.mean(mean[ok]))
+        var_grand = float(np.sum(tau2 + v[ok])) / m**2
+    else:
+        tau2, grand, var_grand = np.nan, np.nan, np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(ok, tau2 / (tau2 + v), np.nan)
+        rel = np.where(ok & (v == 0) & np.isfinite(tau2), 1.0, rel)
+        shrunk = np.where(np.isfinite(tau2), rel * mean + (1 - rel) * grand, mean)
+        shrunk_se = np.where(np.isfinite(tau2), np.sqrt(rel * v + (1 - rel) ** 2 * var_grand), raw_se)
+    return tau2, rel, np.where(ok, shrunk, np.nan), np.where(ok, shrunk_se, np.nan)
+
+
 def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFrame | None = None) -> pl.DataFrame:
     """Reliability (A8), shrinkage (A9), funnel limits (A10), suppression (A11).
 
@@ -470,24 +502,9 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
     mean = units["mean"].fill_null(np.nan).to_numpy()
     v = units["v_reliability"].fill_null(np.nan).to_numpy()
     ok = (r >= 1) & np.isfinite(mean) & np.isfinite(v)
-    m = int(ok.sum())
-    # A8: between-unit variance τ² by moments: Var(ȳ_i) − mean(V_i), floored at 0; with fewer
-    # than MIN_UNITS units it is not estimated (two units give τ² = 0 by chance and would be
-    # shrunk to one number), so nothing is shrunk and `shrink_note` says so
-    if m >= MIN_UNITS:
-        tau2 = max(0.0, float(np.var(mean[ok], ddof=1) - np.mean(v[ok])))
-        grand = float(np.mean(mean[ok]))
-        var_grand = float(np.sum(tau2 + v[ok])) / m**2
-    else:
-        tau2, grand, var_grand = np.nan, (float(np.mean(mean[ok])) if ok.any() else np.nan), np.nan
     raw_se = units["se"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(ok, tau2 / (tau2 + v), np.nan)
-        rel = np.where(ok & (v == 0) & np.isfinite(tau2), 1.0, rel)
-        shrunk = np.where(np.isfinite(tau2), rel * mean + (1 - rel) * grand, mean)
-        # A9's own error (posterior variance R·V plus the grand mean's, (1 − R)²·Var(ȳ_all)),
-        # not the raw SE: the shrunk value varies less than the raw mean
-        shrunk_se = np.where(np.isfinite(tau2), np.sqrt(rel * v + (1 - rel) ** 2 * var_grand), raw_se)
+    tau2, rel, shrunk, shrunk_se = shrinkage(mean, v, raw_se, ok)
+    m = int(ok.sum())
     shrink_note = None if m >= MIN_UNITS else "too_few_units"
     sigma_w2 = units["sigma_w2"][0] if "sigma_w2" in units.columns and units.height else None
     rstar = options.target_reliability

@@ -31,13 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from surveys.choices import ESTIMANDS, ESTIMATORS
 from surveys.errors import SurveyError
 from surveys.estimate import MIN_UNITS, TREE_SQL, Level, estimate_frame
 from surveys.smallarea import COVARIATES, benchmark, register_covariates, small_area_fit
 from warehouse.db import Database
-
-ESTIMATORS: tuple[str, ...] = ("direct", "shrinkage", "fay_herriot")
-ESTIMANDS: tuple[str, ...] = ("population", "mix_adjusted")
 
 NOTES: dict[str, tuple[str, str]] = {
     "too_few_units": ("本层级有估计的单位少于10个，无法估计τ²，未收缩，按直接估计计分",
@@ -208,16 +206,19 @@ def score_values(
 
 def scored_estimates(
     db: Database, period_id: str, *, level: Level = "grid", estimator: str = "shrinkage",
-    estimand: str = "population",
+    estimand: str = "population", grids: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`surveys.estimate.estimate` at `level` joined with `score_values` (what scoring reads).
+    """`surveys.estimate.estimate_frame` at `level` joined with `score_values` (what scoring reads).
+
+    `grids` is the period's grid-level `estimate_frame` when the caller has it already.
 
     Raises:
         SurveyError: no sample for the period, an unknown level, estimator or estimand.
     """
     _check(estimator, estimand)
-    units = estimate_frame(db, period_id, level=level)
-    grids = units if level == "grid" else estimate_frame(db, period_id, level="grid")
+    if grids is None:
+        grids = estimate_frame(db, period_id, level="grid")
+    units = grids if level == "grid" else estimate_frame(db, period_id, level=level)
     values = score_values(units, grids, register_covariates(db), db.query(TREE_SQL), level=level,
                           estimator=estimator, estimand=estimand)
     return units.join(values, on="unit_id", how="left")
