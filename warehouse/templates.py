@@ -1,7 +1,8 @@
 """Excel input templates, one per ingest kind, written from the kind's spec.
 
 Sheet 1 (the data sheet, the one ingest reads): bilingual headers `中文 / English`
-(required columns marked with `*`), one example row, a dropdown on every
+(required columns marked with `*`), one example row (marked by a note; ingest
+recognises it and never loads it, `warehouse.ingest.read.example_rows`), a dropdown on every
 enumerated column (Chinese labels; the English codes are accepted too), column
 widths, a frozen header row. Sheet 2 (`说明 Columns`): per column the headers,
 required or not, type and format, allowed values and what it holds. Because the
@@ -83,6 +84,9 @@ def _data_sheet(workbook: xlsxwriter.Workbook, spec: KindSpec) -> None:
         # every cell as text, so codes like 001 and dates keep their spelling
         sheet.set_column(index, index, _width(col), text)
         sheet.write_string(1, index, col.example, example)
+        if index == 0:
+            sheet.write_comment(1, 0, "示例行：导入时自动跳过，可覆盖或删除。\n"
+                                "Example row: skipped on ingest; overwrite or delete it.", {"x_scale": 2})
         if col.enum is not None and not col.multi:
             sheet.data_validation(1, index, DATA_ROWS, index, {
                 "validate": "list",
@@ -121,8 +125,8 @@ def _explain_sheet(workbook: xlsxwriter.Workbook, spec: KindSpec) -> None:
         f"{spec.zh} ({spec.kind}): {spec.description}",
         f"唯一键 natural key: {key}. 同一文件内重复的键，后出现的行被拒绝 (later duplicates are rejected); "
         "已入库且内容不同的键被拒绝，不会覆盖 (a stored key with different content is rejected, never overwritten).",
-        "表头可用中文或英文 (headers in Chinese or English); 第一行为示例，可覆盖或删除 "
-        "(row 2 is an example: overwrite or delete it).",
+        "表头可用中文或英文 (headers in Chinese or English); 第一行为示例，导入时自动跳过，可覆盖或删除 "
+        "(row 2 is an example: ingest skips it; overwrite or delete it).",
         "导入: gridscore ingest " + spec.kind + " FILE.xlsx",
     ]
     for offset, note in enumerate(notes):

@@ -92,6 +92,9 @@ def _print_result(result: dict[str, Any], *, limit: int) -> None:
         note = f" ({unchanged} already stored)" if unchanged else ""
         out.print(f"{name}: read {result['read']}, accepted {result['accepted']}{note}, "
                   f"rejected {result['rejected']} — batch {batch}")
+        if result.get("examples_skipped"):
+            out.print(f"{name}: skipped the template's example row (示例行，未导入) — "
+                      f"{result['examples_skipped']} row(s) not loaded")
     if result["rejected"]:
         out.print(f"[yellow]{result['rejected']} row(s) rejected[/] (not loaded; fix and load again): "
                   f"see the table below or `ingest_rejects` in the database")

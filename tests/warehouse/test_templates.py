@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -34,12 +36,74 @@ def test_write_template_has_bilingual_headers_dropdowns_and_notes(tmp_path: Path
     assert "visit 入户走访" in notes.cell(5, 5).value
 
 
-def test_write_template_example_row_ingests_cleanly(empty_db: Database, tmp_path: Path) -> None:
+def _stored(db: Database) -> dict[str, int]:
+    return {kind: int(db.scalar(f"SELECT count(*) FROM {get_spec(kind).table}")) for kind in KINDS} | {
+        "batches": int(db.scalar("SELECT count(*) FROM ingest_batches"))}
+
+
+def _as_excel_csv(xlsx: Path, kind: str) -> Path:
+    """The data sheet saved as CSV the way Excel/WPS re-type it (2025-03-01 → 2025/3/1, 10 → 10.0)."""
+    book = openpyxl.load_workbook(xlsx)
+    rows = [[cell.value or "" for cell in row] for row in book.worksheets[0].iter_rows()]
+    spec = get_spec(kind)
+    for index, col in enumerate(spec.columns):
+        value = rows[1][index]
+        if col.type in ("date", "datetime") and value:
+            moment = datetime.fromisoformat(value)
+            rows[1][index] = f"{moment.year}/{moment.month}/{moment.day}" + (
+                f" {moment.hour}:{moment.minute:02d}" if col.type == "datetime" else "")
+        elif col.type in ("int", "float") and value:
+            rows[1][index] = f"{float(value):.1f}"
+    path = xlsx.with_suffix(".csv")
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_unchanged_template_is_refused_and_loads_nothing(empty_db: Database, tmp_path: Path, form: str) -> None:
+    """Issue 15 finding 13: the example row of every template is never loaded, in XLSX or as saved to CSV."""
+    seed_reference(empty_db)
+    before = _stored(empty_db)
+    for kind in KINDS:
+        path = write_template(kind, tmp_path / f"{kind}.xlsx")
+        if form == "csv":
+            path = _as_excel_csv(path, kind)
+        with pytest.raises(IngestError, match="示例行.*example row"):
+            ingest_file(empty_db, kind, path)
+    assert _stored(empty_db) == before
+
+
+def test_template_example_values_are_valid(empty_db: Database, tmp_path: Path) -> None:
+    """The example shows valid values: the same row with its own key ingests cleanly."""
     seed_reference(empty_db)
     for kind in KINDS:
         path = write_template(kind, tmp_path / f"{kind}.xlsx")
+        book = openpyxl.load_workbook(path)
+        spec = get_spec(kind)
+        cell = book.worksheets[0].cell(2, spec.names.index(spec.key[0]) + 1)
+        cell.value = f"{cell.value}9"
+        book.save(path)
         result = ingest_file(empty_db, kind, path)
-        assert (result.read, result.accepted, result.rejected) == (1, 1, 0), (kind, result.rejects.to_dicts())
+        assert (result.read, result.accepted, result.rejected, result.examples_skipped) == (1, 1, 0, 0), \
+            (kind, result.rejects.to_dicts())
+
+
+def test_example_row_next_to_real_rows_is_skipped_for_a_real_worker(city_db: Database, tmp_path: Path) -> None:
+    """On a city where the example's worker W000001 exists, only the user's own row is loaded."""
+    assert city_db.scalar("SELECT count(*) FROM workers WHERE worker_id = 'W000001'") == 1
+    path = write_template("work_records", tmp_path / "wr.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    own = [c.value for c in sheet[2]]
+    own[0] = "R9999999"
+    sheet.append(own)
+    book.save(path)
+    result = ingest_file(city_db, "work_records", path)
+    assert (result.read, result.accepted, result.examples_skipped) == (1, 1, 1)
+    assert result.summary()["examples_skipped"] == 1
+    stored = city_db.query("SELECT record_id FROM work_records WHERE record_id IN ('R0000001', 'R9999999')")
+    assert stored["record_id"].to_list() == ["R9999999"]
 
 
 def test_write_template_filled_rows_ingest(empty_db: Database, tmp_path: Path) -> None:
@@ -51,7 +115,7 @@ def test_write_template_filled_rows_ingest(empty_db: Database, tmp_path: Path) -
     sheet.append(["2025Q4", "quarter", "2025-10-01", "2025-09-30"])
     book.save(path)
     result = ingest_file(empty_db, "periods", path)
-    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert (result.read, result.accepted, result.rejected, result.examples_skipped) == (2, 1, 1, 1)
     assert result.rejects.rows() == [(3, "ends_on", "2025-09-30", "ends_on before starts_on")]
 
 

@@ -38,6 +38,8 @@ class IngestResult:
         already_loaded: this exact file was loaded before (nothing changed now).
         rejects: one row per (row_number, column, value, reason).
         inserted: rows newly stored by this load.
+        examples_skipped: template example rows dropped before reading (never loaded,
+            not counted in `read`).
     """
 
     kind: str
@@ -49,6 +51,7 @@ class IngestResult:
     already_loaded: bool
     rejects: pl.DataFrame = field(default_factory=empty_rejects, compare=False)
     inserted: int = 0
+    examples_skipped: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -66,6 +69,7 @@ class IngestResult:
             "rejected": self.rejected,
             "inserted": self.inserted,
             "already_loaded": self.already_loaded,
+            "examples_skipped": self.examples_skipped,
             "rejects": self.rejects.to_dicts(),
         }
 
@@ -181,6 +185,7 @@ def ingest_file(
     return IngestResult(
         kind=kind, file=str(path), batch_id=batch_id, read=read, accepted=read - rejected,
         rejected=rejected, already_loaded=False, rejects=rejects, inserted=inserted,
+        examples_skipped=len(raw.examples),
     )
 
 

@@ -15,6 +15,9 @@ The rules (shared by every kind, and by other layers' own kinds):
   are taken as they are, empty → NULL).
 - `row_number` is the 1-based data row (header excluded, so spreadsheet row =
   row_number + 1); rows whose cells are all empty are skipped (not counted).
+- The template's example row (`gridscore template`: every cell as the spec's
+  example, also after Excel re-typed it on "save as CSV") is never loaded: it is
+  dropped and reported (`RawFile.examples`); a file with nothing else is refused.
 
 Anything that stops the file from being read as a table raises `IngestError`.
 """
@@ -26,12 +29,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
 from warehouse.errors import IngestError
-from warehouse.ingest.specs import KindSpec
+from warehouse.ingest.specs import ColumnSpec, KindSpec
 
 ROW_NUMBER = "row_number"
 
@@ -232,11 +236,77 @@ def parquet_headers(path: Path) -> dict[str, pl.DataType]:
 
 @dataclass(frozen=True)
 class RawFile:
-    """A file read as a table: its frame (canonical columns + row_number) and identity."""
+    """A file read as a table: its frame (canonical columns + row_number) and identity.
+
+    `examples` are the data row numbers of template example rows that were dropped.
+    """
 
     path: Path
     format: str
     frame: pl.DataFrame
+    examples: tuple[int, ...] = ()
+
+
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                 "%Y/%m/%d", "%Y%m%d")
+_TRUE = {"是", "yes", "true", "1", "y"}
+_FALSE = {"否", "no", "false", "0", "n"}
+
+
+def _as_moment(text: str) -> datetime | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _example_cell(value: object, col: ColumnSpec) -> bool:
+    """True when a cell holds the column's example value, in any spelling ingest accepts.
+
+    Excel re-types text on "save as CSV" (2025-03-01 → 2025/3/1, 10 → 10.0), and an
+    enumerated value may be its code or its label, so the comparison is by meaning.
+    """
+    text = "" if value is None else str(value).strip()
+    example = col.example.strip()
+    if text == example:
+        return True
+    if not text or not example:
+        return False
+    if col.enum is not None:
+        codes = {label: code for code, label in col.enum.items()}
+        return codes.get(text, text) == codes.get(example, example)
+    if col.type in ("date", "datetime"):
+        seen = value if isinstance(value, datetime | date) else _as_moment(text)
+        if isinstance(seen, date) and not isinstance(seen, datetime):
+            seen = datetime(seen.year, seen.month, seen.day)
+        return seen is not None and seen == _as_moment(example)
+    if col.type in ("int", "float"):
+        try:
+            return float(text) == float(example)
+        except ValueError:
+            return False
+    if col.type == "bool":
+        low, ex = text.lower(), example.lower()
+        return (low in _TRUE and ex in _TRUE) or (low in _FALSE and ex in _FALSE)
+    return False
+
+
+def example_rows(frame: pl.DataFrame, spec: KindSpec, present: list[str]) -> list[int]:
+    """Row numbers of rows that are the template's example row (every present cell = example).
+
+    Candidates are found by the first key column's text (vectorised); only those are
+    compared cell by cell, so a large file costs one filter.
+    """
+    with_example = [c for c in spec.columns if c.name in present]
+    if not with_example or not any(c.example for c in with_example):
+        return []
+    anchor = next((spec.column(k) for k in spec.key if k in present and spec.column(k).example), None)
+    anchor = anchor or next(c for c in with_example if c.example)
+    candidates = frame.filter(pl.col(anchor.name).cast(pl.String).str.strip_chars() == anchor.example.strip())
+    return [row[ROW_NUMBER] for row in candidates.iter_rows(named=True)
+            if all(_example_cell(row[c.name], c) for c in with_example)]
 
 
 def read_raw(path: str | Path, spec: KindSpec) -> RawFile:
@@ -263,12 +333,21 @@ def read_raw(path: str | Path, spec: KindSpec) -> RawFile:
     renamed = renamed.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
     renamed = renamed.select(spec.names).with_row_index(ROW_NUMBER, offset=1)
     renamed = renamed.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    present = [c for c in spec.names if c not in missing]
     if fmt != "parquet":
-        present = [c for c in spec.names if c not in missing]
         renamed = renamed.filter(~pl.all_horizontal(pl.col(present).is_null()))
     if renamed.height == 0:
         raise IngestError(f"{path.name}: no data rows")
-    return RawFile(path=path, format=fmt, frame=renamed)
+    examples = example_rows(renamed, spec, present)
+    if examples:
+        renamed = renamed.filter(~pl.col(ROW_NUMBER).is_in(examples))
+        if renamed.height == 0:
+            row = examples[0]
+            raise IngestError(
+                f"{path.name}: 第 {row} 行（表格第 {row + 1} 行）是模板的示例行，不导入；文件中没有其他数据行 / "
+                f"data row {row} (spreadsheet row {row + 1}) is the template's example row and is not loaded; "
+                "the file has no other data rows")
+    return RawFile(path=path, format=fmt, frame=renamed, examples=tuple(examples))
 
 
 def read_tabular(path: str | Path, spec: KindSpec) -> pl.DataFrame:
