@@ -89,14 +89,83 @@ def print_json(payload: Any) -> None:
     sys.stdout.flush()
 
 
-def print_frame(frame: pl.DataFrame, *, title: str | None = None, limit: int = 50) -> None:
-    """Print a polars frame as a rich table (first `limit` rows)."""
+WRAP_MIN = 16
+"""Narrowest a free-text column is wrapped to (its longest word, if longer)."""
+
+
+def _cell(value: Any) -> str:
+    """A value as the table shows it (whole; dates to the minute, booleans as yes/no)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        return value[:16].replace("T", " ")  # an ISO time stamp from the server's JSON
+    return str(value)
+
+
+def fit_columns(headers: list[str], cells: list[list[str]], width: int, *,
+                keep: int = 1) -> tuple[list[int | None], list[int]]:
+    """Choose how a table fits `width` terminal columns without cutting a value.
+
+    Every column is as wide as its widest value (and header). Free-text columns
+    (values with spaces) may wrap at word boundaries down to `WRAP_MIN`; if the table is
+    still too wide, columns are left out from the right (never the first `keep`).
+
+    Returns:
+        (per column: its width, or None when left out; the indexes left out).
+    """
+    from rich.cells import cell_len
+
+    count = len(headers)
+    natural = [max([cell_len(headers[i]), *(cell_len(row[i]) for row in cells)]) for i in range(count)]
+    floor = list(natural)
+    for i in range(count):
+        if any(" " in row[i] for row in cells) and natural[i] > WRAP_MIN:
+            longest = max(cell_len(word) for row in cells for word in row[i].split() or [""])
+            floor[i] = max(WRAP_MIN, longest, cell_len(headers[i]))
+    widths: list[int | None] = list(natural)
+    shown = list(range(count))
+
+    def total() -> int:
+        return sum(widths[i] or 0 for i in shown) + 3 * len(shown) + 1  # borders and padding
+
+    for i in sorted(shown, key=lambda j: natural[j] - floor[j], reverse=True):
+        if total() <= width:
+            break
+        widths[i] = max(floor[i], natural[i] - (total() - width))
+    hidden: list[int] = []
+    while total() > width and len(shown) > keep:
+        drop = shown.pop()
+        widths[drop] = None
+        hidden.insert(0, drop)
+    return widths, hidden
+
+
+def print_frame(frame: pl.DataFrame, *, title: str | None = None, limit: int = 50, keep: int = 1) -> None:
+    """Print a polars frame as a rich table (first `limit` rows) that fits the terminal.
+
+    No value is ever cut ("2025-…"): free text wraps at words, and columns that do
+    not fit are left out from the right with a note naming them (`--json` has
+    everything). Order the frame's columns by importance.
+    """
+    shown = frame.head(limit)
+    headers = list(frame.columns)
+    cells = [[_cell(v) for v in row] for row in shown.iter_rows()]
+    widths, hidden = fit_columns(headers, cells, out.width, keep=keep)
     table = Table(title=title, show_lines=False)
-    for name in frame.columns:
-        table.add_column(name)
-    for row in frame.head(limit).iter_rows():
-        table.add_row(*["" if v is None else str(v) for v in row])
+    visible = [i for i, w in enumerate(widths) if w is not None]
+    for i in visible:
+        numeric = frame.schema[headers[i]].is_numeric()
+        table.add_column(headers[i], width=widths[i], overflow="fold", justify="right" if numeric else "left")
+    for row in cells:
+        table.add_row(*[row[i] for i in visible])
     out.print(table)
+    if hidden:
+        out.print(f"… not shown at this width: {', '.join(headers[i] for i in hidden)} "
+                  "(widen the terminal or use --json)")
     if frame.height > limit:
         out.print(f"… {frame.height - limit} more rows")
 

@@ -92,8 +92,12 @@ def runs(db: DbOption = None, json: JsonOption = False) -> None:
         if json:
             print_json(frame)
         else:
-            print_frame(frame.select("run_id", "period_id", "status", "scheme_version", "seed", "created_by",
-                                     "created_at", "finalised_by", pl.col("input_fingerprint").str.slice(0, 12)),
+            # most telling first: what does not fit an 80-column terminal is left out, named
+            print_frame(frame.select("run_id", pl.col("period_id").alias("period"), "status",
+                                     pl.col("created_at").alias("created"), pl.col("finalised_by").alias("finalised"),
+                                     pl.col("scheme_version").alias("scheme"), "seed",
+                                     pl.col("created_by").alias("by"),
+                                     pl.col("input_fingerprint").str.slice(0, 12).alias("inputs")),
                         title="score runs")
 
 

@@ -140,10 +140,13 @@ def estimate(
     if json:
         print_json(frame)
         return
-    shown = frame.select("unit_id", "respondents", "mean", "se", "ci_low", "ci_high", "p_satisfied",
-                         "rr3", "reliability", "shrunk", "suppressed")
-    print_frame(shown.with_columns([shown[c].round(2) for c in ("mean", "se", "ci_low", "ci_high", "shrunk")]
-                                   + [shown[c].round(3) for c in ("p_satisfied", "rr3", "reliability")]),
+    # most telling first: what does not fit the terminal is left out, named (--out/--json have all)
+    shown = frame.select("unit_id", pl.col("respondents").alias("n"), "mean", "ci_low", "ci_high", "se",
+                         "suppressed", "shrunk", "rr3", pl.col("p_satisfied").alias("p_sat"),
+                         pl.col("reliability").alias("rel"))
+    print_frame(shown.with_columns([shown[c].round(1) for c in ("mean", "ci_low", "ci_high", "shrunk")]
+                                   + [shown["se"].round(2)]
+                                   + [shown[c].round(3) for c in ("p_sat", "rr3", "rel")]),
                 title=f"satisfaction {period} by {level}")
     if out_file is not None:
         out.print(f"wrote {frame.height:,} rows to {out_file}")
@@ -163,7 +166,7 @@ def responses_import(
 
     with user_errors(), open_db(db) as database, progress("importing answers", total=1, enabled=not json):
         results = import_answers(database, file, channel=channel, entered_by=entered_by)  # type: ignore[arg-type]
-    counts = results.group_by("status").len().sort("status")
+    counts = results.group_by("status").len("rows").sort("status")
     if json:
         print_json({"file": str(file), "counts": dict(counts.iter_rows()), "rows": results})
         return
