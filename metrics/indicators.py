@@ -23,8 +23,9 @@ from metrics.scheme import Indicator, RecordFilter, Scheme
 from warehouse.db import Database
 
 NO_WORKLOAD = "no_workload"
-Level = Literal["department", "community", "street"]
-UNIT_COLUMN: dict[str, str] = {"department": "dept_id", "community": "community_id", "street": "street_id"}
+Level = Literal["department", "community", "street", "grid"]
+UNIT_COLUMN: dict[str, str] = {"department": "dept_id", "community": "community_id", "street": "street_id",
+                               "grid": "grid_id"}
 
 
 def _quote(code: str) -> str:

@@ -260,7 +260,9 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
 
     Rates are Σnum/Σden over members; skills and (where no survey estimate exists at the
     level) satisfaction are members' means weighted by households served (at least 1);
-    deductions, bonus and vetoes are the events recorded against the unit itself.
+    deductions, bonus and vetoes are the events recorded against the unit itself. A grid's
+    members are the workers placed in it; its satisfaction is the grid's own survey
+    estimate (the one its workers carry), missing when that estimate is suppressed.
     """
     col = UNIT_COLUMN[level]
     w = pin.wide.filter(pl.col(col).is_not_null())
@@ -300,7 +302,9 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
     ).rename({col: "subject_id"})
     skills = agg.select("subject_id", "skills").filter(pl.col("skills").is_not_null())
     survey = EMPTY_SURVEY
-    if level in ("community", "street"):
+    if level == "grid":  # the grid's own estimate, already read for its workers
+        survey = pin.surveys["grid"]
+    elif level in ("community", "street"):
         survey = survey_estimates(db, period_id, level=level, grids=pin.grid_estimates, **scheme_survey(scheme))
         pin.surveys[level] = survey
     own = survey.rename({"unit_id": "subject_id"})
@@ -320,7 +324,7 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
         {"unit_id": "subject_id"}).select(list(LINE_SCHEMA)).cast(LINE_SCHEMA)
     bonus = pin.bonus.filter(pl.col("worker_id").is_null() & pl.col("unit_id").is_not_null()).rename(
         {"unit_id": "subject_id"}).select("subject_id", "item", "event", "evidence_id", "points")
-    scope = {"department": "department", "community": "community", "street": "street"}[level]
+    scope = {"department": "department", "community": "community", "street": "street", "grid": "grid"}[level]
     vetoes = pin.vetoes.filter(pl.col("scope") == scope).rename({"target_id": "subject_id"}).select(
         list(VETO_SCHEMA)).cast(VETO_SCHEMA)
     members_total = agg.select("subject_id", "members_total", "skills_se", "satisfaction_se_members")

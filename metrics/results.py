@@ -79,7 +79,11 @@ def worker_scores(db: Database, run_id: str) -> pl.DataFrame:
     return db.query(WORKER_SQL, {"run_id": run_id})
 
 
-def unit_scores(db: Database, run_id: str, *, level: Literal["department", "community", "street"]) -> pl.DataFrame:
+UNIT_LEVELS = ("department", "community", "street", "grid")
+
+
+def unit_scores(db: Database, run_id: str, *, level: Literal["department", "community", "street", "grid"]
+                ) -> pl.DataFrame:
     """Unit scores of a run at one level (rates Σnum/Σden of members, B10), with names.
 
     Like `worker_scores`, each unit carries its Monte Carlo rank interval within the
@@ -88,8 +92,8 @@ def unit_scores(db: Database, run_id: str, *, level: Literal["department", "comm
     Raises:
         ScoringError: no such run or unknown level.
     """
-    if level not in ("department", "community", "street"):
-        raise ScoringError(f"unknown level {level!r} (department, community, street)")
+    if level not in UNIT_LEVELS:
+        raise ScoringError(f"unknown level {level!r} ({', '.join(UNIT_LEVELS)})")
     _check_run(db, run_id)
     return db.query(UNIT_SQL, {"run_id": run_id, "level": level})
 

@@ -240,11 +240,11 @@ def test_cli_bad_scheme_file_one_line_error(tmp_path: Path, city_path: Path) -> 
 
 
 def test_units_have_rank_intervals_within_their_level(city_path: Path) -> None:
-    """Departments, communities and streets get Monte Carlo rank intervals like workers (B10, B11)."""
+    """Departments, communities, streets and grids get Monte Carlo rank intervals like workers (B10, B11)."""
     with open_db(city_path, read_only=True) as db:
         run = latest_run(db, PERIOD)
         assert run is not None and run.draws >= 1000
-        for level in ("department", "community", "street"):
+        for level in ("department", "community", "street", "grid"):
             u = unit_scores(db, run.run_id, level=level)
             stored = db.scalar("SELECT count(*) FROM score_uncertainty WHERE run_id = ? AND level = ?",
                                [run.run_id, level])
@@ -287,3 +287,46 @@ def test_unit_skills_error_is_the_members_error_shrunk_by_their_weights(city_pat
     assert got.height >= 2
     assert ((got["skills_se"] - got["want"]).abs() < 1e-9).all()
     assert (got.filter(pl.col("members") > 1)["skills_se"] < sigma).all()
+
+
+def test_grids_roll_up_their_members_like_communities(city_path: Path) -> None:
+    """A grid is a unit level (issue 15, finding 6): Σnum/Σden of its workers' indicators, their
+    households-weighted skills, the grid's own survey estimate, and one score per grid."""
+    from metrics.inputs import survey_estimates
+
+    with open_db(city_path, read_only=True) as db:
+        run = latest_run(db, PERIOD)
+        grids = unit_scores(db, run.run_id, level="grid")
+        workers = worker_scores(db, run.run_id).filter(pl.col("grid_id").is_not_null())
+        assert set(grids["unit_id"]) == set(db.query("SELECT unit_id FROM org_units WHERE level = 'grid'")["unit_id"])
+        counts = workers.group_by("grid_id").len("n")
+        got = grids.join(counts, left_on="unit_id", right_on="grid_id")
+        assert (got["members"] == got["n"]).all()
+        # rates: Σnum/Σden over the grid's workers, not a mean of their rates
+        lines = db.query("SELECT level, subject_id, item, num, den, value FROM score_indicators "
+                         "WHERE run_id = ? AND kind = 'indicator' AND level IN ('worker', 'grid')", [run.run_id])
+        placed = lines.filter(pl.col("level") == "worker").join(
+            workers.select(pl.col("worker_id").alias("subject_id"), "grid_id"), on="subject_id")
+        want = placed.group_by("grid_id", "item").agg(pl.col("num").sum(), pl.col("den").sum())
+        have = lines.filter(pl.col("level") == "grid").rename({"subject_id": "grid_id"}).join(
+            want, on=["grid_id", "item"], suffix="_want")
+        assert have.height == want.height > 0
+        assert ((have["num"] - have["num_want"]).abs() < 1e-9).all()
+        assert ((have["den"] - have["den_want"]).abs() < 1e-9).all()
+        pooled = have.filter(pl.col("den") > 0)
+        assert ((pooled["value"] - pooled["num"] / pooled["den"]).abs() < 1e-8).all()  # stored to 1e-9
+        # skills: households-weighted mean of the members' skills
+        sk = workers.filter(pl.col("skills").is_not_null()).with_columns(
+            pl.col("households").clip(lower_bound=1).cast(pl.Float64).alias("w")).group_by("grid_id").agg(
+            ((pl.col("skills") * pl.col("w")).sum() / pl.col("w").sum()).alias("want"))
+        got = grids.join(sk, left_on="unit_id", right_on="grid_id")
+        assert got.height > 0 and ((got["skills"] - got["want"]).abs() < 1e-9).all()
+        # satisfaction: the grid's own estimate (suppressed grids have none)
+        est = survey_estimates(db, PERIOD, level="grid")
+        got = grids.join(est.select("unit_id", "shrunk", "respondents"), on="unit_id", how="left")
+        shown = got.filter(pl.col("shrunk").is_not_null())
+        assert shown.height > 0 and ((shown["satisfaction"] - shown["shrunk"]).abs() < 1e-9).all()
+        assert got.filter(pl.col("shrunk").is_null())["satisfaction"].null_count() == \
+            got.filter(pl.col("shrunk").is_null()).height
+        eu = explain_unit(db, run.run_id, grids["unit_id"][0], level="grid")
+        assert eu.level == "grid" and eu.total == grids["total"][0]
