@@ -53,6 +53,18 @@ class AccessDenied(Forbidden):
         self.unit_id = unit_id
 
 
+class UnknownUnit(AccessDenied):
+    """The unit named in a request (`?unit=`) is no org unit, worker or department (HTTP 403).
+
+    A subclass of `AccessDenied`, so over HTTP it is refused like any other unit the user
+    may not see; a page says which one and why (`dashboard.pagekit.page_layout`).
+    """
+
+
+class OutOfScope(AccessDenied):
+    """The unit named in a request exists but lies outside the user's scope (HTTP 403)."""
+
+
 @dataclass(frozen=True)
 class OrgTree:
     """Parent links of org units plus the unit each worker and department belongs to."""
@@ -88,6 +100,14 @@ class OrgTree:
             return True
         unit = self.resolve(subject_id)
         return unit is not None and scope_unit_id in self.ancestors(unit)
+
+    def children(self, unit_id: str | None) -> list[str]:
+        """The org units directly under `unit_id`, by id; for None the tops of the tree, or
+        (one district only) that district's own children, so "the whole city" opens on streets."""
+        if unit_id is None:
+            roots = sorted(u for u, p in self.parent.items() if p is None)
+            return self.children(roots[0]) if len(roots) == 1 else roots
+        return sorted(u for u, p in self.parent.items() if p == unit_id)
 
     def subtree(self, scope_unit_id: str | None) -> set[str] | None:
         """All unit ids under (and including) the scope; None means everything."""

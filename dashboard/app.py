@@ -222,8 +222,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         params = parse_search(search)
         try:
             ctx = request_context(period=params.get("period"), unit=params.get("unit"), lang=params.get("lang"))
-        except AccessDenied:
+        except AccessDenied:  # an unknown or out-of-scope unit: the filter shows it marked, the page says why
             ctx = request_context(period=params.get("period"), lang=params.get("lang"))
+            return render_shell(ctx, pathname or "/", bad_unit=params.get("unit"))
         return render_shell(ctx, pathname or "/")
 
     @app.callback(

@@ -28,6 +28,13 @@ def denied(lang: str, key: str = "denied") -> Any:
     return html.Div(dbc.Alert(t(key, lang), color="danger", className="denied"), **{"data-testid": "denied"})
 
 
+def bad_unit(lang: str, key: str, unit_id: str | None) -> Any:
+    """In place of a page whose address names an unknown (`unit.unknown`) or out-of-scope
+    (`unit.out_of_scope`) org unit: which unit, why, and what to do, instead of another scope."""
+    return html.Div(dbc.Alert(t(key, lang, unit=unit_id or ""), color="warning", className="bad-unit"),
+                    **{"data-testid": "bad-unit"})
+
+
 def kpi(label: str, value: str, *, sub: str | None = None, testid: str | None = None) -> Any:
     """One headline figure as a card."""
     body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-3 fw-semibold")]

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.access import AccessDenied, OrgTree, load_tree, require
+from dashboard.access import (
+    AccessDenied,
+    OrgTree,
+    OutOfScope,
+    UnknownUnit,
+    allowed,
+    load_tree,
+    require,
+)
 from dashboard.auth import User
 from dashboard.data import default_period
 from dashboard.i18n import lang_of
@@ -54,14 +62,18 @@ def make_context(
     """Parse and check a view's inputs.
 
     Raises:
-        AccessDenied: no user, role without `action`, or unit outside the scope.
+        UnknownUnit: the unit asked for is no org unit, worker or department.
+        OutOfScope: the unit exists but lies outside the user's scope.
+        AccessDenied: no user or a role without `action` (both above are AccessDenied too).
     """
     tree = load_tree(db)
     unit_id = _clean(unit)
     if user is not None and unit_id is None:
         unit_id = user.scope_unit_id
     if unit_id is not None and tree.resolve(unit_id) is None:
-        raise AccessDenied(user, action, unit_id)
+        raise UnknownUnit(user, action, unit_id)
+    if allowed(user, action) and user is not None and not tree.contains(user.scope_unit_id, unit_id):
+        raise OutOfScope(user, action, unit_id)
     require(user, action, unit_id, tree=tree)
     if user is None:  # require() already refuses; this narrows the type
         raise AccessDenied(user, action, unit_id)

@@ -67,7 +67,7 @@ class TTLCache:
             self._items.clear()
 
 
-UnitLevel = Literal["department", "community", "street"]
+UnitLevel = Literal["department", "community", "street", "grid"]
 
 RUN_CACHE = TTLCache(ttl=300.0, size=64)
 LIVE_CACHE = TTLCache(ttl=30.0)

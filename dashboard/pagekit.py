@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import polars as pl
+from dash import html
 
-from dashboard.access import AccessDenied, db_key, filter_frame
-from dashboard.components import denied, empty_state
+from dashboard.access import AccessDenied, OutOfScope, UnknownUnit, db_key, filter_frame
+from dashboard.components import bad_unit, denied, empty_state, grid, section
 from dashboard.context import ViewContext, request_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, worker_scores
-from dashboard.i18n import lang_of
+from dashboard.i18n import enum_label, lang_of, t
 from warehouse.pillars import PILLAR_KEYS
 
 SCOPE_COLUMNS = ("worker_id", "grid_id", "unit_id", "community_id", "street_id", "dept_id")
@@ -20,8 +21,9 @@ SCOPE_COLUMNS = ("worker_id", "grid_id", "unit_id", "community_id", "street_id",
 def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[..., Any]:
     """Wrap a page's `view(ctx, query)` as a Dash Pages layout function.
 
-    The wrapper parses the URL's query, checks role and scope (a refusal renders a
-    "no access" notice), then renders the view.
+    The wrapper parses the URL's query, checks role and scope, then renders the view. A
+    unit in the address that does not exist or lies outside the user's scope is named in a
+    notice (never silently replaced by another scope); any other refusal renders "no access".
     """
 
     def layout(**query: Any) -> Any:
@@ -29,6 +31,10 @@ def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[
         try:
             ctx = request_context(period=query.get("period"), unit=query.get("unit"), lang=lang)
             return view(ctx, query)
+        except UnknownUnit as exc:
+            return bad_unit(lang, "unit.unknown", exc.unit_id)
+        except OutOfScope as exc:
+            return bad_unit(lang, "unit.out_of_scope", exc.unit_id)
         except AccessDenied:
             return denied(lang)
 
@@ -69,3 +75,23 @@ def has(frame: pl.DataFrame | None, *columns: str) -> bool:
 def no_run(ctx: ViewContext) -> Any:
     """The "no score run yet / 暂无评分结果" state."""
     return empty_state(ctx.lang)
+
+
+def sub_unit_table(ctx: ViewContext, units: pl.DataFrame, *, grid_id: str) -> Any:
+    """The drill-down block: each unit under the view's one (`viewmodel.sub_units`) with its
+    score, the name a link to that unit's page (the org filter follows), or nothing when none."""
+    if units.height == 0:
+        return html.Div()
+    lang = ctx.lang
+    rows = units.select(
+        "name",
+        pl.col("level").map_elements(lambda v: enum_label("level", v, lang), return_dtype=pl.String).alias("level"),
+        "members", "total",
+        pl.col("grade").map_elements(lambda v: enum_label("grade", v, lang), return_dtype=pl.String).alias("grade"),
+        "rank",
+        (pl.lit("/unit") + pl.col("unit_id").map_elements(lambda u: ctx.query(unit=u), return_dtype=pl.String)
+         ).alias("href"),
+    )
+    cols = [{"field": "name", "headerName": t("col.unit_name", lang), "cellRenderer": "DrillLink", "minWidth": 140},
+            *({"field": c, "headerName": t(f"col.{c}", lang)} for c in ("level", "members", "total", "grade", "rank"))]
+    return section(t("unit.sub_units", lang), grid(rows, cols, grid_id=grid_id, height=420, fit="autoSize"))

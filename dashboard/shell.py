@@ -44,11 +44,11 @@ def build_search(params: dict[str, str | None], *, keep: tuple[str, ...] | None 
 
 
 def unit_options(ctx: ViewContext) -> list[dict[str, str]]:
-    """Districts, streets and communities the user may pick (their subtree only)."""
+    """Districts, streets, communities and grids the user may pick (their subtree only)."""
     units = org_units(ctx.db)
     allowed = ctx.tree.subtree(ctx.user.scope_unit_id)
     options = []
-    indent = {"district": "", "street": "\u3000", "community": "\u3000\u3000"}
+    indent = {"district": "", "street": "\u3000", "community": "\u3000\u3000", "grid": "\u3000\u3000\u3000"}
     for row in units.iter_rows(named=True):
         if row["level"] not in indent:
             continue
@@ -59,8 +59,13 @@ def unit_options(ctx: ViewContext) -> list[dict[str, str]]:
     return options
 
 
-def render_shell(ctx: ViewContext, pathname: str) -> Any:
-    """Navigation bar and filter row for the current URL."""
+def render_shell(ctx: ViewContext, pathname: str, *, bad_unit: str | None = None) -> Any:
+    """Navigation bar and filter row for the current URL.
+
+    `bad_unit` is a unit the address names that does not exist or lies outside the user's
+    scope: the org filter shows it marked invalid (and keeps it in the address) while the
+    page says why, rather than showing another scope as if it had been asked for.
+    """
     lang = ctx.lang
     keep = {"period": ctx.period, "unit": ctx.unit if ctx.unit != ctx.user.scope_unit_id else None, "lang": lang}
     search = build_search(keep)
@@ -99,6 +104,9 @@ def render_shell(ctx: ViewContext, pathname: str) -> Any:
     unit_opts = unit_options(ctx)
     if ctx.user.scope_unit_id is None:
         unit_opts = [{"label": t("filter.all_units", lang), "value": ""}, *unit_opts]
+    if bad_unit:
+        unit_opts = [{"label": t("filter.bad_unit", lang, unit=bad_unit[:64]), "value": bad_unit, "disabled": True},
+                     *unit_opts]
     filters = dbc.Container(
         dbc.Row(
             [
@@ -106,7 +114,8 @@ def render_shell(ctx: ViewContext, pathname: str) -> Any:
                          dcc.Dropdown(id=ids.PERIOD, options=period_opts, value=ctx.period, clearable=False)],
                         md=3),
                 dbc.Col([dbc.Label(t("filter.unit", lang), html_for=ids.UNIT, className="small mb-0"),
-                         dcc.Dropdown(id=ids.UNIT, options=unit_opts, value=ctx.unit or "", clearable=False)],
+                         dcc.Dropdown(id=ids.UNIT, options=unit_opts, value=bad_unit or ctx.unit or "",
+                                      clearable=False)],
                         md=5),
             ],
             className="g-3 mb-2",

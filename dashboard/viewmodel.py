@@ -17,7 +17,7 @@ import polars as pl
 from dashboard.access import filter_frame
 from dashboard.components import Figure, axis_title, style_figure
 from dashboard.context import ViewContext
-from dashboard.data import list_runs, worker_scores
+from dashboard.data import list_runs, unit_scores, worker_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER
@@ -85,6 +85,35 @@ def grade_mix_figure(scores: pl.DataFrame, lang: str) -> Figure:
                      "name": enum_label("grade", grade, lang), "marker": {"color": GRADE_COLOURS[grade]}})
     fig = {"data": data, "layout": {"barmode": "stack", "yaxis": axis_title(t("axis.share", lang), tickformat=".0%")}}
     return style_figure(fig, t("chart.grade_mix", lang))
+
+
+SCORED_LEVELS = ("grid", "community", "street", "department")
+SUB_UNIT_SCHEMA = {"unit_id": pl.String, "name": pl.String, "level": pl.String, "members": pl.Int64,
+                   "total": pl.Float64, "grade": pl.String, "rank": pl.Int64, "ranked_among": pl.Int64}
+
+
+def sub_units(ctx: ViewContext, run_id: str | None, unit_id: str | None) -> pl.DataFrame:
+    """The org units directly under `unit_id` (None: the city's streets) with their stored
+    unit scores (members, total, grade, rank within the level), in the user's scope only.
+
+    The drill-down street → community → grid reads this; a grid has none (its members are
+    workers). Units of a level the run did not score (e.g. grids in a run from before the
+    grid level) keep their name with empty figures.
+    """
+    kids = [u for u in ctx.tree.children(unit_id) if ctx.tree.contains(ctx.user.scope_unit_id, u)]
+    frame = pl.DataFrame({"unit_id": kids, "name": [ctx.tree.names.get(u, u) for u in kids],
+                          "level": [ctx.tree.levels.get(u) for u in kids]},
+                         schema={"unit_id": pl.String, "name": pl.String, "level": pl.String})
+    scored = []
+    for level in sorted(set(frame["level"].drop_nulls()) & set(SCORED_LEVELS)):
+        scores = unit_scores(ctx.db, run_id, level=level)  # type: ignore[arg-type]
+        if scores is not None and scores.height:
+            scored.append(scores.select("unit_id", *(c for c in SUB_UNIT_SCHEMA if c not in ("unit_id", "name", "level"))))
+    if scored:
+        frame = frame.join(pl.concat([f.cast({c: SUB_UNIT_SCHEMA[c] for c in f.columns}) for f in scored]),
+                           on="unit_id", how="left")
+    return frame.with_columns(pl.lit(None, dtype=d).alias(c) for c, d in SUB_UNIT_SCHEMA.items()
+                              if c not in frame.columns).select(list(SUB_UNIT_SCHEMA)).cast(SUB_UNIT_SCHEMA)
 
 
 def trend(ctx: ViewContext) -> pl.DataFrame:

@@ -11,10 +11,17 @@ from dash import dcc, html
 from dashboard.access import filter_frame
 from dashboard.components import export_buttons, graph, kpi, page_title
 from dashboard.context import ViewContext
-from dashboard.data import satisfaction
+from dashboard.data import run_id_of, satisfaction
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
-from dashboard.pagekit import no_run, page_layout, scoped_scores
-from dashboard.viewmodel import distribution_figure, grade_mix_figure, headline, trend, trend_figure
+from dashboard.pagekit import no_run, page_layout, scoped_scores, sub_unit_table
+from dashboard.viewmodel import (
+    distribution_figure,
+    grade_mix_figure,
+    headline,
+    sub_units,
+    trend,
+    trend_figure,
+)
 
 PATH = "/"
 
@@ -50,7 +57,8 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
             dbc.Col(graph(trend_figure(trend(ctx), lang), "chart-trend"), lg=12),
         ]
     )
-    return html.Div([title, export_buttons(ctx), cards, drill, charts])
+    below = sub_unit_table(ctx, sub_units(ctx, run_id_of(run), ctx.unit), grid_id="overview-sub-units")
+    return html.Div([title, export_buttons(ctx), cards, drill, below, charts])
 
 
 layout = page_layout(view)

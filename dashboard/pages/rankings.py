@@ -27,7 +27,7 @@ from warehouse.pillars import PILLAR_KEYS
 from warehouse.safe_cells import write_csv
 
 PATH = "/rankings"
-LEVELS = ("workers", "department", "community", "street")
+LEVELS = ("workers", "grid", "community", "street", "department")
 PILLARS = (*PILLAR_KEYS, "deductions", "bonus")
 
 
@@ -106,7 +106,7 @@ def column_defs(lang: str, *, level: str = "workers") -> list[dict[str, Any]]:
          "filter": "agNumberColumnFilter"},
         {"field": "rank_interval", "headerName": t("col.rank_interval", lang), "width": 110},
         {"field": "name", "headerName": t("col.name" if level == "workers" else "col.unit_name", lang),
-         "cellRenderer": "DrillLink", "minWidth": 120},
+         "cellRenderer": "DrillLink", "minWidth": 120 if level == "workers" else 170},
         {"field": "total", "headerName": t("col.total", lang), "filter": "agNumberColumnFilter"},
         {"field": "grade", "headerName": t("col.grade", lang), "cellStyle": grade_style},
         {"field": "markers", "headerName": t("col.markers", lang)},

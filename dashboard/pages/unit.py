@@ -24,16 +24,30 @@ from dashboard.components import (
 from dashboard.context import ViewContext
 from dashboard.data import indicator_values, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
-from dashboard.pagekit import PILLAR_KEYS, SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import (
+    PILLAR_KEYS,
+    SCOPE_COLUMNS,
+    has,
+    no_run,
+    page_layout,
+    scoped_scores,
+    sub_unit_table,
+)
 from dashboard.pages.worker import indicator_figure, indicator_rows
+from dashboard.viewmodel import sub_units
 
 PATH = "/unit"
 HEAT_COLUMNS = (*PILLAR_KEYS, "deductions", "bonus", "total")
 
 
-def member_rows(members: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Members of a unit for the table (name, role, pillars, total, grade)."""
+def member_rows(members: pl.DataFrame, lang: str, *, href: str | None = None) -> pl.DataFrame:
+    """Members of a unit for the table (name, role, pillars, total, grade).
+
+    With `href` (a path and query ending in `worker=`), each row links to its worker's page.
+    """
     cols: dict[str, Any] = {"name": members["name"]} if "name" in members.columns else {}
+    if href is not None and "worker_id" in members.columns:
+        cols["href"] = (href + members["worker_id"]).alias("href")
     if "role" in members.columns:
         cols["role"] = pl.Series("role", [enum_label("role", r, lang) for r in members["role"].to_list()])
     cols |= {c: members[c] for c in HEAT_COLUMNS if c in members.columns}
@@ -81,7 +95,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     level = enum_label("level", ctx.tree.levels.get(subject), lang)
     unit_row: dict[str, Any] | None = None
     unit_level: str | None = None
-    for lv in ("community", "street", "department"):
+    for lv in ("grid", "community", "street", "department"):
         frame = unit_scores(ctx.db, run_id_of(run), level=lv)  # scope checked above by require()
         if frame is not None and "unit_id" in frame.columns:
             hit = frame.filter(pl.col("unit_id") == subject)
@@ -96,10 +110,14 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
         dbc.Col(kpi(t("col.total", lang), fmt_num((unit_row or {}).get("total"), lang),
                     sub=enum_label("grade", (unit_row or {}).get("grade"), lang) or None), md=3),
     ], className="g-3 mb-3")
-    rows = member_rows(members, lang)
-    cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
+    keep_unit = subject if subject in ctx.tree.parent else ctx.unit
+    rows = member_rows(members, lang, href="/worker" + ctx.query(unit=keep_unit) + "&worker=")
+    cols = [{"field": c, "headerName": t(f"col.{c}", lang), **({"cellRenderer": "DrillLink"} if c == "name" else {})}
+            for c in rows.columns if c != "href"]
+    below = sub_units(ctx, run_id_of(run), subject) if subject in ctx.tree.parent else None
     return html.Div([
         title, export_buttons(ctx, unit=subject), html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
+        sub_unit_table(ctx, below, grid_id="unit-sub-units") if below is not None else html.Div(),
         dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
                  dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),
         dbc.Row([dbc.Col(graph(indicator_figure(indicators, lang), "chart-unit-indicators"), lg=6)])
