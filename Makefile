@@ -8,7 +8,7 @@ DB ?= gridscore.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: demo test lint bench system-deps venv clean docs-cli
+.PHONY: demo test test-fast lint bench system-deps venv clean docs-cli
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ demo: $(STAMP)
 test: $(STAMP) system-deps
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+## The quick loop: everything not marked slow (no browser, live-server, reliability or Spark runs).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

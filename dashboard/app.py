@@ -24,6 +24,7 @@ from dashboard.auth import (
     COOKIE_NAME,
     end_session,
     log_event,
+    prepare_sign_in,
     session_user,
     start_session,
     verify_password,
@@ -97,6 +98,7 @@ def _security_headers(response: Response) -> Response:
 
 def _register_auth_routes(server: Flask, state: AppState) -> None:
     settings = state.settings
+    prepare_sign_in()
 
     def render_login(lang: str, *, message: str = "", tone: str = "danger", status: int = 200,
                      user: str = "", next_: str = "") -> Response:

@@ -9,6 +9,7 @@ a new value (rotation) and revokes the one the browser brought, if any.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
 import threading
@@ -28,8 +29,22 @@ ROLES: tuple[str, ...] = ("admin", "assessor", "supervisor", "viewer")
 COOKIE_NAME = "gs_session"
 
 _hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not tell.
+
+    Made on first use, not at import: one argon2 hash costs most of a second on a busy
+    machine, and every CLI command imports this module.
+    """
+    return _hasher.hash("not-a-real-password")
+
+
+def prepare_sign_in() -> None:
+    """Make the dummy hash now (the server calls this at start), so even the first
+    sign-in with an unknown name takes as long as one with a known name."""
+    _dummy_hash()
 
 
 class AuthError(WarehouseError):
@@ -103,7 +118,7 @@ def verify_password(db: Database, name: str, password: str) -> User | None:
         cur.close()
     if row is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     stored, role, scope, disabled = row
     try:

@@ -79,6 +79,7 @@ def test_token_bucket_limits_per_key_and_refills() -> None:
     assert bucket.allow("a") and not bucket.allow("a")
 
 
+@pytest.mark.slow
 def test_cli_user_add_reads_password_from_stdin(tmp_path) -> None:
     path = tmp_path / "cli.duckdb"
     with open_db(path) as db:

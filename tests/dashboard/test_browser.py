@@ -21,7 +21,7 @@ import pytest
 from tests.dashboard.conftest import PASSWORD, DashCity
 from warehouse.db import open_db
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -20,7 +20,7 @@ from tests.dashboard.conftest import DashCity
 from tests.dashboard.liveserver import LiveServer, cli, start_server
 from warehouse.db import open_db
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 
 def _record_files(db: Path, folder: Path, *, files: int, rows: int, tag: str) -> list[Path]:

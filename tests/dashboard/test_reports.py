@@ -117,6 +117,7 @@ def _pgm(path: Path) -> tuple[int, int, bytes]:
     return int(w), int(h), pixels
 
 
+@pytest.mark.slow  # Chromium prints the charts / PDF
 def test_report_pdf_is_a4_and_text_layer_has_the_views_numbers(rep_db: Database, report, pdf_path: Path) -> None:
     info = _run("pdfinfo", str(pdf_path))
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
@@ -141,6 +142,7 @@ def test_report_pdf_is_a4_and_text_layer_has_the_views_numbers(rep_db: Database,
     assert len(list(ARTIFACTS.glob("report-*.png"))) == pages
 
 
+@pytest.mark.slow  # Chromium prints the charts / PDF
 def test_report_pdf_printed_in_parallel_parts_has_the_same_rows_and_running_page_numbers(
         pdf_path: Path, split_pdf_path: Path) -> None:
     whole = _run("pdftotext", "-layout", str(pdf_path), "-")
@@ -159,6 +161,7 @@ def test_report_pdf_printed_in_parallel_parts_has_the_same_rows_and_running_page
     assert pages - int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(pdf_path))).group(1)) in (0, 1, 2)
 
 
+@pytest.mark.slow  # Chromium prints the charts / PDF
 def test_report_pdf_renders_cjk_glyphs_not_boxes(pdf_path: Path, tmp_path: Path) -> None:
     title = "网格化管理考核年度报告"
     bbox = _run("pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf_path), "-")
@@ -183,6 +186,7 @@ def test_report_pdf_renders_cjk_glyphs_not_boxes(pdf_path: Path, tmp_path: Path)
     assert "Type 3" in fonts or "CJK" in fonts  # Noto Sans CJK (CFF) is embedded by Chromium as Type 3
 
 
+@pytest.mark.slow  # Chromium prints the charts / PDF
 def test_report_html_is_self_contained_and_escapes_names(report, charts) -> None:
     page = render_html(report, charts=charts)
     assert page.count("data:image/svg+xml;base64,") == len(charts) == 3
@@ -264,6 +268,7 @@ def test_report_xlsx_numbers_equal_the_run_and_formulas_stay_text(rep_db: Databa
     assert len(cells) == 1 and cells[0].data_type == "s"
 
 
+@pytest.mark.slow  # Chromium prints the charts / PDF
 def test_worker_sheet_is_one_a4_page_with_the_workers_numbers(rep_db: Database, report, tmp_path: Path) -> None:
     vetoed = report.workers.filter(pl.col("vetoed")).row(0, named=True)
     path = render_worker_sheet(rep_db, report.run.run_id, vetoed["worker_id"], tmp_path / "sheet.pdf")
@@ -295,6 +300,7 @@ def test_report_cli_writes_read_only_and_refuses_unknown_period(rep_db: Database
     assert bad.exit_code == 1 and "no score run" in bad.output and "Traceback" not in bad.output
 
 
+@pytest.mark.slow
 def test_export_routes_check_role_and_scope(rep_db: Database) -> None:
     from dashboard.app import create_app
     from dashboard.settings import Settings

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 WITHOUT_EXTRA = r"""
@@ -38,6 +40,7 @@ for label, call in (("submit", lambda: browser.submit(lambda b: None)),
 """
 
 
+@pytest.mark.slow
 def test_everything_imports_without_the_reports_extra_and_printing_names_it() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GRIDSCORE_CHROMIUM": "/opt/custom/chromium"}
     proc = subprocess.run([sys.executable, "-c", WITHOUT_EXTRA], cwd=ROOT, env=env,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ def _records(con: duckdb.DuckDBPyConnection, seed: int) -> None:
     """)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(filters=st.lists(record_filters(), min_size=1, max_size=6), seed=st.integers(0, 999))
 def test_pre_filter_admits_every_counted_record(filters: list[RecordFilter], seed: int) -> None:

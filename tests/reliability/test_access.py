@@ -31,6 +31,8 @@ from tests.reliability.conftest import ACCOUNTS, IN_SCOPE, OUT_OF_SCOPE, PASSWOR
 from tests.reliability.smallgroups import Group, hidden_figures_in, make_small_grid
 from warehouse.db import open_db
 
+pytestmark = pytest.mark.slow  # reliability: real servers, crash and fuzz trials
+
 GUESSES = int(os.environ.get("GRIDSCORE_REL_GUESSES", "2000"))
 FULL = os.environ.get("GRIDSCORE_REL_FULL") == "1"  # adds the PDF score sheet (Chromium) to the matrix
 PAGES = ("/", "/rankings", "/worker", "/unit", "/vetoes", "/surveys", "/scheme", "/finalise")

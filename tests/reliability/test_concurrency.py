@@ -17,6 +17,8 @@ from bench.reliability.server import live_server
 from tests.reliability.conftest import RelCity
 from warehouse.db import open_db
 
+pytestmark = pytest.mark.slow  # reliability: real servers, crash and fuzz trials
+
 DISTINCT = 1_000
 CLIENTS = 50
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.reliability.crash import check, run_trials
 from tests.reliability.conftest import RelCity
 from warehouse.db import open_db
+
+pytestmark = pytest.mark.slow  # reliability: real servers, crash and fuzz trials
 
 
 def test_crash_sigkill_trials_keep_every_acknowledged_write(rel_city: RelCity, rel_copy: Path,

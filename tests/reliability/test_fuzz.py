@@ -28,6 +28,8 @@ from warehouse.db import Database, open_db
 from warehouse.errors import IngestError
 from warehouse.ingest import ingest_file
 
+pytestmark = pytest.mark.slow  # reliability: real servers, crash and fuzz trials
+
 EXAMPLES = int(os.environ.get("GRIDSCORE_REL_EXAMPLES", "75"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -30,6 +30,8 @@ from tests.reliability.payloads import FORMULAS, PAYLOADS, XSS
 from warehouse.db import Database, open_db
 from warehouse.ingest import ingest_file
 
+pytestmark = pytest.mark.slow  # reliability: real servers, crash and fuzz trials
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Reflected-text cases through the form and sign-in (each sign-in verifies an argon2 hash).
 SIGNIN_CASES = int(os.environ.get("GRIDSCORE_REL_SIGNIN_CASES", "24"))

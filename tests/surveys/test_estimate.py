@@ -225,6 +225,7 @@ def _brute_hypergeometric(x: int, r: int, big_n: int) -> tuple[float, float]:
     return lo / big_n, hi / big_n
 
 
+@pytest.mark.slow
 def test_hypergeometric_interval_matches_brute_force() -> None:
     from surveys.estimate import hypergeometric_interval
 

@@ -48,6 +48,7 @@ def test_followup_sizes_round_up_and_keep_zero() -> None:
     assert followup_sizes(np.array([7]), 1.0).tolist() == [7]
 
 
+@pytest.mark.slow
 def test_followup_draws_only_nonrespondents_with_sizes_and_weights(register_db: Database) -> None:
     invitations = _fieldwork(register_db)
     drawn = draw_followup(register_db, "2025", seed=5, fraction=0.3)
@@ -78,6 +79,7 @@ def test_followup_draws_only_nonrespondents_with_sizes_and_weights(register_db: 
     assert drawn["invitation_id"].n_unique() == drawn.height
 
 
+@pytest.mark.slow
 def test_followup_is_reproducible_with_the_seed_and_random_across_seeds(register_db: Database) -> None:
     _fieldwork(register_db)
     first = draw_followup(register_db, "2025", seed=5, fraction=0.3)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
+import pytest
 
 from surveys.design import draw_sample
 from surveys.followup import draw_followup
@@ -42,6 +43,7 @@ def _cells(path: Path) -> list[str]:
     return [c.value for s in book.worksheets for row in s.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
 
 
+@pytest.mark.slow
 def test_token_and_followup_files_neutralise_hostile_contacts(register_db: Database, tmp_path: Path) -> None:
     assert _poison(register_db) > len(HOSTILE)
     sample = draw_sample(register_db, "2025", seed=4)

@@ -45,6 +45,7 @@ def test_backup_writes_every_table_and_manifest(snapshot: Path, city_path: Path)
     assert {t.table: t.rows for t in manifest.tables}["work_records"] > 100_000
 
 
+@pytest.mark.slow
 def test_backup_restore_round_trip_is_identical(snapshot: Path, city_path: Path, tmp_path: Path) -> None:
     target = tmp_path / "restored.duckdb"
     restore(snapshot, target)

@@ -78,6 +78,7 @@ def test_source_views_equal_the_warehouse_tables(export_dir: Path, city_path: Pa
         src.close()
 
 
+@pytest.mark.slow
 def test_verify_export_passes_then_detects_a_changed_partition(export_dir: Path, tmp_path: Path) -> None:
     assert verify_export(export_dir).ok
     copy = tmp_path / "copy"
@@ -142,6 +143,7 @@ def test_score_source_rejects_unknown_engine_and_period(export_dir: Path) -> Non
         score_source(export_dir, "1999", draws=0)
 
 
+@pytest.mark.slow
 def test_cli_export_verify_and_score_parquet(city_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "cli"
     runner = CliRunner()

@@ -61,6 +61,7 @@ def mangled_rows(draw: st.DrawFn) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS})
 
 
+@pytest.mark.slow
 @settings(max_examples=20)
 @given(frame=mangled_rows(), ext=st.sampled_from(["csv", "xlsx", "parquet"]))
 def test_ingest_file_accepted_plus_rejected_is_read(
@@ -95,6 +96,7 @@ REFUSALS = st.sampled_from(["truncate", "drop_column", "binary", "header_only"])
 @settings(max_examples=15)
 @given(frame=mangled_rows(), how=REFUSALS, ext=st.sampled_from(["csv", "xlsx", "parquet"]),
        cut=st.floats(min_value=0.05, max_value=0.95))
+@pytest.mark.slow
 def test_ingest_file_refused_file_leaves_database_unchanged(
     prop_db: tuple[Database, Path], frame: pl.DataFrame, how: str, ext: str, cut: float
 ) -> None:

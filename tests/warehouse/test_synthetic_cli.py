@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from dashboard.cli import app
 from warehouse.db import open_db
 
 
+@pytest.mark.slow
 def test_demo_recreates_database_and_prints_summary(tmp_path: Path) -> None:
     path = tmp_path / "demo.duckdb"
     path.write_bytes(b"stale file from an earlier demo")
