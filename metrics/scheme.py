@@ -10,7 +10,9 @@ bands with a gap is refused with a one-line message naming the key.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,9 @@ DISTINCT_COLUMNS = ("household_id",)
 # the grid level left the department, community and street draws of a seed unchanged
 ROLLUP_LEVELS = ("department", "community", "street", "grid")
 WEIGHT_TOLERANCE = 1e-6
+# indicator and deduction keys name result columns (`<key>__num`) and query parts
+ITEM_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # TOML keys that need no quotes
 
 
 class SchemeError(ScoringError):
@@ -245,7 +250,9 @@ class _Table:
         self.used: set[str] = set()
 
     def key(self, name: str) -> str:
-        return f"{self.where}.{name}" if self.where else name
+        """The dotted path of `name` in this table, TOML-quoted unless it is a bare key."""
+        part = name if _BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+        return f"{self.where}.{part}" if self.where else part
 
     def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., *, where: str | None = None) -> Any:
         self.used.add(name)
@@ -488,9 +495,18 @@ def _normalisation(t: _Table, direction: str) -> tuple[float | None, float | Non
     return target, floor, bands
 
 
+def _item_key(t: _Table) -> str:
+    """The `key` of an indicator or deduction: a lower-case name (it becomes a column name)."""
+    key = t.get("key", str)
+    if not ITEM_KEY.fullmatch(key):
+        raise SchemeError(f"{t.key('key')}: must be a name of lower-case letters, digits and _ "
+                          f"starting with a letter (at most 40), got {key!r}")
+    return key
+
+
 def _parse_indicator(item: Any, n: int, pkeys: dict[str, Pillar], seen: set[str]) -> Indicator:
     t = _Table(item, f"indicators[{n}]")
-    ikey = t.get("key", str)
+    ikey = _item_key(t)
     t.where = f"indicators.{ikey}"
     if ikey in seen:
         raise SchemeError(f"{t.where}: duplicate indicator key")
@@ -536,7 +552,7 @@ def _events(t: _Table) -> tuple[tuple[str, float | None], ...]:
 
 def _parse_deduction(item: Any, n: int, pkeys: dict[str, Pillar], seen: set[str]) -> Deduction:
     t = _Table(item, f"deductions[{n}]")
-    dkey = t.get("key", str)
+    dkey = _item_key(t)
     t.where = f"deductions.{dkey}"
     if dkey in seen:
         raise SchemeError(f"{t.where}: duplicate item key")
@@ -606,9 +622,9 @@ def _parse_veto(root: _Table) -> VetoRules:
 def _parse_grade(item: Any, n: int) -> Grade:
     t = _Table(item, f"grades[{n}]")
     gkey = t.get("key", str)
-    t.where = f"grades.{gkey}"
     if gkey not in GRADES:
         raise SchemeError(f"{t.key('key')}: unknown grade {gkey!r} (allowed: {', '.join(GRADES)})")
+    t.where = f"grades.{gkey}"
     low = _number(t, "min", minimum=0)
     high = _number(t, "max", minimum=0)
     if not high > low:
@@ -621,6 +637,8 @@ def _parse_grade(item: Any, n: int) -> Grade:
 def _parse_grades(root: _Table, cap: float) -> list[Grade]:
     """`[[grades]]`: bands from 0 to the cap without gap or overlap, best first."""
     grades = [_parse_grade(item, n) for n, item in enumerate(root.get("grades", list))]
+    if not grades:
+        raise SchemeError(f"grades: empty list (bands from 0 to the cap {cap:g} are required)")
     if len({g.key for g in grades}) != len(grades):
         raise SchemeError("grades: duplicate grade key")
     grades.sort(key=lambda g: -g.low)
@@ -729,8 +747,6 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
 
 def canonical_hash(data: dict[str, Any]) -> str:
     """sha256 of a canonical JSON rendering of the parsed TOML (layout and comments ignored)."""
-    import json
-
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
