@@ -7,10 +7,8 @@ dashboard city; screenshots go to artifacts/screenshots/.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,13 +26,17 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
+# binds port 0 (any free port) and prints the port it got once it listens; then stdout is stderr
 SERVER = """
-import sys
-from waitress import serve
+import os, sys
+from waitress import create_server
 from dashboard.app import create_app
 from dashboard.settings import Settings
 app = create_app(Settings(db_path=sys.argv[1]))
-serve(app.server, host="127.0.0.1", port=int(sys.argv[2]), threads=8, ident="gridscore")
+server = create_server(app.server, host="127.0.0.1", port=0, threads=8, ident="gridscore")
+print(server.effective_port, flush=True)
+os.dup2(2, 1)  # nothing more on the pipe the test stopped reading
+server.run()
 """
 
 
@@ -48,12 +50,8 @@ class Server:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=20)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +60,16 @@ def server(dash_city: DashCity, tmp_path_factory: pytest.TempPathFactory) -> Ite
         pytest.skip("Debian chromium is not installed")
     db_path = tmp_path_factory.mktemp("browser") / "dash.duckdb"
     shutil.copyfile(dash_city.path, db_path)
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(db_path), str(port)], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    process = subprocess.Popen([sys.executable, "-c", SERVER, str(db_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                               text=True)
+    assert process.stdout is not None
+    port = process.stdout.readline().strip()  # "" if the server died first
+    if not port.isdigit():
         process.kill()
-        pytest.fail("server did not start")
+        pytest.fail(f"server did not start (exit code {process.wait()})")
+    url = f"http://127.0.0.1:{port}"
+    with urllib.request.urlopen(url + "/healthz", timeout=60) as r:  # listening already: answers once serving
+        assert r.status == 200
     srv = Server(url=url, db_path=db_path, process=process)
     yield srv
     srv.stop()

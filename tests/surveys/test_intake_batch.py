@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -98,17 +97,25 @@ def test_concurrent_submissions_share_commits(register_db: Database) -> None:
     assert submissions == 50 and batches < 50, (batches, submissions)
 
 
-def test_batch_that_cannot_commit_is_replayed_one_by_one(register_db: Database) -> None:
+def test_batch_that_cannot_commit_is_replayed_one_by_one(register_db: Database, monkeypatch) -> None:
     """Another transaction holding the invitation row: the batch fails, the replay waits and stores once."""
     token = draw_sample(register_db, "2025", seed=3).tokens["token"][0]
     other = register_db.cursor()
     other.execute("BEGIN TRANSACTION")
     other.execute("UPDATE survey_invitations SET disposition = 'partial' WHERE token_hash = ?", [hash_token(token)])
+    replaying = threading.Event()  # set when the writer falls back to one-by-one (the real function runs)
+    alone = writer._submit_alone
+
+    def observed(*args, **kwargs):
+        replaying.set()
+        return alone(*args, **kwargs)
+
+    monkeypatch.setattr(writer, "_submit_alone", observed)
     outcome: list[object] = []
     worker = threading.Thread(target=lambda: outcome.append(
         submit(register_db, token, ANSWERS, submission_id="held", channel="phone")))
     worker.start()
-    time.sleep(0.2)
+    assert replaying.wait(timeout=30), "the batch committed although another transaction held its row"
     other.execute("ROLLBACK")
     other.close()
     worker.join(timeout=30)
@@ -122,8 +129,7 @@ def test_writer_thread_ends_when_idle_and_restarts(register_db: Database, monkey
     monkeypatch.setattr(writer, "WRITER_IDLE_SECONDS", 0.05)
     tokens = draw_sample(register_db, "2025", seed=4).tokens["token"].to_list()
     submit(register_db, tokens[0], ANSWERS, submission_id="w1", channel="web")
-    deadline = time.monotonic() + 5
-    while any(t.name == "survey-writer" for t in threading.enumerate()) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    for thread in [t for t in threading.enumerate() if t.name == "survey-writer"]:
+        thread.join(timeout=10)  # it ends on its own once idle
     assert not [t for t in threading.enumerate() if t.name == "survey-writer"]
     assert submit(register_db, tokens[1], ANSWERS, submission_id="w2", channel="web").status == "accepted"

@@ -55,19 +55,26 @@ def test_read_only_refuses_writes_and_missing_file(tmp_path: Path) -> None:
 
 def test_second_process_gets_a_clear_lock_error(tmp_path: Path) -> None:
     path = tmp_path / "a.duckdb"
+    # the holder keeps the database open until its stdin is closed (no timer)
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from warehouse.db import open_db; import time; db = open_db({str(path)!r}); print('ready', flush=True); time.sleep(30)"],
+        [sys.executable, "-c", f"import sys; from warehouse.db import open_db; db = open_db({str(path)!r}); "
+                               "print('ready', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None
+    assert holder.stdin is not None and holder.stdout is not None
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(DatabaseLockedError, match=rf"in use by another process \(process {holder.pid}\)"):
             open_db(path)
     finally:
-        holder.kill()
-        holder.wait()
+        holder.stdin.close()
+        try:
+            holder.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+            holder.wait()
         holder.stdout.close()
 
 
