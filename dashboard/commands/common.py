@@ -68,7 +68,11 @@ def _locked_message(exc: DatabaseLockedError) -> str:
     if client is None:
         return str(exc)
     ctx = click.get_current_context(silent=True)
-    command = ctx.command_path.replace("python -m dashboard.cli", "gridscore") if ctx else "this command"
+    if ctx is not None:
+        command = ctx.command_path.replace("python -m dashboard.cli", "gridscore")
+    else:  # outside a click context (typer's own runner): the words of the command line
+        words = [arg for arg in sys.argv[1:3] if not arg.startswith("-")]
+        command = " ".join(["gridscore", *words])
     return (f"database {found.group(1)} is held by {client.describe()}; `{command}` does not run "
             "through the server yet: stop the server to run it")
 

@@ -140,16 +140,21 @@ def appeal(
     json: JsonOption = False,
 ) -> None:
     """Correct a worker's total or grade in a final run (who, when, why, before, after)."""
-    from metrics.runs import appeal as do_appeal
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db) as database:
-        row = do_appeal(database, run, worker, field=field, after=after, reason=reason, actor=actor)
-        if json:
-            print_json(row.to_dicts()[0])
+    params = {"run": run, "worker": worker, "field": field, "after": after, "reason": reason, "actor": actor}
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            r = client.run_job("appeal", params)["result"]
         else:
-            r = row.row(0, named=True)
-            out.print(f"appeal {r['appeal_id']}: {worker} {field} {r['value_before']} → {r['value_after']}")
+            with open_db(db) as database:
+                r = tasks.appeal(database, **params)
+    if json:
+        print_json(r)
+    else:
+        out.print(f"appeal {r['appeal_id']}: {worker} {field} {r['value_before']} → {r['value_after']}")
 
 
 @audit_app.command("verify")

@@ -54,22 +54,28 @@ def export_parquet(
     json: JsonOption = False,
 ) -> None:
     """Export the warehouse as Parquet partitioned by year=/district= with a manifest (导出)."""
+    from dashboard.commands.common import server_or_none, steps_bar
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
-    from warehouse.export import export_parquet as do_export
 
-    with user_errors(), open_db(db, read_only=True) as database, \
-            _fraction_bar(f"exporting to {out_dir}", enabled=not json) as report:
-        summary = do_export(database, out_dir, overwrite=overwrite, progress=report)
+    params = {"out_dir": str(out_dir.resolve()), "overwrite": overwrite}
+    client = server_or_none(db)
+    with user_errors(), steps_bar(f"exporting to {out_dir}", enabled=not json) as steps:
+        if client is not None:
+            summary = client.run_job("export_parquet", params, steps)["result"]
+        else:
+            with open_db(db, read_only=True) as database:
+                summary = tasks.export_parquet(database, **params, steps=steps)
     if json:
         print_json(summary)
         return
     import polars as pl
 
-    print_frame(pl.DataFrame([{"table": t.table, "rows": t.rows, "partitions": t.partitions,
-                               "content_hash": t.content_hash[:12]} for t in summary.tables]),
-                title=f"export {summary.out} (schema v{summary.schema_version})")
-    out.print(f"{summary.rows:,} rows in {summary.files} files ({summary.bytes / 1e6:.1f} MB) "
-              f"in {summary.seconds:.1f} s")
+    print_frame(pl.DataFrame([{"table": t["table"], "rows": t["rows"], "partitions": t["partitions"],
+                               "content_hash": t["content_hash"][:12]} for t in summary["tables"]]),
+                title=f"export {summary['out']} (schema v{summary['schema_version']})")
+    out.print(f"{summary['rows']:,} rows in {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) "
+              f"in {summary['seconds']:.1f} s")
 
 
 @app.command("verify-export")

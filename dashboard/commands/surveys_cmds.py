@@ -17,7 +17,8 @@ from dashboard.commands.common import (
     out,
     print_frame,
     print_json,
-    progress,
+    server_or_none,
+    steps_bar,
     user_errors,
 )
 from surveys.suppression import K_MIN
@@ -27,6 +28,13 @@ responses_app = typer.Typer(help="Survey responses (phone / paper answers).", no
 app.add_typer(responses_app, name="responses")
 
 PeriodOption = Annotated[str, typer.Option("--period", help="Period code, e.g. 2025 or 2025H1.")]
+
+
+def _frame(result: dict) -> pl.DataFrame:
+    """A task's table (`columns` + `rows`, JSON-ready) as a frame again, columns in order."""
+    if not result["rows"]:
+        return pl.DataFrame(schema={c: pl.String for c in result["columns"]})
+    return pl.DataFrame(result["rows"], infer_schema_length=None).select(result["columns"])
 
 
 @app.command()
@@ -46,27 +54,27 @@ def sample(
     """Draw a period's random sample of households per grid and issue single-use tokens (抽样)."""
     import secrets
 
-    from surveys.design import SampleOptions, draw_sample
-    from surveys.tokens_file import write_token_file
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
     if seed is None:
         seed = secrets.randbelow(2**31)
-    options = SampleOptions(margin_kind=kind, margin=margin, sd=sd, response_rate=response_rate,  # type: ignore[arg-type]
-                            exclude_last_k=exclude_last, ttl_days=ttl_days)
-    with user_errors(), open_db(db) as database, progress("drawing sample", total=1, enabled=not json):
-        drawn = draw_sample(database, period, seed=seed, options=options)
-        written = write_token_file(database, drawn.tokens, tokens_out) if tokens_out else 0
-    summary = {
-        "design_id": drawn.design_id, "period": period, "seed": seed,
-        "grids": drawn.strata.height, "invited": int(drawn.strata["invited"].sum()),
-        "completes_needed": int(drawn.strata["completes_needed"].sum()),
-        "token_file": str(tokens_out) if tokens_out else None, "token_rows": written,
-    }
+    params = {"period": period, "seed": seed, "margin": margin, "kind": kind, "sd": sd,
+              "response_rate": response_rate, "exclude_last": exclude_last, "ttl_days": ttl_days,
+              "tokens_out": None if tokens_out is None else str(tokens_out.resolve())}
+    client = server_or_none(db)
+    with user_errors(), steps_bar("drawing sample", enabled=not json) as steps:
+        if client is not None:
+            summary = client.run_job("sample", params, steps)["result"]
+        else:
+            with open_db(db) as database:
+                summary = tasks.sample(database, **params, steps=steps)
+    strata = pl.DataFrame(summary.pop("strata"))
+    written = summary["token_rows"]
     if json:
-        print_json({**summary, "strata": drawn.strata})
+        print_json({**summary, "strata": strata})
         return
-    print_frame(drawn.strata, title=f"sample {drawn.design_id} (seed {seed})", limit=30)
+    print_frame(strata, title=f"sample {summary['design_id']} (seed {seed})", limit=30)
     out.print(f"{summary['invited']:,} households invited in {summary['grids']:,} grids"
               + (f"; token file {tokens_out} ({written:,} rows) — keep it with the survey team only" if tokens_out else
                  "; no token file written (use --tokens-out), the tokens cannot be recovered later"))
@@ -84,27 +92,30 @@ def followup(
     """Draw a random follow-up subsample of each grid's non-respondents, with weights (无应答追访抽样)."""
     import secrets
 
-    from surveys.followup import draw_followup
-    from surveys.tokens_file import write_followup_file
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
     if seed is None:
         seed = secrets.randbelow(2**31)
-    with user_errors(), open_db(db, read_only=True) as database:
-        drawn = draw_followup(database, period, seed=seed, fraction=fraction)
-        written = write_followup_file(database, drawn, out_file) if out_file else 0
-    per_grid = (
-        drawn.group_by("grid_id")
-        .agg(pl.col("nonrespondents").first(), pl.len().alias("followed_up"), pl.col("weight").first())
-        .sort("grid_id")
-    )
+    params = {"period": period, "seed": seed, "fraction": fraction,
+              "out_file": None if out_file is None else str(out_file.resolve())}
+    client = server_or_none(db)
+    with user_errors(), steps_bar("drawing follow-up", enabled=not json) as steps:
+        if client is not None:
+            result = client.run_job("followup", params, steps)["result"]
+        else:
+            with open_db(db, read_only=True) as database:
+                result = tasks.followup(database, **params, steps=steps)
+    per_grid = pl.DataFrame(result["grids"])
+    followed_up = result["followed_up"]
+    written = result["file_rows"]
     if json:
-        print_json({"period": period, "seed": seed, "fraction": fraction, "followed_up": drawn.height,
+        print_json({"period": period, "seed": seed, "fraction": fraction, "followed_up": followed_up,
                     "file": str(out_file) if out_file else None, "grids": per_grid})
         return
     print_frame(per_grid.with_columns(pl.col("weight").round(2)),
                 title=f"follow-up {period} (seed {seed}, fraction {fraction})", limit=30)
-    out.print(f"{drawn.height:,} non-respondents to follow up in {per_grid.height:,} grids"
+    out.print(f"{followed_up:,} non-respondents to follow up in {per_grid.height:,} grids"
               + (f"; list {out_file} ({written:,} rows) — keep it with the survey team only" if out_file else
                  "; no list written (use --out)"))
 
@@ -120,25 +131,24 @@ def estimate(
     json: JsonOption = False,
 ) -> None:
     """Satisfaction per unit with SE, 95 % intervals, response rates, reliability and shrinkage (满意度测算)."""
-    from surveys.errors import SurveyError
-    from surveys.estimate import estimate as run_estimate
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
-    from warehouse.safe_cells import write_csv, write_xlsx
 
-    with user_errors(), open_db(db, read_only=True) as database:
-        frame = run_estimate(database, period, level=level, k_min=k_min, exact=exact)  # type: ignore[arg-type]
-        if out_file is not None:
-            suffix = out_file.suffix.lower()
-            if suffix == ".csv":
-                write_csv(frame, out_file)
-            elif suffix == ".xlsx":
-                write_xlsx(frame, out_file, worksheet="estimates")
-            elif suffix == ".parquet":
-                frame.write_parquet(out_file)
-            else:
-                raise SurveyError(f"--out must end in .csv, .xlsx or .parquet (got {out_file.name})")
+    params = {"period": period, "level": level, "k_min": k_min, "exact": exact,
+              "out_file": None if out_file is None else str(out_file.resolve())}
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            result = client.run_job("estimate", params)["result"]
+        else:
+            with open_db(db, read_only=True) as database:
+                result = tasks.estimate(database, **params)
+    frame = _frame(result)
     if json:
         print_json(frame)
+        return
+    if frame.height == 0:
+        out.print(f"no {level} estimates for {period}")
         return
     # most telling first: what does not fit the terminal is left out, named (--out/--json have all)
     shown = frame.select("unit_id", pl.col("respondents").alias("n"), "mean", "ci_low", "ci_high", "se",
@@ -161,11 +171,18 @@ def responses_import(
     json: JsonOption = False,
 ) -> None:
     """Import phone / paper answers through the same rules as the web form (录入电话/纸质问卷)."""
-    from surveys.import_answers import import_answers
+    from dashboard.jobs import tasks
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db) as database, progress("importing answers", total=1, enabled=not json):
-        results = import_answers(database, file, channel=channel, entered_by=entered_by)  # type: ignore[arg-type]
+    params = {"file": str(file.resolve()), "channel": channel, "entered_by": entered_by}
+    client = server_or_none(db)
+    with user_errors(), steps_bar("importing answers", enabled=not json) as steps:
+        if client is not None:
+            result = client.run_job("responses_import", params, steps)["result"]
+        else:
+            with open_db(db) as database:
+                result = tasks.responses_import(database, **params, steps=steps)
+    results = _frame(result)
     counts = results.group_by("status").len("rows").sort("status")
     if json:
         print_json({"file": str(file), "counts": dict(counts.iter_rows()), "rows": results})

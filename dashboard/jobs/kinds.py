@@ -83,6 +83,67 @@ class VetoParams(_Params):
     evidence: str
 
 
+# The survey and appeal kinds take plain types: the domain functions check the values
+# and word the errors, so a job fails with the same message the CLI prints in-process.
+class SampleParams(_Params):
+    """Draw a period's random sample of households per grid and issue tokens."""
+
+    period: str
+    seed: int = Field(description="seed of the draw (the CLI picks and prints one when not given)")
+    margin: float = 8.0
+    kind: str = "mean"
+    sd: float = 20.0
+    response_rate: float = 0.6
+    exclude_last: int = 0
+    ttl_days: int = 90
+    tokens_out: str | None = Field(default=None, description="token file (.csv/.xlsx) on the server's machine (absolute path)")
+
+
+class FollowupParams(_Params):
+    """Draw a follow-up subsample of each grid's non-respondents."""
+
+    period: str
+    seed: int
+    fraction: float = 0.3
+    out_file: str | None = Field(default=None, description="follow-up list (.csv/.xlsx) on the server's machine")
+
+
+class EstimateParams(_Params):
+    """Satisfaction estimates per unit."""
+
+    period: str
+    level: str = "grid"
+    k_min: int | None = None
+    exact: bool = False
+    out_file: str | None = Field(default=None, description=".csv/.xlsx/.parquet on the server's machine")
+
+
+class ResponsesImportParams(_Params):
+    """Import phone/paper answers through the web form's rules."""
+
+    file: str = Field(description="CSV or Excel file on the server's machine (absolute path)")
+    channel: str = "paper"
+    entered_by: str | None = None
+
+
+class AppealParams(_Params):
+    """Correct a worker's total or grade in a final run."""
+
+    run: str
+    worker: str
+    field: str
+    after: str
+    reason: str
+    actor: str
+
+
+class ExportParams(_Params):
+    """Export the warehouse as partitioned Parquet with a manifest."""
+
+    out_dir: str = Field(description="target folder on the server's machine (absolute path; empty or missing)")
+    overwrite: bool = False
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a job's task hands back: JSON result, a one-line message, a file to download."""
@@ -148,6 +209,39 @@ def _veto(ctx: JobContext, p: dict[str, Any]) -> Outcome:
     return Outcome(result, f"veto {p['veto_id']}: {result['from_status']} → {result['to_status']}")
 
 
+def _sample(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.sample(ctx.db, **p, steps=ctx)
+    return Outcome(result, f"sample {result['design_id']}: {result['invited']} households invited in "
+                           f"{result['grids']} grids")
+
+
+def _followup(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.followup(ctx.db, **p, steps=ctx)
+    return Outcome(result, f"{result['followed_up']} non-respondents to follow up in {len(result['grids'])} grids")
+
+
+def _estimate(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.estimate(ctx.db, **p, steps=ctx)
+    return Outcome(result, f"{len(result['rows'])} {p['level']} estimates for {p['period']}")
+
+
+def _responses_import(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.responses_import(ctx.db, **p, steps=ctx)
+    counts = ", ".join(f"{n} {status}" for status, n in result["counts"].items())
+    return Outcome(result, f"{Path(p['file']).name}: {counts or 'no rows'}")
+
+
+def _appeal(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.appeal(ctx.db, **p, steps=ctx)
+    return Outcome(result, f"appeal {result['appeal_id']}: {p['worker']} {p['field']} "
+                           f"{result['value_before']} → {result['value_after']}")
+
+
+def _export(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.export_parquet(ctx.db, **p, steps=ctx)
+    return Outcome(result, f"{result['rows']} rows in {result['files']} files written to {p['out_dir']}")
+
+
 KINDS: dict[str, Kind] = {
     k.name: k for k in (
         Kind("ingest", writes=True, action="manage_data", params=IngestParams, task=_ingest),
@@ -157,6 +251,13 @@ KINDS: dict[str, Kind] = {
         Kind("audit_verify", writes=False, action="view", params=AuditParams, task=_audit),
         Kind("finalise", writes=True, action="finalise", params=FinaliseParams, task=_finalise),
         Kind("veto", writes=True, action="veto_decide", params=VetoParams, task=_veto),
+        Kind("sample", writes=True, action="manage_data", params=SampleParams, task=_sample),
+        Kind("followup", writes=False, action="manage_data", params=FollowupParams, task=_followup),
+        Kind("estimate", writes=False, action="view", params=EstimateParams, task=_estimate),
+        Kind("responses_import", writes=True, action="manage_data", params=ResponsesImportParams,
+             task=_responses_import),
+        Kind("export_parquet", writes=False, action="manage_data", params=ExportParams, task=_export),
+        Kind("appeal", writes=True, action="finalise", params=AppealParams, task=_appeal),
     )
 }
 

@@ -167,3 +167,114 @@ def veto(db: Database, *, action: str, veto_id: str, actor: str, evidence: str,
     steps(0, 1, "steps", f"veto {veto_id}: {action}")
     step = asdict(transition(db, veto_id, action=action, actor=actor, evidence=evidence))  # type: ignore[arg-type]
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in step.items()}
+
+
+def sample(db: Database, *, period: str, seed: int, margin: float = 8.0, kind: str = "mean", sd: float = 20.0,
+           response_rate: float = 0.6, exclude_last: int = 0, ttl_days: int = 90, tokens_out: str | None = None,
+           steps: Steps = no_steps) -> dict[str, Any]:
+    """Draw a period's sample of households per grid and issue tokens (one transaction).
+
+    The token file, when asked for, is written on the machine that runs the task
+    (the server's, for a job); it is the only copy of the plain tokens.
+    """
+    from surveys.design import SampleOptions, draw_sample
+    from surveys.tokens_file import write_token_file
+
+    options = SampleOptions(margin_kind=kind, margin=margin, sd=sd, response_rate=response_rate,  # type: ignore[arg-type]
+                            exclude_last_k=exclude_last, ttl_days=ttl_days)
+    steps(0, 2, "steps", f"drawing the sample of {period}")
+    drawn = draw_sample(db, period, seed=seed, options=options)
+    steps(1, 2, "steps", "writing the token file" if tokens_out else "drawn")
+    written = write_token_file(db, drawn.tokens, Path(tokens_out)) if tokens_out else 0
+    steps(2, 2, "steps", "done")
+    return {
+        "design_id": drawn.design_id, "period": period, "seed": seed,
+        "grids": drawn.strata.height, "invited": int(drawn.strata["invited"].sum()),
+        "completes_needed": int(drawn.strata["completes_needed"].sum()),
+        "token_file": tokens_out, "token_rows": written, "strata": drawn.strata.to_dicts(),
+    }
+
+
+def followup(db: Database, *, period: str, seed: int, fraction: float = 0.3, out_file: str | None = None,
+             steps: Steps = no_steps) -> dict[str, Any]:
+    """Draw a follow-up subsample of each grid's non-respondents (read-only; the list is a file)."""
+    import polars as pl
+
+    from surveys.followup import draw_followup
+    from surveys.tokens_file import write_followup_file
+
+    steps(0, 1, "steps", f"drawing the follow-up of {period}")
+    drawn = draw_followup(db, period, seed=seed, fraction=fraction)
+    written = write_followup_file(db, drawn, Path(out_file)) if out_file else 0
+    per_grid = (
+        drawn.group_by("grid_id")
+        .agg(pl.col("nonrespondents").first(), pl.len().alias("followed_up"), pl.col("weight").first())
+        .sort("grid_id")
+    )
+    steps(1, 1, "steps", "done")
+    return {"period": period, "seed": seed, "fraction": fraction, "followed_up": drawn.height,
+            "file": out_file, "file_rows": written, "grids": per_grid.to_dicts()}
+
+
+def estimate(db: Database, *, period: str, level: str = "grid", k_min: int | None = None, exact: bool = False,
+             out_file: str | None = None, steps: Steps = no_steps) -> dict[str, Any]:
+    """Satisfaction estimates per unit (read-only); optionally all columns to a file.
+
+    Raises:
+        SurveyError: an unknown level or period, or an output name that is not .csv/.xlsx/.parquet.
+    """
+    from surveys.errors import SurveyError
+    from surveys.estimate import estimate as run_estimate
+    from surveys.suppression import K_MIN
+    from warehouse.safe_cells import write_csv, write_xlsx
+
+    steps(0, 1, "steps", f"estimating {period} by {level}")
+    if out_file is not None and Path(out_file).suffix.lower() not in (".csv", ".xlsx", ".parquet"):
+        raise SurveyError(f"--out must end in .csv, .xlsx or .parquet (got {Path(out_file).name})")
+    frame = run_estimate(db, period, level=level, k_min=K_MIN if k_min is None else k_min, exact=exact)  # type: ignore[arg-type]
+    if out_file is not None:
+        target = Path(out_file)
+        suffix = target.suffix.lower()
+        if suffix == ".csv":
+            write_csv(frame, target)
+        elif suffix == ".xlsx":
+            write_xlsx(frame, target, worksheet="estimates")
+        else:
+            frame.write_parquet(target)
+    steps(1, 1, "steps", "done")
+    return {"period": period, "level": level, "file": out_file, "columns": frame.columns, "rows": frame.to_dicts()}
+
+
+def responses_import(db: Database, *, file: str, channel: str = "paper", entered_by: str | None = None,
+                     steps: Steps = no_steps) -> dict[str, Any]:
+    """Import phone/paper answers through the web form's rules; one status row per input row."""
+    from surveys.import_answers import import_answers
+
+    steps(0, 1, "steps", f"importing {Path(file).name}")
+    results = import_answers(db, Path(file), channel=channel, entered_by=entered_by)  # type: ignore[arg-type]
+    counts = results.group_by("status").len().sort("status")
+    steps(1, 1, "steps", "imported")
+    return {"file": file, "counts": dict(counts.iter_rows()), "columns": results.columns,
+            "rows": results.to_dicts()}
+
+
+def appeal(db: Database, *, run: str, worker: str, field: str, after: str, reason: str, actor: str,
+           steps: Steps = no_steps) -> dict[str, Any]:
+    """Correct a worker's total or grade in a final run (who, when, why, before, after; audited)."""
+    from metrics.runs import appeal as do_appeal
+
+    steps(0, 1, "steps", f"appeal of {worker} in {run}")
+    row = do_appeal(db, run, worker, field=field, after=after, reason=reason, actor=actor)
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.to_dicts()[0].items()}
+
+
+def export_parquet(db: Database, *, out_dir: str, overwrite: bool = False, steps: Steps = no_steps) -> dict[str, Any]:
+    """Export the warehouse as Parquet partitioned by year=/district= with a manifest (one read)."""
+    from dataclasses import asdict
+
+    from warehouse.export import export_parquet as run
+
+    def report_stage(stage: str, fraction: float) -> None:
+        steps(round(100 * fraction, 1), 100, "percent", stage)
+
+    return asdict(run(db, out_dir, overwrite=overwrite, progress=report_stage))

@@ -265,10 +265,10 @@ def test_backup_audit_finalise_and_veto_through_the_server(server: LiveServer, c
 # server and says to stop it). A new command must be put in one of these.
 THROUGH_SERVER = {"runs", "ingest", "score", "report", "backup", "audit verify", "finalise", "veto confirm",
                   "veto appeal", "veto uphold", "veto overturn", "jobs list", "jobs show", "jobs follow",
-                  "jobs cancel"}
+                  "jobs cancel", "sample", "followup", "estimate", "responses import", "appeal", "export-parquet"}
 REFUSE_BY_DESIGN = {"init", "generate", "demo", "restore"}
-NO_DATABASE = {"template", "serve", "export-parquet", "verify-export", "score-parquet"}
-NOT_YET = {"appeal", "explain", "sample", "followup", "estimate", "user add", "responses import"}
+NO_DATABASE = {"template", "serve", "verify-export", "score-parquet"}
+NOT_YET = {"explain", "user add"}
 
 
 def _command_paths() -> set[str]:
@@ -290,7 +290,55 @@ def _command_paths() -> set[str]:
 def test_every_command_is_classified_and_the_not_yet_ones_name_the_server(server: LiveServer) -> None:
     classified = THROUGH_SERVER | REFUSE_BY_DESIGN | NO_DATABASE | NOT_YET
     assert _command_paths() == classified
-    for args in (["sample", "--period", "2025"], ["explain", "W000001"], ["estimate", "--period", "2025"]):
+    for args in (["explain", "W000001"],):
         done = cli(*args, "--db", str(server.db))
         assert done.returncode == 1, args
         assert f"held by the gridscore server at {server.url}" in done.stderr and "stop the server" in done.stderr
+        assert f"`gridscore {args[0]}" in done.stderr  # names the command, not "this command"
+
+
+def _same(args: list[str], server: LiveServer, direct: Path, *, code: int = 0) -> str:
+    """Run a command on the direct copy and through the server: same exit code and output."""
+    here = cli(*args, "--db", str(direct))
+    there = cli(*args, "--db", str(server.db))
+    assert here.returncode == there.returncode == code, (args, there.stderr)
+    assert there.stdout == here.stdout, args
+    assert there.stderr == here.stderr or code == 0, args
+    return there.stdout
+
+
+def test_survey_commands_appeal_and_export_run_through_the_server(
+        server: LiveServer, copies: tuple[Path, Path], tmp_path: Path) -> None:
+    _, direct = copies
+    estimates = json.loads(_same(["estimate", "--period", "2025", "--level", "street", "--json"], server, direct))
+    assert len(estimates) >= 2 and all("mean" in row and "rr3" in row for row in estimates)
+    table = _same(["estimate", "--period", "2025", "--level", "street"], server, direct)
+    assert "satisfaction 2025 by street" in table
+    bad_level = _same(["estimate", "--period", "2025", "--level", "planet"], server, direct, code=1)
+    assert bad_level == ""
+    follow = json.loads(_same(["followup", "--period", "2025Q4", "--seed", "11", "--json"], server, direct))
+    assert follow["seed"] == 11 and follow["followed_up"] == sum(g["followed_up"] for g in follow["grids"])
+    listed = tmp_path / "follow.csv"
+    there = cli("followup", "--period", "2025Q4", "--seed", "11", "--out", str(listed), "--db", str(server.db))
+    assert there.returncode == 0, there.stderr
+    assert listed.exists() and listed.read_text(encoding="utf-8-sig").count("\n") == follow["followed_up"] + 1
+    drawn = json.loads(_same(["sample", "--period", "2025Q3", "--seed", "5", "--json"], server, direct))
+    assert drawn["invited"] == sum(s["invited"] for s in drawn["strata"]) > 0
+    with open_db(direct, read_only=True) as database:
+        run_id, worker = database.query(
+            "SELECT s.run_id, s.worker_id FROM score_workers s JOIN score_runs r USING (run_id) "
+            "WHERE r.status = 'final' ORDER BY s.worker_id LIMIT 1").row(0)
+    appealed = _same(["appeal", run_id, worker, "--field", "grade", "--after", "good",
+                      "--reason", "漏记一项工作", "--actor", "科长"], server, direct)
+    assert appealed.startswith("appeal ") and appealed.rstrip().endswith("→ good") and f"{worker} grade" in appealed
+    refused = _same(["appeal", run_id, worker, "--field", "rank", "--after", "1",
+                     "--reason", "x", "--actor", "科长"], server, direct, code=1)
+    assert refused == ""
+    bad = tmp_path / "answers.csv"
+    bad.write_text("nothing,useful\n1,2\n", encoding="utf-8")
+    _same(["responses", "import", str(bad)], server, direct, code=1)
+    exported = cli("export-parquet", "--out", str(tmp_path / "pq"), "--db", str(server.db), "--json")
+    assert exported.returncode == 0, exported.stderr
+    manifest = json.loads(exported.stdout)
+    assert (tmp_path / "pq" / "manifest.json").exists() and manifest["rows"] > 0
+    assert cli("verify-export", "--source", str(tmp_path / "pq")).returncode == 0
