@@ -146,30 +146,27 @@ class JobRunner:
         info = store.get(self.db, job_id)
         if info is None:
             return
+        result, file = None, None
         try:
             if ctx.cancel.is_set():
-                store.finish(self.db, job_id, state="cancelled", message="cancelled before it started")
-                return
-            store.mark_running(self.db, job_id)
-            ctx.folder.mkdir(parents=True, exist_ok=True)
-            outcome = KINDS[info.kind].task(ctx, info.params)
-            store.finish(self.db, job_id, state="done", message=outcome.message,
-                         result=outcome.result, result_file=outcome.file)
+                state, message = "cancelled", "cancelled before it started"
+            else:
+                store.mark_running(self.db, job_id)
+                ctx.folder.mkdir(parents=True, exist_ok=True)
+                outcome = KINDS[info.kind].task(ctx, info.params)
+                state, message, result, file = "done", outcome.message, outcome.result, outcome.file
         except JobCancelled:
-            store.finish(self.db, job_id, state="cancelled",
-                         message="cancelled; what it was writing was rolled back")
+            state, message = "cancelled", "cancelled; what it was writing was rolled back"
         except Exception as exc:  # noqa: BLE001 — a job's failure is recorded, never fatal to the server
-            store.finish(self.db, job_id, state="failed", message=_plain(exc))
+            state, message = "failed", _plain(exc)
+        # The folder goes before the end is recorded: whoever sees the job ended sees its files final.
+        if file is None:
+            shutil.rmtree(ctx.folder, ignore_errors=True)
+        try:
+            store.finish(self.db, job_id, state=state, message=message, result=result, result_file=file)
         finally:
-            if not _has_file(self.db, job_id):
-                shutil.rmtree(ctx.folder, ignore_errors=True)
             with self._lock:
                 self._contexts.pop(job_id, None)
-
-
-def _has_file(db: Database, job_id: int) -> bool:
-    info = store.get(db, job_id)
-    return info is not None and info.result_file is not None
 
 
 def _plain(exc: Exception) -> str:
