@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dashboard.jobs import tasks
+from surveys.suppression import K_MIN
 
 if TYPE_CHECKING:
     from dashboard.jobs.runner import JobContext
@@ -113,7 +114,7 @@ class EstimateParams(_Params):
 
     period: str
     level: str = "grid"
-    k_min: int | None = None
+    k_min: int = K_MIN
     exact: bool = False
     out_file: str | None = Field(default=None, description=".csv/.xlsx/.parquet on the server's machine")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from surveys.suppression import K_MIN
 from warehouse.db import Database
 
 
@@ -216,7 +217,7 @@ def followup(db: Database, *, period: str, seed: int, fraction: float = 0.3, out
             "file": out_file, "file_rows": written, "grids": per_grid.to_dicts()}
 
 
-def estimate(db: Database, *, period: str, level: str = "grid", k_min: int | None = None, exact: bool = False,
+def estimate(db: Database, *, period: str, level: str = "grid", k_min: int = K_MIN, exact: bool = False,
              out_file: str | None = None, steps: Steps = no_steps) -> dict[str, Any]:
     """Satisfaction estimates per unit (read-only); optionally all columns to a file.
 
@@ -225,13 +226,12 @@ def estimate(db: Database, *, period: str, level: str = "grid", k_min: int | Non
     """
     from surveys.errors import SurveyError
     from surveys.estimate import estimate as run_estimate
-    from surveys.suppression import K_MIN
     from warehouse.safe_cells import write_csv, write_xlsx
 
     steps(0, 1, "steps", f"estimating {period} by {level}")
     if out_file is not None and Path(out_file).suffix.lower() not in (".csv", ".xlsx", ".parquet"):
         raise SurveyError(f"--out must end in .csv, .xlsx or .parquet (got {Path(out_file).name})")
-    frame = run_estimate(db, period, level=level, k_min=K_MIN if k_min is None else k_min, exact=exact)  # type: ignore[arg-type]
+    frame = run_estimate(db, period, level=level, k_min=k_min, exact=exact)  # type: ignore[arg-type]
     if out_file is not None:
         target = Path(out_file)
         suffix = target.suffix.lower()
