@@ -21,6 +21,7 @@ from dashboard.commands.common import (
     steps_bar,
     user_errors,
 )
+from dashboard.jobs.tasks import table_frame
 from surveys.suppression import K_MIN
 
 app = typer.Typer()
@@ -28,13 +29,6 @@ responses_app = typer.Typer(help="Survey responses (phone / paper answers).", no
 app.add_typer(responses_app, name="responses")
 
 PeriodOption = Annotated[str, typer.Option("--period", help="Period code, e.g. 2025 or 2025H1.")]
-
-
-def _frame(result: dict) -> pl.DataFrame:
-    """A task's table (`columns` + `rows`, JSON-ready) as a frame again, columns in order."""
-    if not result["rows"]:
-        return pl.DataFrame(schema={c: pl.String for c in result["columns"]})
-    return pl.DataFrame(result["rows"], infer_schema_length=None).select(result["columns"])
 
 
 @app.command()
@@ -69,7 +63,7 @@ def sample(
         else:
             with open_db(db) as database:
                 summary = tasks.sample(database, **params, steps=steps)
-    strata = pl.DataFrame(summary.pop("strata"))
+    strata = table_frame(summary.pop("strata"))
     written = summary["token_rows"]
     if json:
         print_json({**summary, "strata": strata})
@@ -106,7 +100,7 @@ def followup(
         else:
             with open_db(db, read_only=True) as database:
                 result = tasks.followup(database, **params, steps=steps)
-    per_grid = pl.DataFrame(result["grids"])
+    per_grid = table_frame(result["grids"])
     followed_up = result["followed_up"]
     written = result["file_rows"]
     if json:
@@ -143,7 +137,7 @@ def estimate(
         else:
             with open_db(db, read_only=True) as database:
                 result = tasks.estimate(database, **params)
-    frame = _frame(result)
+    frame = table_frame(result)
     if json:
         print_json(frame)
         return
@@ -182,7 +176,7 @@ def responses_import(
         else:
             with open_db(db) as database:
                 result = tasks.responses_import(database, **params, steps=steps)
-    results = _frame(result)
+    results = table_frame(result)
     counts = results.group_by("status").len("rows").sort("status")
     if json:
         print_json({"file": str(file), "counts": dict(counts.iter_rows()), "rows": results})

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+import polars as pl
+
 from surveys.suppression import K_MIN
 from warehouse.db import Database
 
@@ -24,6 +26,24 @@ class Steps(Protocol):
 
 def no_steps(done: float, total: float | None, unit: str, message: str | None = None) -> None:
     """A `Steps` that ignores progress."""
+
+
+def table_json(frame: pl.DataFrame) -> dict[str, Any]:
+    """A frame as JSON-ready `columns` (name → dtype name) and `rows`, for a job's result."""
+    return {"columns": {name: str(dtype) for name, dtype in frame.schema.items()}, "rows": frame.to_dicts()}
+
+
+def table_frame(table: dict[str, Any]) -> pl.DataFrame:
+    """The frame of `table_json` again: same columns, order and (simple) dtypes, even when empty.
+
+    Values that came through JSON as text (dates, times) are parsed back by the cast.
+    """
+    schema = {name: getattr(pl, dtype.split("(", 1)[0], pl.String) for name, dtype in table["columns"].items()}
+    loose = pl.DataFrame(table["rows"], schema={name: pl.String if dt.is_temporal() else dt
+                                               for name, dt in schema.items()}, strict=False)
+    return loose.with_columns(pl.col(n).str.to_datetime() if dt == pl.Datetime else
+                              pl.col(n).str.to_date() if dt == pl.Date else pl.col(n)
+                              for n, dt in schema.items())
 
 
 def ingest(db: Database, kind: str, files: list[str], steps: Steps = no_steps) -> list[dict[str, Any]]:
@@ -192,15 +212,13 @@ def sample(db: Database, *, period: str, seed: int, margin: float = 8.0, kind: s
         "design_id": drawn.design_id, "period": period, "seed": seed,
         "grids": drawn.strata.height, "invited": int(drawn.strata["invited"].sum()),
         "completes_needed": int(drawn.strata["completes_needed"].sum()),
-        "token_file": tokens_out, "token_rows": written, "strata": drawn.strata.to_dicts(),
+        "token_file": tokens_out, "token_rows": written, "strata": table_json(drawn.strata),
     }
 
 
 def followup(db: Database, *, period: str, seed: int, fraction: float = 0.3, out_file: str | None = None,
              steps: Steps = no_steps) -> dict[str, Any]:
     """Draw a follow-up subsample of each grid's non-respondents (read-only; the list is a file)."""
-    import polars as pl
-
     from surveys.followup import draw_followup
     from surveys.tokens_file import write_followup_file
 
@@ -214,7 +232,7 @@ def followup(db: Database, *, period: str, seed: int, fraction: float = 0.3, out
     )
     steps(1, 1, "steps", "done")
     return {"period": period, "seed": seed, "fraction": fraction, "followed_up": drawn.height,
-            "file": out_file, "file_rows": written, "grids": per_grid.to_dicts()}
+            "file": out_file, "file_rows": written, "grids": table_json(per_grid)}
 
 
 def estimate(db: Database, *, period: str, level: str = "grid", k_min: int = K_MIN, exact: bool = False,
@@ -242,7 +260,7 @@ def estimate(db: Database, *, period: str, level: str = "grid", k_min: int = K_M
         else:
             frame.write_parquet(target)
     steps(1, 1, "steps", "done")
-    return {"period": period, "level": level, "file": out_file, "columns": frame.columns, "rows": frame.to_dicts()}
+    return {"period": period, "level": level, "file": out_file, **table_json(frame)}
 
 
 def responses_import(db: Database, *, file: str, channel: str = "paper", entered_by: str | None = None,
@@ -254,8 +272,7 @@ def responses_import(db: Database, *, file: str, channel: str = "paper", entered
     results = import_answers(db, Path(file), channel=channel, entered_by=entered_by)  # type: ignore[arg-type]
     counts = results.group_by("status").len().sort("status")
     steps(1, 1, "steps", "imported")
-    return {"file": file, "counts": dict(counts.iter_rows()), "columns": results.columns,
-            "rows": results.to_dicts()}
+    return {"file": file, "counts": dict(counts.iter_rows()), **table_json(results)}
 
 
 def appeal(db: Database, *, run: str, worker: str, field: str, after: str, reason: str, actor: str,

@@ -75,3 +75,21 @@ def test_start_up_marks_what_a_stopped_server_left_as_interrupted(city_db: Datab
     assert states[running][0] == states[waiting][0] == "interrupted"
     assert "while it ran" in states[running][1] and "before it started" in states[waiting][1]
     assert states[finished] == ("done", "ok")
+
+
+def test_a_table_comes_back_from_a_job_result_with_its_types_even_empty_or_all_null() -> None:
+    import json
+    from datetime import date, datetime
+
+    import polars as pl
+
+    from dashboard.jobs.tasks import table_frame, table_json
+
+    frame = pl.DataFrame({"unit": ["G1", "G2"], "rel": [None, None], "n": [3, 4],
+                          "day": [date(2025, 1, 2), None], "at": [datetime(2025, 1, 2, 3, 4), None]},
+                         schema_overrides={"rel": pl.Float64})
+    again = table_frame(json.loads(json.dumps(table_json(frame), default=str)))  # as the jobs table stores it
+    assert again.schema == frame.schema and again.equals(frame)
+    empty = table_frame(table_json(frame.clear()))
+    assert empty.schema == frame.schema and empty.height == 0
+    assert again.with_columns(pl.col("rel").round(2))["rel"].null_count() == 2
