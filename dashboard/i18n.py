@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from metrics.reasons import IN_POST_PATTERN, split_reasons
+from surveys.suppression import K_MIN
 from warehouse.enums import (
     GRADES,
     ORG_LEVELS,
@@ -71,7 +73,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "filter.bad_unit": ("{unit}（无效）", "{unit} (invalid)"),
     "denied.action": ("您的角色无权执行此操作。", "Your role may not do this."),
     # overview
-    "kpi.workers": ("参评人数", "Workers assessed"),
+    "kpi.workers": ("考核人数", "Workers assessed"),
     "kpi.mean": ("平均分", "Mean score"),
     "kpi.vetoes": ("一票否决", "Vetoes"),
     "kpi.response_rate": ("调查应答率", "Survey response rate"),
@@ -279,6 +281,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     # formats
     "sep.list": ("，", ", "),
     "bool.yes": ("是", "yes"),
+    "bool.no": ("否", "no"),
+    "sep.colon": ("：", ": "),
+    # scheme codes in the report's method appendix (metrics.scheme)
+    "source.indicators": ("工作记录指标与扣分项", "work-record indicators and deduction items"),
+    "source.skill_assessments": ("业务技能考核", "skill assessments"),
+    "source.survey": ("群众满意度抽样调查", "residents' satisfaction survey"),
+    "event.inspection": ("督查发现问题", "inspection finding"),
+    "event.rectification_overdue": ("逾期未整改", "rectification overdue"),
+    "event.valid_complaint": ("有效投诉", "valid complaint"),
+    "event.failed_spot_check": ("抽查不实", "record not confirmed by a spot check"),
+    "event.bonus": ("加分事项", "bonus event"),
+    "bonus.commendation": ("表彰奖励", "Commendation"),
+    "bonus.innovation": ("创新工作", "Innovation"),
+    "bonus.emergency_response": ("应急处置", "Emergency response"),
+    "bonus.good_deed": ("好人好事", "Good deed"),
+    "event.recorded": ("按记录分值", "the recorded points"),
+    "design.design_id": ("抽样设计编号", "Design id"),
+    "design.method": ("抽样方法", "Method"),
+    "design.margin_kind": ("精度指标", "Margin on"),
+    "design.target_margin": ("目标误差（±）", "Target margin (±)"),
+    "design.assumed_sd": ("假定标准差", "Assumed SD"),
+    "design.confidence": ("置信水平", "Confidence"),
+    "design.response_rate": ("预期应答率", "Expected response rate"),
+    "design.questionnaire_version": ("问卷版本", "Questionnaire version"),
+    "design.method.srswor_by_grid": ("按网格分层的不放回简单随机抽样", "simple random sampling without replacement in each grid"),
+    "design.margin_kind.mean": ("平均分", "mean score"),
+    "design.margin_kind.proportion": ("满意比例", "share satisfied"),
+    "direction.higher": ("越高越好", "higher is better"),
+    "direction.lower": ("越低越好", "lower is better"),
     # report table columns (dashboard.reports.tables)
     "col.worker_id": ("编号", "ID"),
     "col.veto_reason": ("否决原因", "Veto reason"),
@@ -313,6 +344,43 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.eligible": ("参评", "Eligible"),
     "col.ineligible_reason": ("不参评原因", "Ineligible reason"),
     "col.vetoed": ("否决", "Vetoed"),
+    # reason codes (metrics.reasons): why a worker is scored, not ranked; why a pillar or item is missing
+    "reason.in_post_lt_m": ("在岗不满{months}个月", "in post under {months} months"),
+    "reason.results_missing": ("工作实绩缺项", "work results missing"),
+    "reason.skills_missing": ("业务技能缺项", "job skills missing"),
+    "reason.satisfaction_missing": ("群众满意度缺项", "satisfaction missing"),
+    "reason.survey_n_lt_min": ("满意度应答户数不足", "too few survey respondents"),
+    "reason.reliability_lt_min": ("满意度信度不足", "survey reliability too low"),
+    "reason.pending_appeal": ("否决申诉待决", "veto appeal pending"),
+    "reason.vetoed": ("一票否决", "vetoed"),
+    "reason.no_workload": ("本期无该项工作量", "no workload this period"),
+    "reason.no_assessment": ("本期无技能考核", "no skill assessment this period"),
+    "reason.no_survey": ("所在网格本期无满意度调查结果", "no survey result for the grid this period"),
+    "reason.suppressed_small": ("所在网格应答不足{k_min}户，满意度不予公布", "the grid's survey is suppressed (fewer than {k_min} respondents)"),
+    "reason.suppressed_complementary": ("所在网格满意度为防反推而隐去（同社区另有样本不足网格）",
+                                        "the grid's survey is suppressed as complementary (it would reveal a small grid)"),
+    "reason.coverage_below_threshold": ("可计指标权重不足最低覆盖率", "too few items observed (below the coverage threshold)"),
+    "reason.band": ("按分数段", "by score band"),
+    "reason.quota": ("优秀名额限制，降为良好", "top-grade quota: moved down one grade"),
+    "reason.veto": ("一票否决 {veto_id} 决定", "decided by veto {veto_id}"),
+    "sep.reasons": ("；", "; "),
+    # veto categories: the default scheme's and the synthetic city's (a city's scheme may name its own)
+    "veto_category.major_safety_incident": ("重大安全责任事故", "Major safety incident"),
+    "veto_category.mass_incident": ("群体性事件", "Mass incident"),
+    "veto_category.falsified_records": ("弄虚作假", "Falsified records"),
+    "veto_category.discipline": ("违纪违规", "Breach of discipline"),
+    "veto_category.negative_publicity": ("造成不良影响", "Bad public effect"),
+    "veto_category.law_violation": ("违法违纪被立案查处", "Law violation"),
+    "sep.open": ("（", " ("),
+    "sep.close": ("）", ")"),
+    "worker.not_ranked": ("参评不排名", "scored, not ranked"),
+    "worker.not_scored": ("未计总分，不排名", "no total, not ranked"),
+    "worker.not_ranked_why": ("不排名原因", "Not ranked because"),
+    "kpi.ranked": ("参评排名人数", "Ranked"),
+    "kpi.not_ranked_label": ("不排名人数（参评不排名或缺项）", "Not ranked (scored, not ranked or missing a pillar)"),
+    "kpi.graded": ("评定等次 {n} 人", "{n} graded"),
+    "kpi.not_ranked": ("不排名 {n} 人", "{n} not ranked"),
+    "grade.none": ("不排名", "not ranked"),
 }
 
 _ENUMS: dict[str, dict[str, str]] = {
@@ -384,6 +452,55 @@ def step_label(key: str, pillar: str | None, measure: str, lang: str = "zh") -> 
     if f"col.{key}" in STRINGS and key == pillar:
         return t(f"col.{key}", lang)
     return t(f"step.{key}", lang)
+
+
+def reason_label(code: str, lang: str = "zh", *, k_min: int = K_MIN) -> str:
+    """Words for one reason code of `metrics.reasons` (the code itself only if undeclared, so gaps show)."""
+    m = IN_POST_PATTERN.match(code)
+    if m:
+        return t("reason.in_post_lt_m", lang, months=f"{float(m.group(1)):g}")
+    if code.startswith("veto "):
+        return t("reason.veto", lang, veto_id=code.removeprefix("veto ").strip())
+    if code == "suppressed_small":
+        return t("reason.suppressed_small", lang, k_min=k_min)
+    return t(f"reason.{code}", lang) if f"reason.{code}" in STRINGS else code
+
+
+def event_label(code: str, lang: str = "zh") -> str:
+    """A deduction or bonus event code in words (`metrics.scheme.DEDUCTION_EVENTS`)."""
+    return t(f"event.{code}", lang) if f"event.{code}" in STRINGS else code
+
+
+def bonus_label(code: str, lang: str = "zh", names: dict[str, str] | None = None) -> str:
+    """A bonus category: the catalogue's words, else the scheme's name in `names`, else the code."""
+    if f"bonus.{code}" in STRINGS:
+        return t(f"bonus.{code}", lang)
+    return (names or {}).get(code, code)
+
+
+def veto_category_label(code: str | None, lang: str = "zh", names: dict[str, str] | None = None) -> str:
+    """A veto category's name: the scheme's own name when given in `names`, else the catalogue's."""
+    if not code:
+        return ""
+    if names and code in names:
+        return names[code]
+    return t(f"veto_category.{code}", lang) if f"veto_category.{code}" in STRINGS else code
+
+
+def reasons_text(value: str | None, lang: str = "zh", *, details: dict[str, str | None] | None = None) -> str:
+    """A stored reason field (codes joined by ';') in words, joined by the language's separator.
+
+    `details` maps a code to the code of its cause (e.g. satisfaction_missing →
+    suppressed_small), shown after it: "群众满意度缺项（所在网格应答不足5户…）".
+    """
+    words = []
+    for code in split_reasons(value):
+        text = reason_label(code, lang)
+        cause = (details or {}).get(code)
+        if cause:
+            text += t("sep.open", lang) + reason_label(cause, lang) + t("sep.close", lang)
+        words.append(text)
+    return t("sep.reasons", lang).join(words)
 
 
 def fmt_num(value: float | None, lang: str = "zh", *, digits: int = 1) -> str:

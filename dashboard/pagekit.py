@@ -47,9 +47,27 @@ def with_points(frame: pl.DataFrame) -> pl.DataFrame:
 
     metrics reports each pillar as a 0–100 score and as points (score × weight);
     the dashboard shows points, so pillars, deductions and bonus add up to the total.
+    Grades are the published ones (`shown_grades`).
     """
     swap = [pl.col(f"{k}_points").alias(k) for k in PILLAR_KEYS if f"{k}_points" in frame.columns]
-    return frame.with_columns(swap) if swap else frame
+    return shown_grades(frame.with_columns(swap) if swap else frame)
+
+
+def shown_grades(frame: pl.DataFrame) -> pl.DataFrame:
+    """Grades as published: only ranked subjects and grades a veto decided carry a grade.
+
+    A subject that is "scored, not ranked" (B9) keeps its total, but its band grade is
+    not a grade it was awarded, so views never badge it (methodology B8/B9): `grade` is
+    null for it and the stored value stays in `band_grade`. Applying it twice changes nothing.
+    """
+    if "grade" not in frame.columns or "eligible" not in frame.columns or "band_grade" in frame.columns:
+        return frame
+    veto = (pl.col("grade_reason").str.starts_with("veto").fill_null(False) if "grade_reason" in frame.columns
+            else pl.lit(False))
+    return frame.with_columns(
+        pl.col("grade").alias("band_grade"),
+        pl.when(pl.col("eligible").fill_null(False) | veto).then(pl.col("grade")).otherwise(None).alias("grade"),
+    )
 
 
 def scoped_scores(ctx: ViewContext) -> tuple[Any, pl.DataFrame | None]:

@@ -19,8 +19,8 @@ from dashboard.components import Figure, axis_title, style_figure
 from dashboard.context import ViewContext
 from dashboard.data import list_runs, unit_scores, worker_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
-from dashboard.pagekit import SCOPE_COLUMNS, has
-from dashboard.theme import GRADE_COLOURS, GRADE_ORDER
+from dashboard.pagekit import SCOPE_COLUMNS, has, shown_grades
+from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, NOT_RANKED_COLOUR
 from metrics.diagnostics import pillar_influence
 from metrics.explain import pillar_deductions, round_display
 from metrics.scheme import Scheme
@@ -35,10 +35,22 @@ class Headline:
     grades: dict[str, int]
     vetoes: int
     response_rate: float | None
+    ranked: int = 0
+    not_ranked: int = 0
+
+    @property
+    def graded(self) -> int:
+        """Workers with a published grade (the ranked, and those a veto graded)."""
+        return sum(self.grades.values())
 
 
 def headline(scores: pl.DataFrame, estimates: pl.DataFrame | None) -> Headline:
-    """Headline figures from worker scores and (optionally) satisfaction estimates."""
+    """Headline figures from worker scores and (optionally) satisfaction estimates.
+
+    Grades are counted as published (`pagekit.shown_grades`): a worker who is scored,
+    not ranked has no grade; `ranked` + `not_ranked` = `workers`.
+    """
+    scores = shown_grades(scores)
     mean = scores["total"].mean() if has(scores, "total") and scores.height else None
     grades = {g: 0 for g in GRADE_ORDER}
     if has(scores, "grade"):
@@ -46,32 +58,47 @@ def headline(scores: pl.DataFrame, estimates: pl.DataFrame | None) -> Headline:
             if grade in grades:
                 grades[grade] = int(n)
     vetoes = int(scores["vetoed"].fill_null(False).sum()) if has(scores, "vetoed") else 0
+    ranked = int(scores["eligible"].fill_null(False).sum()) if has(scores, "eligible") else scores.height
     rate = None
     if has(estimates, "rr1") and estimates is not None and estimates.height:
         rate = estimates["rr1"].drop_nulls().mean()
     return Headline(workers=scores.height, mean=mean, grades=grades, vetoes=vetoes,
-                    response_rate=None if rate is None else float(rate))
+                    response_rate=None if rate is None else float(rate), ranked=ranked,
+                    not_ranked=scores.height - ranked)
+
+
+def headline_text(head: Headline, lang: str) -> str:
+    """The headline's second line: how many are graded (by grade) and how many are not ranked."""
+    grades = " / ".join(f"{enum_label('grade', g, lang)} {n}" for g, n in head.grades.items())
+    return (f"{t('kpi.graded', lang, n=fmt_int(head.graded, lang))}（{grades}）"
+            f"{t('sep.reasons', lang)}{t('kpi.not_ranked', lang, n=fmt_int(head.not_ranked, lang))}")
 
 
 def distribution_figure(scores: pl.DataFrame, lang: str) -> Figure:
-    """Histogram of total scores, one colour per grade."""
+    """Histogram of total scores, one colour per published grade, grey for scored, not ranked."""
     data = []
+    scores = shown_grades(scores)
     if has(scores, "total", "grade"):
         for grade in GRADE_ORDER:
             part = scores.filter(pl.col("grade") == grade)
             if part.height:
                 data.append({"type": "histogram", "x": part["total"].to_list(), "name": enum_label("grade", grade, lang),
                              "marker": {"color": GRADE_COLOURS[grade]}, "xbins": {"size": 2}})
+        rest = scores.filter(pl.col("grade").is_null() & pl.col("total").is_not_null())
+        if rest.height:
+            data.append({"type": "histogram", "x": rest["total"].to_list(), "name": t("worker.not_ranked", lang),
+                         "marker": {"color": NOT_RANKED_COLOUR}, "xbins": {"size": 2}})
     fig = {"data": data, "layout": {"barmode": "stack", "xaxis": axis_title(t("axis.score", lang)),
                                     "yaxis": axis_title(t("axis.count", lang))}}
     return style_figure(fig, t("chart.distribution", lang))
 
 
 def grade_mix(scores: pl.DataFrame) -> pl.DataFrame:
-    """Share of each grade per street (street name, grade, share)."""
+    """Share of each published grade per street (street name, grade, share); workers not
+    ranked count as grade null, so each street's shares sum to 1."""
     if not has(scores, "grade", "street_name"):
         return pl.DataFrame(schema={"street_name": pl.String, "grade": pl.String, "n": pl.UInt32, "share": pl.Float64})
-    counts = scores.group_by("street_name", "grade").len("n")
+    counts = shown_grades(scores).group_by("street_name", "grade").len("n")
     return counts.with_columns(share=pl.col("n") / pl.col("n").sum().over("street_name")).sort("street_name", "grade")
 
 
@@ -83,6 +110,10 @@ def grade_mix_figure(scores: pl.DataFrame, lang: str) -> Figure:
         part = mix.filter(pl.col("grade") == grade)
         data.append({"type": "bar", "x": part["street_name"].to_list(), "y": part["share"].to_list(),
                      "name": enum_label("grade", grade, lang), "marker": {"color": GRADE_COLOURS[grade]}})
+    rest = mix.filter(pl.col("grade").is_null())
+    if rest.height:
+        data.append({"type": "bar", "x": rest["street_name"].to_list(), "y": rest["share"].to_list(),
+                     "name": t("grade.none", lang), "marker": {"color": NOT_RANKED_COLOUR}})
     fig = {"data": data, "layout": {"barmode": "stack", "yaxis": axis_title(t("axis.share", lang), tickformat=".0%")}}
     return style_figure(fig, t("chart.grade_mix", lang))
 

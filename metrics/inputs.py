@@ -105,7 +105,8 @@ EMPTY_SURVEY = pl.DataFrame(schema={"unit_id": pl.String, "shrunk": pl.Float64, 
                                     "se": pl.Float64, "respondents": pl.Int64, "reliability": pl.Float64,
                                     "scored_se": pl.Float64, "estimator": pl.String, "estimand": pl.String,
                                     "estimator_note": pl.String, "value_population": pl.Float64,
-                                    "value_adjusted": pl.Float64, "mix_adjustment": pl.Float64})
+                                    "value_adjusted": pl.Float64, "mix_adjustment": pl.Float64,
+                                    "missing_reason": pl.String})
 LINE_SCHEMA = {"subject_id": pl.String, "item": pl.String, "event": pl.String, "evidence_id": pl.String,
                "points": pl.Float64, "zeroing": pl.Boolean}
 VETO_SCHEMA = {"subject_id": pl.String, "veto_id": pl.String, "category": pl.String, "severity": pl.String,
@@ -139,6 +140,7 @@ def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estim
     """
     from surveys.errors import SurveyError
     from surveys.scored import scored_estimates
+    from surveys.suppression import SMALL
 
     try:
         est = scored_estimates(db, period_id, level=level, estimator=estimator, estimand=estimand,  # type: ignore[arg-type]
@@ -163,11 +165,15 @@ def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estim
         pl.col("value_adjusted").cast(pl.Float64),
         pl.col("mix_adjustment").cast(pl.Float64),
         pl.col("suppressed").fill_null(False),
+        (pl.col("suppressed_reason") if "suppressed_reason" in est.columns else pl.lit(None)).cast(pl.String).alias("_why"),
     )
     blank = ("shrunk", "mean", "se", "scored_se", "value_population", "value_adjusted", "mix_adjustment")
     return out.with_columns(
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in blank
-    ).drop("suppressed").cast(dict(EMPTY_SURVEY.schema)).sort("unit_id")
+        *(pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in blank),
+        # a suppressed grid's pillar says so (metrics.reasons: suppressed_small / suppressed_complementary)
+        pl.when(pl.col("suppressed")).then(pl.lit("suppressed_") + pl.col("_why").fill_null(SMALL))
+        .otherwise(None).alias("missing_reason"),
+    ).drop("suppressed", "_why").cast(dict(EMPTY_SURVEY.schema)).sort("unit_id")
 
 
 def _grid_frame(db: Database, period_id: str) -> pl.DataFrame | None:

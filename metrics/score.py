@@ -197,7 +197,10 @@ def item_scores(inputs: ScoreInputs, scheme: Scheme) -> pl.DataFrame:
                 pl.lit(None, dtype=pl.Float64).alias("den"), pl.col("mean").cast(pl.Float64).alias("value"),
                 pl.lit(None, dtype=pl.Float64).alias("target"), pl.lit(None, dtype=pl.Float64).alias("floor"),
                 pl.col(value_col).cast(pl.Float64).alias("normalised"), pl.lit(100.0).alias("weight"),
-                pl.when(pl.col(value_col).is_null()).then(pl.lit("no_survey")).otherwise(None).alias("missing_reason"),
+                pl.when(pl.col(value_col).is_null())
+                .then(pl.coalesce(pl.col("missing_reason") if "missing_reason" in sv.columns else pl.lit(None, dtype=pl.String),
+                                  pl.lit("no_survey")))
+                .otherwise(None).alias("missing_reason"),
             ))
     items = pl.concat([f.cast(ITEM_SCHEMA) for f in frames])
     return items.with_columns(

@@ -12,12 +12,13 @@ from dashboard.access import filter_frame
 from dashboard.components import export_buttons, graph, kpi, page_title
 from dashboard.context import ViewContext
 from dashboard.data import run_id_of, satisfaction
-from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
+from dashboard.i18n import fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import no_run, page_layout, scoped_scores, sub_unit_table
 from dashboard.viewmodel import (
     distribution_figure,
     grade_mix_figure,
     headline,
+    headline_text,
     sub_units,
     trend,
     trend_figure,
@@ -37,7 +38,7 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     if estimates is not None and "unit_id" in estimates.columns:
         estimates = filter_frame(estimates, ctx.tree, ctx.unit, columns=("unit_id",))
     head = headline(scores, estimates)
-    grade_text = " / ".join(f"{enum_label('grade', g, lang)} {n}" for g, n in head.grades.items())
+    grade_text = headline_text(head, lang)
     cards = dbc.Row(
         [
             dbc.Col(kpi(t("kpi.workers", lang), fmt_int(head.workers, lang), sub=grade_text, testid="kpi-workers"), md=4),

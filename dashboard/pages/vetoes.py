@@ -16,7 +16,7 @@ from dashboard.auth import User
 from dashboard.components import empty_state, grid, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, query, veto_events, veto_transition
-from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, pick, t
+from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, pick, t, veto_category_label
 from dashboard.pagekit import page_layout
 from dashboard.shell import parse_search
 from warehouse.db import Database
@@ -40,7 +40,7 @@ def veto_rows(events: pl.DataFrame, lang: str) -> pl.DataFrame:
         "veto_id": events["veto_id"].to_list(),
         "subject": events["subject_name"].to_list(),
         "scope": [enum_label("veto_scope", v, lang) for v in events["scope"].to_list()],
-        "category": [names.get(c, c) for c in events["category"].to_list()],
+        "category": [veto_category_label(c, lang, names) for c in events["category"].to_list()],
         "severity": [enum_label("veto_severity", v, lang) for v in events["severity"].to_list()],
         "status": [enum_label("veto_status", v, lang) for v in events["status"].to_list()],
         "date": [fmt_date(v, lang) for v in events["event_on"].to_list()],

@@ -39,6 +39,7 @@ from dashboard.data import (
     worker_scores,
 )
 from dashboard.i18n import (
+    bonus_label,
     enum_label,
     fmt_date,
     fmt_int,
@@ -46,12 +47,20 @@ from dashboard.i18n import (
     fmt_pct,
     fmt_period,
     pick,
+    reasons_text,
     step_label,
     t,
+    veto_category_label,
 )
 from dashboard.pagekit import PILLAR_KEYS, has, no_run, page_layout, scoped_scores
 from dashboard.shell import build_search, parse_search
-from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, PILLAR_COLOURS, grade_colour
+from dashboard.theme import (
+    GRADE_COLOURS,
+    GRADE_ORDER,
+    NOT_RANKED_COLOUR,
+    PILLAR_COLOURS,
+    grade_colour,
+)
 from dashboard.viewmodel import deduction_rows
 from metrics.explain import pillar_deductions, score_steps
 from warehouse.db import Database
@@ -84,6 +93,17 @@ def waterfall_steps(row: dict[str, Any], lang: str,
     return [(step_label(s.key, s.pillar, s.measure, lang), s.points, s.measure) for s in steps]
 
 
+def pillar_causes(row: dict[str, Any]) -> dict[str, str | None]:
+    """`<pillar>_missing` → the code of why (the row's `<pillar>_reason`), for `reasons_text`."""
+    return {f"{k}_missing": row.get(f"{k}_reason") for k in PILLAR_KEYS}
+
+
+def veto_text(row: dict[str, Any], lang: str) -> str:
+    """The acting veto in words: its category's name and the evidence ("category: evidence" stored)."""
+    category, _, evidence = str(row.get("veto_reason") or "").partition(": ")
+    return f"{veto_category_label(category, lang)}：{evidence}" if evidence else veto_category_label(category, lang)
+
+
 def waterfall_figure(row: dict[str, Any], lang: str, deductions: Mapping[str, float] | None = None) -> Figure:
     """Waterfall of the worker's score (the steps of `waterfall_steps`, labelled with their points)."""
     steps = waterfall_steps(row, lang, deductions)
@@ -104,7 +124,7 @@ def scheme_names(lang: str) -> dict[str, str]:
     for item in (*getattr(scheme, "indicators", ()), *getattr(scheme, "deductions", ())):
         names[item.key] = pick(item.name_zh, item.name_en, lang)
     for key, label in getattr(scheme, "bonus_categories", ()) or ():
-        names.setdefault(key, label)
+        names.setdefault(key, bonus_label(key, lang, {key: label}))
     return names
 
 
@@ -174,7 +194,7 @@ def funnel_figure(estimates: pl.DataFrame, grid_id: str | None, lang: str) -> Fi
                 data.append({"type": "scatter", "mode": "lines", "x": curve["respondents"].to_list(),
                              "y": curve[col].round(4).to_list(), "showlegend": False, "hoverinfo": "skip",
                              "line": {"dash": dash, "width": 1, "color": "#57606a"}, "name": col})
-        mine = est.filter(pl.col("unit_id") == grid_id) if "unit_id" in est.columns else est.clear()
+        mine = est.filter(pl.col("unit_id") == grid_id) if grid_id and "unit_id" in est.columns else est.clear()
         if mine.height:
             data.append({"type": "scatter", "mode": "markers", "x": mine["respondents"].to_list(),
                          "y": mine[y].to_list(), "name": t("nav.worker", lang),
@@ -244,9 +264,13 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
     if mine.height == 0:
         return empty_state(lang, "empty.no_data", None)
     row = mine.row(0, named=True)
-    grade = row.get("grade")
-    badge = html.Span(enum_label("grade", grade, lang), className="grade-badge ms-2",
-                      style={"background": grade_colour(grade)})
+    grade = row.get("grade")  # as published (pagekit.shown_grades): None when not ranked
+    if grade is not None:
+        badge = html.Span(enum_label("grade", grade, lang), className="grade-badge ms-2",
+                          style={"background": grade_colour(grade)}, id="worker-grade")
+    else:
+        badge = html.Span(t("worker.not_ranked" if row.get("total") is not None else "worker.not_scored", lang),
+                          className="grade-badge ms-2", style={"background": NOT_RANKED_COLOUR}, id="worker-not-ranked")
     header = html.Div([
         html.H3([row.get("name") or worker_id, badge], className="mt-2 mb-0", id="worker-name"),
         html.Div(" · ".join(x for x in (enum_label("role", row.get("role"), lang),
@@ -259,9 +283,12 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
         rank_text += f"（{fmt_int(row['rank_low'], lang)}–{fmt_int(row['rank_high'], lang)}）"
     flags = []
     if row.get("vetoed"):
-        flags.append(dbc.Badge(f"⛔ {t('worker.veto', lang)}: {row.get('veto_reason') or ''}", color="danger", className="me-2"))
+        flags.append(html.Div(f"⛔ {t('worker.veto', lang)}：{veto_text(row, lang)}",
+                              className="text-danger small mb-1", id="worker-veto"))
     if row.get("eligible") is False:
-        flags.append(dbc.Badge(f"{t('marker.ineligible', lang)}: {row.get('ineligible_reason') or ''}", color="secondary"))
+        flags.append(html.Div([html.Div(t("worker.not_ranked_why", lang), className="text-muted small"),
+                               html.Div(reasons_text(row.get("ineligible_reason"), lang, details=pillar_causes(row)),
+                                        className="fw-semibold")], id="worker-reasons"))
     estimates = satisfaction(ctx.db, ctx.period, level="grid")
     sat_row = None
     if has(estimates, "unit_id") and estimates is not None and row.get("grid_id"):
@@ -281,7 +308,7 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
     adjust = adjustment_rows(adjustments(ctx.db, run_id_of(run), worker_id), lang)
     recon = deduction_table(ctx.db, run_id_of(run), worker_id)
     charts: list[Any] = [dbc.Col(graph(waterfall_figure(row, lang, pillar_deductions(recon)), "chart-waterfall"), lg=6)]
-    pg = p_grade_figure(row, lang)
+    pg = p_grade_figure(row, lang) if grade is not None else None  # no grade odds for the not ranked
     if pg is not None:
         charts.append(dbc.Col(graph(pg, "chart-p-grade"), lg=6))
     if indicators is not None and indicators.height:

@@ -20,8 +20,19 @@ from dashboard.access import OrgTree, filter_frame, load_tree, require
 from dashboard.auth import User
 from dashboard.context import ViewContext
 from dashboard.data import satisfaction, veto_events
-from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, lang_of, t
-from dashboard.pagekit import PILLAR_KEYS, SCOPE_COLUMNS, with_points
+from dashboard.i18n import (
+    STRINGS,
+    enum_label,
+    event_label,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_period,
+    join_list,
+    lang_of,
+    t,
+)
+from dashboard.pagekit import PILLAR_KEYS, SCOPE_COLUMNS, shown_grades, with_points
 from dashboard.theme import GRADE_ORDER
 from dashboard.viewmodel import (
     Headline,
@@ -203,8 +214,8 @@ def changes_table(now: pl.DataFrame, before: pl.DataFrame | None) -> pl.DataFram
             .sort("street_id").select(list(schema)))
 
 
-def methodology(db: Database, run: RunInfo) -> Methodology:
-    """Appendix tables from the run's own scheme and the period's sample design."""
+def methodology(db: Database, run: RunInfo, lang: str = "zh") -> Methodology:
+    """Appendix tables from the run's own scheme and the period's sample design (codes in words)."""
     from surveys.design import design_of, sample_counts
 
     scheme: Scheme = run_scheme(db, run.run_id)
@@ -219,8 +230,10 @@ def methodology(db: Database, run: RunInfo) -> Methodology:
     deductions = pl.DataFrame(
         [{"pillar": d.pillar, "key": d.key, "name": d.name_zh, "name_en": d.name_en, "full": d.full,
           "weight": d.weight,
-          "events": "; ".join(f"{e}: {'记录分值' if p is None else fmt_num(p)}" for e, p in d.events),
-          "zeroing": ", ".join(d.zeroing)} for d in scheme.deductions],
+          "events": t("sep.reasons", lang).join(
+              f"{event_label(e, lang)}{t('sep.colon', lang)}{t('event.recorded', lang) if p is None else fmt_num(p, lang)}"
+              for e, p in d.events),
+          "zeroing": join_list([event_label(e, lang) for e in d.zeroing], lang)} for d in scheme.deductions],
         schema={"pillar": pl.String, "key": pl.String, "name": pl.String, "name_en": pl.String,
                 "full": pl.Float64, "weight": pl.Float64, "events": pl.String, "zeroing": pl.String})
     vetoes = pl.DataFrame(
@@ -234,8 +247,9 @@ def methodology(db: Database, run: RunInfo) -> Methodology:
                  "最低信度 / min reliability", "否决生效状态 / acting veto statuses", "否决等次上限 / veto grade cap",
                  "名次区间 / rank interval", "抽样 / Monte Carlo draws"],
         "value": [fmt_num(scheme.cap), fmt_num(scheme.bonus_cap), fmt_num(el.min_months_in_post),
-                  str(el.survey_n_min), fmt_num(el.min_reliability, digits=2), ", ".join(scheme.veto.acting_statuses),
-                  scheme.veto.grade_cap, f"{int(round(scheme.uncertainty.interval * 100))}%", str(run.draws)],
+                  str(el.survey_n_min), fmt_num(el.min_reliability, digits=2),
+                  join_list([enum_label("veto_status", s, lang) for s in scheme.veto.acting_statuses], lang),
+                  enum_label("grade", scheme.veto.grade_cap, lang), f"{int(round(scheme.uncertainty.interval * 100))}%", str(run.draws)],
     })
     design = design_of(db, run.period_id)
     if design is None:
@@ -245,7 +259,8 @@ def methodology(db: Database, run: RunInfo) -> Methodology:
     else:
         keys = ("design_id", "method", "margin_kind", "target_margin", "assumed_sd", "confidence",
                 "response_rate", "questionnaire_version")
-        design_frame = pl.DataFrame({"item": list(keys), "value": [str(design.get(k)) for k in keys]})
+        design_frame = pl.DataFrame({"item": [t(f"design.{k}", lang) for k in keys],
+                                     "value": [design_value(k, design.get(k), lang) for k in keys]})
         counts = sample_counts(db, run.period_id)
         sample = counts.select(
             grids=pl.len().cast(pl.Int64), population=pl.col("population").sum().cast(pl.Int64),
@@ -254,6 +269,17 @@ def methodology(db: Database, run: RunInfo) -> Methodology:
     return Methodology(scheme_name=scheme.name_zh, scheme_version=scheme.version, pillars=pillars,
                        indicators=indicators, deductions=deductions, vetoes=vetoes, grades=grades, rules=rules,
                        design=design_frame, sample=sample)
+
+
+def design_value(key: str, value: object, lang: str) -> str:
+    """A sample-design value as shown: codes (method, margin kind) through the catalogue, shares as percents."""
+    if value is None:
+        return "—"
+    if key in ("method", "margin_kind") and f"design.{key}.{value}" in STRINGS:
+        return t(f"design.{key}.{value}", lang)
+    if key in ("confidence", "response_rate") and isinstance(value, int | float):
+        return fmt_pct(float(value), lang, digits=0)
+    return str(value)
 
 
 def _resolve_run(db: Database, period_id: str, run_id: str | None) -> RunInfo:
@@ -303,7 +329,7 @@ def build_report(
     if unit_id is not None and tree.resolve(unit_id) is None:
         raise ReportError(f"unknown unit {unit_id!r}")
     run = _resolve_run(db, period_id, run_id)
-    scores = scope_filter(worker_scores(db, run.run_id), tree, unit_id, columns=SCOPE_COLUMNS)
+    scores = shown_grades(scope_filter(worker_scores(db, run.run_id), tree, unit_id, columns=SCOPE_COLUMNS))
     members = set(scores["worker_id"].to_list())
     estimates = satisfaction_table(db, period_id, tree, unit_id)
     head = headline(with_points(scores), estimates)
@@ -338,7 +364,7 @@ def build_report(
         vetoed=vetoed, veto_events=vetoes, satisfaction=estimates, trend=trend_frame,
         previous_period=prev if prev_run is not None else None,
         previous_run_id=prev_run.run_id if prev_run is not None else None,
-        changes=changes_table(scores, before), methodology=methodology(db, run), figures=figures,
+        changes=changes_table(scores, before), methodology=methodology(db, run, lang), figures=figures,
     )
 
 
@@ -348,6 +374,8 @@ def summary_rows(report: AnnualReport) -> list[tuple[str, str]]:
     h = report.headline
     return [
         (t("kpi.workers", lang), fmt_int(h.workers, lang)),
+        (t("kpi.ranked", lang), fmt_int(h.ranked, lang)),
+        (t("kpi.not_ranked_label", lang), fmt_int(h.not_ranked, lang)),
         (t("kpi.mean", lang), fmt_num(h.mean, lang)),
         *[(enum_label("grade", g, lang), fmt_int(n, lang)) for g, n in h.grades.items()],
         (t("kpi.vetoes", lang), fmt_int(h.vetoes, lang)),

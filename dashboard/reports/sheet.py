@@ -16,7 +16,20 @@ from jinja2 import Environment
 
 from dashboard.access import load_tree, require
 from dashboard.auth import User
-from dashboard.i18n import enum_label, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, step_label
+from dashboard.i18n import (
+    bonus_label,
+    enum_label,
+    event_label,
+    fmt_date,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_period,
+    reasons_text,
+    step_label,
+    t,
+    veto_category_label,
+)
 from dashboard.reports.html import css
 from dashboard.reports.pdf import html_to_pdf
 from dashboard.viewmodel import deduction_rows
@@ -114,7 +127,7 @@ def event_lines(expl: Explanation) -> tuple[list[tuple[str, str, str, str, str]]
                           schema=["kind", "item", "event", "evidence_id", "points"], orient="row")
              .group_by("kind", "item", "event", maintain_order=True)
              .agg(n=pl.len(), points=pl.col("points").sum(), ids=pl.col("evidence_id").head(3).str.join(", ")))
-    rows = [("扣分" if k == "deduction" else "加分", names.get(item, item), f"{event} × {n}",
+    rows = [("扣分" if k == "deduction" else "加分", names.get(item) or bonus_label(item), f"{event_label(event)} × {n}",
              ids + (" …" if n > 3 else ""), ("−" if k == "deduction" else "+") + _num(pts))
             for k, item, event, n, pts, ids in frame.head(MAX_EVENTS).iter_rows()]
     return rows, max(0, frame.height - MAX_EVENTS)
@@ -142,9 +155,12 @@ def sheet_context(db: Database, run_id: str, worker_id: str, expl: Explanation) 
     deduction_items = deduction_rows(recon, "zh", names).to_dicts() if recon is not None else []
     notes = []
     if not expl.eligible:
-        notes.append("不参评原因：" + "；".join(r for r in expl.ineligible_reasons if r))
+        causes = {f"{p.key}_missing": p.reason for p in expl.pillars}
+        notes.append(f"{t('worker.not_ranked_why')}：" + reasons_text(";".join(expl.ineligible_reasons), details=causes))
     if expl.vetoed and expl.veto_reason:
-        notes.append("否决原因：" + expl.veto_reason)
+        category, _, evidence = expl.veto_reason.partition(": ")
+        notes.append("否决原因：" + veto_category_label(category) + (f"：{evidence}" if evidence else ""))
+    published = expl.eligible or (expl.grade_reason or "").startswith("veto")  # pagekit.shown_grades
     ident = [
         ("姓名", row.get("name") or worker_id), ("编号", worker_id), ("岗位", enum_label("role", row.get("role"))),
         ("考核期", fmt_period(run.period_id)), ("网格", row.get("grid_name") or "—"),
@@ -160,10 +176,11 @@ def sheet_context(db: Database, run_id: str, worker_id: str, expl: Explanation) 
     return {
         "title": f"个人考核得分单 · {row.get('name') or worker_id} · {fmt_period(run.period_id)}",
         "css": css(), "draft": run.status != "final", "ident": ident, "total": _num(expl.total),
-        "grade": enum_label("grade", expl.grade), "grade_colour": grade_colour(expl.grade), "rank": rank,
+        "grade": enum_label("grade", expl.grade) if published else t("worker.not_ranked"),
+        "grade_colour": grade_colour(expl.grade if published else None), "rank": rank,
         "interval": interval, "notes": notes, "pillars": pillars, "steps": steps,
         "deduction_items": deduction_items, "events": events, "more_events": more,
-        "vetoes": [(v.veto_id, v.category, enum_label("veto_severity", v.severity),
+        "vetoes": [(v.veto_id, veto_category_label(v.category), enum_label("veto_severity", v.severity),
                     enum_label("veto_status", v.status), v.evidence) for v in expl.vetoes],
     }
 

@@ -13,10 +13,47 @@ from typing import Any, Literal
 
 import polars as pl
 
-from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, pick, t
+from dashboard.i18n import (
+    STRINGS,
+    enum_label,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    pick,
+    reasons_text,
+    t,
+    veto_category_label,
+)
 from warehouse.pillars import PILLAR_KINDS
 
-Kind = Literal["text", "num", "num3", "int", "pct", "grade", "interval", "interval1", "bool", "role", "severity", "status"]
+Kind = Literal["text", "num", "num3", "int", "pct", "grade", "interval", "interval1", "bool", "role", "severity", "status",
+               "veto_category", "veto_reason", "reasons", "pillar", "source", "direction"]
+
+CODE_KINDS = ("role", "severity", "status", "veto_category", "veto_reason", "reasons", "pillar", "source", "direction")
+"""Kinds whose values are codes: shown only through the catalogue (`code_label`)."""
+
+
+def code_label(kind: str, value: Any, lang: str = "zh") -> str:
+    """The words for a code cell of `kind` (HTML, PDF and Excel print the same)."""
+    if value is None:
+        return ""
+    if kind == "role":
+        return enum_label("role", value, lang)
+    if kind == "severity":
+        return enum_label("veto_severity", value, lang)
+    if kind == "status":
+        return enum_label("veto_status", value, lang)
+    if kind == "veto_category":
+        return veto_category_label(str(value), lang)
+    if kind == "veto_reason":  # stored "category: evidence"
+        category, _, evidence = str(value).partition(": ")
+        return veto_category_label(category, lang) + (f"{t('sep.colon', lang)}{evidence}" if evidence else "")
+    if kind == "reasons":
+        return reasons_text(str(value), lang)
+    if kind in ("pillar", "source", "direction"):
+        key = f"{kind}.{value}" if kind != "pillar" else f"col.{value}"
+        return t(key, lang) if key in STRINGS else str(value)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -81,13 +118,13 @@ VETOED = (
     Col("street_name", "col.street"),
     Col("total", "col.total", "num"),
     Col("grade", "col.grade", "grade"),
-    Col("veto_reason", "col.veto_reason"),
+    Col("veto_reason", "col.veto_reason", "veto_reason"),
 )
 
 VETO_EVENTS = (
     Col("veto_id", "col.worker_id"),
     Col("subject_name", "col.subject"),
-    Col("category", "col.category"),
+    Col("category", "col.category", "veto_category"),
     Col("severity", "col.severity", "severity"),
     Col("status", "col.status", "status"),
     Col("event_on", "col.date"),
@@ -117,11 +154,11 @@ CHANGES = (
 )
 
 M_PILLARS = (Col("name", "col.name.pillar"), Col("weight", "axis.points", "num"),
-             Col("source", "col.source"), Col("min_coverage", "col.min_coverage", "pct"))
-M_INDICATORS = (Col("pillar", "col.name.pillar"), Col("name", "col.indicator"),
-                Col("direction", "col.direction"), Col("weight", "col.weight", "num"),
+             Col("source", "col.source", "source"), Col("min_coverage", "col.min_coverage", "pct"))
+M_INDICATORS = (Col("pillar", "col.name.pillar", "pillar"), Col("name", "col.indicator"),
+                Col("direction", "col.direction", "direction"), Col("weight", "col.weight", "num"),
                 Col("target", "col.target.target", "num3"), Col("floor", "col.floor", "num3"))
-M_DEDUCTIONS = (Col("pillar", "col.name.pillar"), Col("name", "col.name.deduction"),
+M_DEDUCTIONS = (Col("pillar", "col.name.pillar", "pillar"), Col("name", "col.name.deduction"),
                 Col("full", "col.full", "num"), Col("events", "col.events"),
                 Col("zeroing", "col.zeroing"))
 M_VETOES = (Col("name", "col.name.veto_category"), Col("severity", "col.severity", "severity"))
@@ -152,12 +189,8 @@ def fmt_cell(col: Col, row: dict[str, Any], lang: str) -> str:
         return fmt_pct(value, lang)
     if kind == "grade":
         return enum_label("grade", value, lang)
-    if kind == "role":
-        return enum_label("role", value, lang)
-    if kind == "severity":
-        return enum_label("veto_severity", value, lang)
-    if kind == "status":
-        return enum_label("veto_status", value, lang)
+    if kind in CODE_KINDS:
+        return code_label(kind, value, lang)
     if kind in ("interval", "interval1"):
         high = row.get(col.high or "")
         if value is None or high is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.i18n import enum_label
+from dashboard.i18n import enum_label, t
 from dashboard.reports import tables as T
 from dashboard.reports.model import AnnualReport
 from dashboard.theme import GRADE_COLOURS
@@ -68,14 +68,10 @@ def _expand(cols: tuple[T.Col, ...], frame: pl.DataFrame) -> list[tuple[str, str
 def _label(kind: str, value: Any) -> Any:
     if value is None:
         return None
-    if kind == "role":
-        return enum_label("role", value)
-    if kind == "severity":
-        return enum_label("veto_severity", value)
-    if kind == "status":
-        return enum_label("veto_status", value)
+    if kind in T.CODE_KINDS:
+        return T.code_label(kind, value)
     if kind == "bool":
-        return "是" if value else "否"
+        return t("bool.yes") if value else t("bool.no")
     return value
 
 
@@ -122,9 +118,9 @@ WORKER_SHEET = (
     T.Col("ranked_among", "col.ranked_among", "int"),
     *T.PILLAR_COLS,
     T.Col("eligible", "col.eligible", "bool"),
-    T.Col("ineligible_reason", "col.ineligible_reason"),
+    T.Col("ineligible_reason", "col.ineligible_reason", "reasons"),
     T.Col("vetoed", "col.vetoed", "bool"),
-    T.Col("veto_reason", "col.veto_reason"),
+    T.Col("veto_reason", "col.veto_reason", "veto_reason"),
 )
 
 
@@ -143,8 +139,9 @@ def render_xlsx(report: AnnualReport, path: str | Path) -> Path:
     ]
     _key_values(book, "封面", report.title, cover)
     h = report.headline
-    summary: list[tuple[str, Any]] = [("参评人数", h.workers), ("平均分", h.mean), ("一票否决", h.vetoes),
-                                      ("调查应答率", h.response_rate)]
+    summary: list[tuple[str, Any]] = [(t("kpi.workers"), h.workers), (t("kpi.ranked"), h.ranked),
+                                      (t("kpi.not_ranked_label"), h.not_ranked), (t("kpi.mean"), h.mean),
+                                      (t("kpi.vetoes"), h.vetoes), (t("kpi.response_rate"), h.response_rate)]
     summary += [(f"等次：{enum_label('grade', g)}", n) for g, n in h.grades.items()]
     _key_values(book, "汇总", "总体情况", summary)
     _sheet(book, "等次分布", T.GRADES, report.grade_distribution)

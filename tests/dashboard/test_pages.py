@@ -61,7 +61,9 @@ def test_shell_search_round_trip_keeps_other_parameters() -> None:
 def test_headline_counts_grades_and_vetoes() -> None:
     head = viewmodel.headline(SCORES, pl.DataFrame({"rr1": [0.5, 0.7]}))
     assert head.workers == 4 and head.mean == pytest.approx(64.25)
-    assert head.grades == {"excellent": 0, "good": 1, "pass": 2, "fail": 1}
+    # W3 is scored, not ranked: its band grade is not published (pagekit.shown_grades)
+    assert head.grades == {"excellent": 0, "good": 1, "pass": 1, "fail": 1}
+    assert (head.ranked, head.not_ranked, head.graded) == (3, 1, 3)
     assert head.vetoes == 1 and head.response_rate == pytest.approx(0.6)
 
 
@@ -145,7 +147,7 @@ def test_overview_figures_serialise(dash_db: Database) -> None:
     _run, scores = overview.scoped_scores(ctx)
     fig = viewmodel.distribution_figure(scores, "en")
     assert fig["layout"]["title"]["text"] == "Score distribution"
-    assert {trace["name"] for trace in fig["data"]} <= {"excellent", "good", "pass", "fail"}
+    assert {trace["name"] for trace in fig["data"]} <= {"excellent", "good", "pass", "fail", "scored, not ranked"}
     assert isinstance(overview.view(ctx, {}), html.Div)
 
 
