@@ -322,6 +322,7 @@ def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,
         pl.lit("members").alias("estimator"), pl.lit(None, dtype=pl.String).alias("estimand"),
         pl.lit(None, dtype=pl.String).alias("estimator_note"),
         *[pl.lit(None, dtype=pl.Float64).alias(c) for c in ("value_population", "value_adjusted", "mix_adjustment")],
+        pl.lit(None, dtype=pl.String).alias("missing_reason"),
     ).filter(pl.col("shrunk").is_not_null()).cast({("subject_id" if k == "unit_id" else k): v for k, v in EMPTY_SURVEY.schema.items()})
     satisfaction = pl.concat([own.select(fallback.columns).cast(fallback.schema), fallback]).join(
         roster.select("subject_id"), on="subject_id", how="semi")
