@@ -243,9 +243,8 @@ def methodology(db: Database, run: RunInfo, lang: str = "zh") -> Methodology:
     grades = pl.DataFrame([{"grade": g.key, "name": g.name_zh, "low": g.low, "high": g.high} for g in scheme.grades])
     el = scheme.eligibility
     rules = pl.DataFrame({
-        "rule": ["满分 / cap", "加分上限 / bonus cap", "任职满月数 / min months in post", "满意度最少应答 / survey n min",
-                 "最低信度 / min reliability", "否决生效状态 / acting veto statuses", "否决等次上限 / veto grade cap",
-                 "名次区间 / rank interval", "抽样 / Monte Carlo draws"],
+        "rule": [t(f"rule.{k}", lang) for k in ("cap", "bonus_cap", "min_months", "survey_n_min", "min_reliability",
+                                                "acting_statuses", "grade_cap", "rank_interval", "draws")],
         "value": [fmt_num(scheme.cap), fmt_num(scheme.bonus_cap), fmt_num(el.min_months_in_post),
                   str(el.survey_n_min), fmt_num(el.min_reliability, digits=2),
                   join_list([enum_label("veto_status", s, lang) for s in scheme.veto.acting_statuses], lang),

@@ -80,7 +80,7 @@ table.steps td.sub { font-weight: 700; background: #f6f8fa; }
 <table class="steps"><thead><tr>{% for s in steps %}<th class="num">{{ s.label }}</th>{% endfor %}</tr></thead><tbody><tr>
 {% for s in steps %}<td class="num{% if s.subtotal %} sub{% endif %}">{{ s.points }}</td>{% endfor %}
 </tr></tbody></table>
-{% if deduction_items %}<h3>扣分核算 Deductions reconciled (inside work results)</h3>
+{% if deduction_items %}<h3>扣分核算（扣分含在工作实绩内） Deductions reconciled</h3>
 <table><thead><tr><th>扣分项</th><th class="num">事件数</th><th class="num">事件扣分</th><th class="num">该项满分</th>
 <th class="num">计入扣分</th><th class="num">该项得分</th><th class="num">占实绩权重</th><th class="num">总分扣分</th></tr></thead><tbody>
 {% for d in deduction_items %}<tr{% if loop.last %} class="pillar"{% endif %}><td>{{ d.item }}</td><td class="num">{{ d.events }}</td><td class="num">{{ d.event_points }}</td>
