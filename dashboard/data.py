@@ -189,6 +189,14 @@ def latest_run(db: Database, period_id: str | None, *, final_only: bool = False)
                            lambda: runs.latest_run(db, period_id, final_only=final_only))
 
 
+def trend_runs(db: Database, period_id: str | None) -> pl.DataFrame | None:
+    """The runs a trend to the period compares, oldest first (metrics.runs.trend_runs): the
+    latest run of each period of the same kind up to it. None without a period."""
+    if not period_id:
+        return None
+    return SHORT_CACHE.get((db_key(db), "trend", period_id), lambda: runs.trend_runs(db, period_id))
+
+
 def run_id_of(run: RunInfo | None) -> str | None:
     """The id of a run, None for no run."""
     return None if run is None else run.run_id

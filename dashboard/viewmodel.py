@@ -17,7 +17,7 @@ import polars as pl
 from dashboard.access import filter_frame
 from dashboard.components import Figure, axis_title, style_figure
 from dashboard.context import ViewContext
-from dashboard.data import list_runs, unit_scores, worker_scores
+from dashboard.data import trend_runs, unit_scores, worker_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, fmt_period, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, shown_grades
 from dashboard.theme import GRADE_COLOURS, GRADE_ORDER, NOT_RANKED_COLOUR
@@ -148,23 +148,23 @@ def sub_units(ctx: ViewContext, run_id: str | None, unit_id: str | None) -> pl.D
 
 
 def trend(ctx: ViewContext) -> pl.DataFrame:
-    """Mean total per period (latest run of each period), within the view's unit."""
-    runs = list_runs(ctx.db)
-    if runs is None or runs.height == 0 or not has(runs, "run_id", "period_id"):
-        return pl.DataFrame(schema={"period_id": pl.String, "mean": pl.Float64})
-    latest = runs.unique("period_id", keep="first", maintain_order=True)
+    """Mean total per period within the view's unit, left to right: periods of the view's
+    period's kind up to it (years with years, halves with halves), oldest first, each from
+    its latest run (`metrics.runs.trend_runs`)."""
+    schema = {"period_id": pl.String, "mean": pl.Float64}
+    runs = trend_runs(ctx.db, ctx.period)
     rows = []
-    for run_id, period_id in latest.select("run_id", "period_id").iter_rows():
+    for run_id, period_id in ([] if runs is None else runs.select("run_id", "period_id").iter_rows()):
         scores = worker_scores(ctx.db, run_id)
         if scores is None or "total" not in scores.columns:
             continue
         scores = filter_frame(scores, ctx.tree, ctx.unit, columns=SCOPE_COLUMNS)
         rows.append({"period_id": period_id, "mean": scores["total"].mean()})
-    return pl.DataFrame(rows, schema={"period_id": pl.String, "mean": pl.Float64}).sort("period_id")
+    return pl.DataFrame(rows, schema=schema)
 
 
 def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
-    """Line of the mean score over periods."""
+    """Line of the mean score over periods, in the frame's order (`trend`: oldest first)."""
     fig = {"data": [{"type": "scatter", "mode": "lines+markers", "name": t("kpi.mean", lang),
                      "x": [fmt_period(p, lang) for p in frame["period_id"].to_list()], "y": frame["mean"].to_list()}],
            "layout": {"xaxis": axis_title(t("axis.period", lang), type="category"),

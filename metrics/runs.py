@@ -329,6 +329,37 @@ def run_scheme(db: Database, run_id: str) -> Scheme:
     return scheme
 
 
+TREND_SQL = """
+WITH this AS (               -- the period a view or report is about
+    SELECT kind, ends_on FROM periods WHERE period_id = $period_id
+),
+like_periods AS (            -- periods of the same kind (years with years, halves with halves) up to it
+    SELECT p.period_id, p.ends_on FROM periods p, this
+    WHERE p.kind = this.kind AND p.ends_on <= this.ends_on
+),
+newest AS (                  -- each such period's latest run, as `latest_run` picks it
+    SELECT r.run_id, r.period_id, r.status,
+           row_number() OVER (PARTITION BY r.period_id ORDER BY r.created_at DESC, r.run_id DESC) AS n
+    FROM score_runs r JOIN like_periods USING (period_id)
+)
+SELECT n.run_id, n.period_id, n.status, l.ends_on
+FROM newest n JOIN like_periods l USING (period_id)
+WHERE n.n = 1
+ORDER BY l.ends_on, n.period_id
+"""
+
+
+def trend_runs(db: Database, period_id: str) -> pl.DataFrame:
+    """The runs a trend to `period_id` compares: the latest run of every period of the same
+    kind that ends no later than it, oldest first (run_id, period_id, status, ends_on).
+
+    A year is compared with years and a half with halves: 2025年度 and 2025上半年 both
+    start on 1 January, so ordering mixed kinds by id or start put a year before its own
+    half. An unknown period gives no rows.
+    """
+    return db.query(TREND_SQL, {"period_id": period_id})
+
+
 def ensure_draft(cur: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Raise `RunLockedError` unless the run exists and is a draft."""
     row = first_row(cur, "SELECT status FROM score_runs WHERE run_id = ?", [run_id])

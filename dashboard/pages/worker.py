@@ -31,10 +31,10 @@ from dashboard.data import (
     adjustments,
     deduction_table,
     indicator_values,
-    list_runs,
     load_scheme,
     run_id_of,
     satisfaction,
+    trend_runs,
     work_records_sample,
     worker_scores,
 )
@@ -217,19 +217,18 @@ def p_grade_figure(row: dict[str, Any], lang: str) -> Figure | None:
 
 
 def worker_trend(ctx: ViewContext, worker_id: str) -> pl.DataFrame:
-    """The worker's total in the latest run of each period (runs are cached)."""
-    runs = list_runs(ctx.db)
+    """The worker's total per period, left to right: periods of the viewed period's kind up
+    to it, oldest first, each from its latest run (`dashboard.data.trend_runs`; runs cached)."""
+    runs = trend_runs(ctx.db, ctx.period)
     rows: list[dict[str, Any]] = []
-    if runs is not None and has(runs, "run_id", "period_id"):
-        for run_id, period_id in runs.unique("period_id", keep="first", maintain_order=True).select(
-                "run_id", "period_id").iter_rows():
-            scores = worker_scores(ctx.db, run_id)
-            if scores is None or "total" not in scores.columns:
-                continue
-            hit = scores.filter(pl.col("worker_id") == worker_id)
-            if hit.height and hit["total"][0] is not None:
-                rows.append({"period_id": period_id, "total": hit["total"][0]})
-    return pl.DataFrame(rows, schema={"period_id": pl.String, "total": pl.Float64}).sort("period_id")
+    for run_id, period_id in ([] if runs is None else runs.select("run_id", "period_id").iter_rows()):
+        scores = worker_scores(ctx.db, run_id)
+        if scores is None or "total" not in scores.columns:
+            continue
+        hit = scores.filter(pl.col("worker_id") == worker_id)
+        if hit.height and hit["total"][0] is not None:
+            rows.append({"period_id": period_id, "total": hit["total"][0]})
+    return pl.DataFrame(rows, schema={"period_id": pl.String, "total": pl.Float64})
 
 
 def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
