@@ -36,6 +36,7 @@ WHATIF_SKILLS = "whatif-skills"
 WHATIF_SATISFACTION = "whatif-satisfaction"
 WHATIF_APPLY = "whatif-apply"
 WHATIF_OUT = "whatif-out"
+WHATIF_MSG = "whatif-msg"
 WHATIF_STORE = "whatif-store"
 
 # finalise

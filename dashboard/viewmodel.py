@@ -172,6 +172,51 @@ def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
     return style_figure(fig, t("chart.trend", lang))
 
 
+@dataclass(frozen=True)
+class WeightCheck:
+    """The what-if's weights as typed, checked: simulated only when they add up to the scheme's total.
+
+    Attributes:
+        weights: pillar key → weight, or None when refused.
+        total: the sum of the numbers typed (None if one is not a number).
+        required: what they must add up to (the scheme's own pillar total, 100).
+        bad: pillar keys whose input is not a number from 0 to 100.
+    """
+
+    weights: dict[str, float] | None
+    total: float | None
+    required: float
+    bad: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the weights may be simulated."""
+        return self.weights is not None
+
+
+def check_weights(values: dict[str, object], required: float = 100.0) -> WeightCheck:
+    """Check the what-if weights: each a number in [0, 100], together exactly `required`.
+
+    Nothing is rescaled behind the user's back: weights of 50/10/50 (= 110) are
+    refused, so a simulated ranking is always one under weights someone could adopt.
+    """
+    parsed: dict[str, float] = {}
+    bad: list[str] = []
+    for key, value in values.items():
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            bad.append(key)
+            continue
+        if number != number or not 0.0 <= number <= 100.0:
+            bad.append(key)
+            continue
+        parsed[key] = number
+    total = None if bad else sum(parsed.values())
+    good = not bad and total is not None and abs(total - required) < 1e-9
+    return WeightCheck(weights=parsed if good else None, total=total, required=required, bad=tuple(bad))
+
+
 def whatif_frame(scores: pl.DataFrame, old: dict[str, float], new: dict[str, float], *, cap: float = 100.0) -> pl.DataFrame:
     """Re-weighted totals and rank changes (in memory only), for scored workers.
 

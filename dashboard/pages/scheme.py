@@ -19,15 +19,16 @@ from dashboard.auth import User
 from dashboard.components import empty_state, grid, page_title, section
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, run_id_of, worker_scores
-from dashboard.i18n import fmt_num, fmt_pct, pick_attr, t
+from dashboard.i18n import fmt_num, fmt_pct, join_list, lang_of, pick_attr, t
 from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
 from dashboard.shell import parse_search
-from dashboard.viewmodel import influence, reweighted, whatif_frame
+from dashboard.viewmodel import WeightCheck, check_weights, influence, reweighted, whatif_frame
 from warehouse.db import Database
 from warehouse.pillars import DEFAULT_WEIGHTS, PILLAR_KEYS
 
 PATH = "/scheme"
 PILLARS = PILLAR_KEYS
+INPUT_IDS = (ids.WHATIF_RESULTS, ids.WHATIF_SKILLS, ids.WHATIF_SATISFACTION)
 
 
 def scheme_weights(scheme: Any) -> dict[str, float]:
@@ -72,17 +73,49 @@ def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Any:
     ])
 
 
+def weights_check(values: list[Any]) -> WeightCheck:
+    """The typed weights checked against the scheme's pillar total (100 for 4:1:5)."""
+    scheme = load_scheme()
+    required = float(sum(scheme_weights(scheme).values())) if scheme is not None else 100.0
+    return check_weights(dict(zip(PILLARS, values, strict=True)), required)
+
+
+def weights_message(check: WeightCheck, lang: str) -> Any:
+    """What the user reads next to the inputs: the sum so far, or why the weights are refused."""
+    if check.bad:
+        names = join_list([t(f"col.{k}", lang) for k in check.bad], lang)
+        text, colour = t("whatif.not_number", lang, names=names), "danger"
+    elif not check.ok:
+        text = t("whatif.sum", lang, total=fmt_num(check.required, lang, digits=0),
+                 sum=fmt_num(check.total, lang, digits=1 if (check.total or 0) % 1 else 0))
+        colour = "danger"
+    else:
+        return html.Div(t("whatif.sum_ok", lang, total=fmt_num(check.required, lang, digits=0)),
+                        className="small text-success", id="whatif-sum-ok")
+    return html.Div(dbc.Alert(text, color=colour, className="py-2 mb-0"), id="whatif-refused", role="alert")
+
+
+def on_weights(values: list[Any], search: str | None) -> tuple[Any, bool, list[bool]]:
+    """Callback logic while typing: the message, the button's disabled state, which inputs are invalid."""
+    lang = lang_of(parse_search(search).get("lang"))
+    check = weights_check(values)
+    invalid = [k in check.bad or (not check.bad and not check.ok) for k in PILLARS]
+    return weights_message(check, lang), not check.ok, invalid
+
+
 def on_whatif(db: Database, user: User | None, search: str | None, values: list[Any]) -> Any:
-    """Callback logic: check the `whatif` right and scope, then simulate."""
+    """Callback logic: check the `whatif` right and scope and the weights, then simulate.
+
+    Weights that are not numbers from 0 to 100 adding up to the scheme's total are
+    refused with the reason (the button is disabled then too; this check is the one
+    that counts, for a request made by hand).
+    """
     p = parse_search(search)
     ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"), action="whatif")
-    weights = {}
-    for key, value in zip(PILLARS, values, strict=True):
-        try:
-            weights[key] = min(max(float(value), 0.0), 100.0)
-        except (TypeError, ValueError):
-            weights[key] = DEFAULT_WEIGHTS[key]
-    return whatif_panel(ctx, weights)
+    check = weights_check(values)
+    if check.weights is None:
+        return weights_message(check, ctx.lang)
+    return whatif_panel(ctx, check.weights)
 
 
 def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
@@ -108,8 +141,10 @@ def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
     i_cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in indicators.columns]
     inputs = dbc.Row([
         dbc.Col([dbc.Label(t(f"col.{p}", lang), html_for=i), dbc.Input(id=i, type="number", min=0, max=100, step=1, value=weights[p])], md=2)
-        for p, i in zip(PILLARS, (ids.WHATIF_RESULTS, ids.WHATIF_SKILLS, ids.WHATIF_SATISFACTION), strict=True)
-    ] + [dbc.Col(html.Button(t("scheme.apply", lang), id=ids.WHATIF_APPLY, className="btn btn-primary mt-4"), md=2)],
+        for p, i in zip(PILLARS, INPUT_IDS, strict=True)
+    ] + [dbc.Col(html.Button(t("scheme.apply", lang), id=ids.WHATIF_APPLY, className="btn btn-primary mt-4"), md=2),
+         dbc.Col(html.Div(weights_message(weights_check([weights[p] for p in PILLARS]), lang), id=ids.WHATIF_MSG,
+                          **{"aria-live": "polite"}), md=4)],
         className="g-2 align-items-end")
     return html.Div([
         title, html.P(f"{name} · v{getattr(scheme, 'version', '')}", className="text-muted"),
@@ -126,6 +161,13 @@ layout = page_layout(view)
 def register(app: dash.Dash) -> None:
     """Register the page and the what-if callback."""
     dash.register_page(__name__, path=PATH, name="scheme", title="网格化管理考核", layout=layout, order=6)
+
+    @app.callback(Output(ids.WHATIF_MSG, "children"), Output(ids.WHATIF_APPLY, "disabled"),
+                  *[Output(i, "invalid") for i in INPUT_IDS], *[Input(i, "value") for i in INPUT_IDS],
+                  State(ids.LOCATION, "search"), prevent_initial_call=True)
+    def _weights(w_r: Any, w_s: Any, w_sat: Any, search: str | None) -> Any:
+        message, disabled, invalid = on_weights([w_r, w_s, w_sat], search)
+        return message, disabled, *invalid
 
     @app.callback(Output(ids.WHATIF_OUT, "children"), Input(ids.WHATIF_APPLY, "n_clicks"),
                   State(ids.WHATIF_RESULTS, "value"), State(ids.WHATIF_SKILLS, "value"),

@@ -236,3 +236,29 @@ def test_whatif_panel_on_a_stored_run_shows_metrics_shares(dash_db: Database) ->
 
     walk(rows)
     assert grids and all(r["before"] == r["after"] and r["before"] != "—" for r in grids[0])  # same weights
+
+
+@pytest.mark.parametrize("values", [[50, 10, 50], [40, 10, 40], [30, 10, 50.5]])
+def test_whatif_refuses_weights_that_do_not_add_up_to_100(dash_db: Database, values: list[float]) -> None:
+    """Issue 15 finding 8: 50/10/50 (= 110) is refused with the sum, next to the inputs, and nothing simulated."""
+    from dashboard.pages import scheme
+
+    panel = _text(scheme.on_whatif(dash_db, ADMIN, "?period=2025", values))
+    assert "whatif-grid" not in panel and "whatif-influence" not in panel
+    assert "whatif-refused" in panel and "须为 100" in panel
+    assert f"现为 {sum(values):g}" in panel
+    message, disabled, invalid = scheme.on_weights(values, "?period=2025&lang=en")
+    assert disabled and all(invalid)
+    assert "must add up to 100; they add up to" in _text(message)
+
+
+def test_whatif_names_an_input_that_is_not_a_number(dash_db: Database) -> None:
+    from dashboard.pages import scheme
+
+    panel = _text(scheme.on_whatif(dash_db, ADMIN, "?period=2025", [None, 10, 50]))
+    assert "whatif-grid" not in panel and "工作实绩：请填写 0–100 之间的数字" in panel
+    message, disabled, invalid = scheme.on_weights([40, 10, 150], "?period=2025")
+    assert disabled and invalid == [False, False, True] and "群众满意度" in _text(message)
+    message, disabled, invalid = scheme.on_weights([30, 20, 50], "?period=2025")
+    assert not disabled and invalid == [False, False, False] and "whatif-sum-ok" in _text(message)
+    assert "whatif-grid" in _text(scheme.on_whatif(dash_db, ADMIN, "?period=2025", [30, 20, 50]))
