@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 
@@ -226,16 +227,43 @@ def on_rows(db: Database, user: User | None, request: dict[str, Any] | None, lev
     return {"rowData": rows.slice(start, end - start).to_dicts(), "rowCount": rows.height}
 
 
-def export_csv(ctx: ViewContext, *, level: str = "workers") -> str:
-    """The rankings of the view as CSV text (the caller checked the `export` action)."""
-    frame = level_frame(ctx, level)
-    if frame is None:
-        return ""
-    rows = ranking_rows(frame, ctx, level=level).drop("href", "grade_code")
-    buffer = io.StringIO()
-    write_csv(rows, buffer)
-    return buffer.getvalue()
+BOM = "\ufeff"
+"""UTF-8 byte order mark: Excel and WPS read a CSV as UTF-8 only when it starts with one."""
 
+
+def export_frame(ctx: ViewContext, *, level: str = "workers", request: dict[str, Any] | None = None,
+                 search_text: str | None = None) -> pl.DataFrame | None:
+    """The rows of the view as the grid shows them: its filter, name search and sort.
+
+    `request` is AG Grid's last `getRowsRequest` (its `filterModel` and `sortModel`,
+    the same the server applied to fill the grid); columns are in the grid's order
+    with its headers in the UI language, after the id.
+    """
+    level = level if level in LEVELS else "workers"
+    rows = cached_rows(ctx, level)
+    if rows is None:
+        return None
+    request = request if isinstance(request, dict) else {}
+    rows = sort_rows(filter_rows(rows, request.get("filterModel"), search_text), request.get("sortModel"))
+    defs = column_defs(ctx.lang, level=level)
+    fields = ["id", *(d["field"] for d in defs)]
+    headers = [t("col.worker_id", ctx.lang), *(d["headerName"] for d in defs)]
+    return rows.select(fields).rename(dict(zip(fields, headers, strict=True)))
+
+
+def export_csv(ctx: ViewContext, *, level: str = "workers", request: dict[str, Any] | None = None,
+               search_text: str | None = None) -> str:
+    """The rankings of the view as CSV text for a Chinese office (the caller checked `export`).
+
+    Headers in the UI language, the rows in the grid's current filter and sort, and
+    a byte order mark first, so Excel and WPS open the UTF-8 text correctly.
+    """
+    frame = export_frame(ctx, level=level, request=request, search_text=search_text)
+    if frame is None:
+        return BOM
+    buffer = io.StringIO()
+    write_csv(frame, buffer)
+    return BOM + buffer.getvalue()
 
 
 def on_level(db: Database, user: User | None, level: str | None, search: str | None) -> Any:
@@ -245,12 +273,17 @@ def on_level(db: Database, user: User | None, level: str | None, search: str | N
     return rankings_table(ctx, level or "workers")
 
 
-def on_export(db: Database, user: User | None, level: str | None, search: str | None) -> dict[str, Any]:
-    """Callback logic: the CSV download (checks the `export` action and scope)."""
+def on_export(db: Database, user: User | None, level: str | None, search: str | None,
+              request: dict[str, Any] | None = None, search_text: str | None = None) -> dict[str, Any]:
+    """Callback logic: the CSV download of the view as shown (checks the `export` action and scope).
+
+    Sent base64-encoded, so the bytes (BOM included) reach the file unchanged.
+    """
     p = parse_search(search)
     ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"), action="export")
-    return {"content": export_csv(ctx, level=level or "workers"), "filename": f"rankings-{ctx.period}.csv",
-            "type": "text/csv"}
+    body = export_csv(ctx, level=level or "workers", request=request, search_text=search_text)
+    return {"content": base64.b64encode(body.encode("utf-8")).decode("ascii"), "base64": True,
+            "filename": f"rankings-{ctx.period}.csv", "type": "text/csv;charset=utf-8"}
 
 
 def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
@@ -302,6 +335,8 @@ def register(app: dash.Dash) -> None:
         return on_level(current_db(), current_user(), level, search)
 
     @app.callback(Output(ids.RANK_DOWNLOAD, "data"), Input(ids.RANK_EXPORT, "n_clicks"),
-                  State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
-    def _export(_n: int | None, level: str | None, search: str | None) -> dict[str, Any]:
-        return on_export(current_db(), current_user(), level, search)
+                  State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"),
+                  State(ids.RANK_GRID, "getRowsRequest"), State(ids.RANK_SEARCH, "value"), prevent_initial_call=True)
+    def _export(_n: int | None, level: str | None, search: str | None, request: dict[str, Any] | None,
+                text: str | None) -> dict[str, Any]:
+        return on_export(current_db(), current_user(), level, search, request, text)

@@ -262,3 +262,31 @@ def test_whatif_names_an_input_that_is_not_a_number(dash_db: Database) -> None:
     message, disabled, invalid = scheme.on_weights([30, 20, 50], "?period=2025")
     assert not disabled and invalid == [False, False, False] and "whatif-sum-ok" in _text(message)
     assert "whatif-grid" in _text(scheme.on_whatif(dash_db, ADMIN, "?period=2025", [30, 20, 50]))
+
+
+def test_rankings_csv_is_the_view_as_shown_for_a_chinese_office(dash_db: Database) -> None:
+    """Issue 15 finding 9: UTF-8 with BOM, headers in the UI language, rows in the grid's filter and sort."""
+    import base64
+    import csv
+    import io
+
+    request = {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "total", "sort": "asc"}],
+               "filterModel": {"total": {"filterType": "number", "type": "greaterThan", "filter": 60}}}
+    shown = rankings.on_rows(dash_db, ADMIN, request, "workers", None, "?period=2025")
+    download = rankings.on_export(dash_db, ADMIN, "workers", "?period=2025", request, None)
+    raw = base64.b64decode(download["content"]) if download.get("base64") else download["content"].encode()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[:6] == ["编号", "岗位内名次", "名次区间", "姓名", "总分", "等次"]
+    assert "href" not in header and "grade_code" not in header
+    totals = [float(r[header.index("总分")]) for r in body]
+    assert len(body) == shown["rowCount"] and totals == sorted(totals) and min(totals) > 60
+    assert [r[0] for r in body[:50]] == [r["id"] for r in shown["rowData"]]
+    english = rankings.on_export(dash_db, ADMIN, "workers", "?period=2025&lang=en", request, None)
+    text = base64.b64decode(english["content"]).decode("utf-8-sig") if english.get("base64") else english["content"]
+    assert text.splitlines()[0].startswith("ID,Rank in role,Rank interval,Name,Total,Grade")
+    name = body[0][header.index("姓名")]
+    searched = rankings.on_export(dash_db, ADMIN, "workers", "?period=2025", None, name)
+    found = list(csv.reader(io.StringIO(base64.b64decode(searched["content"]).decode("utf-8-sig"))))[1:]
+    assert found and all(name in r[header.index("姓名")] for r in found)
