@@ -13,10 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.dashboard.conftest import PASSWORD, DashCity
+from tests.dashboard.conftest import IN_SCOPE, PASSWORD, DashCity
 from warehouse.db import open_db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -156,6 +157,110 @@ def test_supervisor_journey(server: Server, browser) -> None:
     page.wait_for_selector("#signin")
     page.goto(server.url + "/rankings")
     assert "/login" in page.url
+    assert errors == []
+    page.close()
+
+
+WATERFALL_JS = """() => {
+  const plot = document.querySelector('[data-testid=chart-waterfall] .js-plotly-plot');
+  const d = plot.data[0];
+  const points = [...plot.querySelectorAll('.waterfalllayer g.point')];
+  return {y: d.y, measure: d.measure, text: d.text, drawn: points.length,
+          labels: points.map(p => { const t = p.querySelector('text'); return t ? t.textContent : null; })};
+}"""
+
+
+def _number(text: str) -> float:
+    """A number as the page prints it ("1,234.5", "−4.4", "+0.5")."""
+    return float(text.strip().replace(",", "").replace("−", "-").replace("+", ""))
+
+
+def _waterfall_total(page) -> float:
+    """The waterfall drawn on the worker page, read from the plot itself, checked step by step
+    the way plotly draws it ("relative" steps add, "absolute" sets, "total" bars show the running
+    sum): every printed subtotal equals the printed steps before it, and each bar's plotted value
+    the running sum within rounding. Returns the last total as printed."""
+    fig = page.evaluate(WATERFALL_JS)
+    assert fig["drawn"] == len(fig["y"]) > 1, fig
+    running = printed = 0.0
+    total = None
+    for y, measure, text, label in zip(fig["y"], fig["measure"], fig["text"], fig["labels"], strict=True):
+        shown = label or text  # the label drawn on the bar, else the figure's text for it
+        value = _number(shown) if shown else float(y)
+        if measure == "relative":
+            running += float(y)
+            printed += value
+        elif measure == "absolute":
+            running, printed = float(y), value
+        else:  # "total": a bar the height of everything before it
+            assert measure == "total", measure
+            assert abs(value - printed) < 1e-6, (fig, value, printed)
+            if y is not None:
+                assert abs(float(y) - running) < 0.05 + 1e-9, (fig, y, running)
+            total = value
+    assert total is not None, fig
+    return total
+
+
+def _click_drill(page, container: str) -> str:
+    """Follow the first drill-down link inside `container`; returns the linked name."""
+    link = page.locator(f"#{container} .drill-link").first
+    link.wait_for()
+    name = link.inner_text()
+    link.click()
+    return name
+
+
+def _unit_page(page, name: str, level: str) -> None:
+    """Wait until the unit page for `name` (a `level`: 街道, 社区, 网格) is shown, with the
+    org filter on it and no refusal."""
+    page.wait_for_function(
+        "([n, l]) => { const h = document.querySelector('#unit-name');"
+        " return h && h.innerText.includes(n) && h.innerText.includes(l); }", arg=[name, level])
+    page.wait_for_function(
+        "n => { const f = document.querySelector('#filter-unit'); return f && f.innerText.includes(n); }",
+        arg=name)
+    assert page.locator("[data-testid=denied], [data-testid=bad-unit]").count() == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("user", ["admin", "sup"])
+def test_drill_down_to_a_worker_whose_waterfall_adds_up(server: Server, browser, user: str) -> None:
+    """Overview → street → community → grid → worker, as the admin and as the street
+    supervisor (whose overview is their street): on the worker page the waterfall's drawn
+    steps add up to the total the page shows (issue 15, acceptance 1)."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(45000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "/login")
+    page.fill("#user", user)
+    page.fill("#password", PASSWORD)
+    page.click("#signin")
+    page.wait_for_selector("[data-testid=kpi-workers]")
+    if user == "admin":
+        street = _click_drill(page, "overview-sub-units")  # the city's streets
+    else:  # the supervisor's overview is their street: its communities are listed, the street is the unit page
+        street = page.locator("#filter-unit").inner_text().strip()
+        page.wait_for_selector("#overview-sub-units .drill-link")
+        _nav(page, "nav-unit", "#unit-name")
+    _unit_page(page, street, "街道")
+    _shot(page, f"drill_street_{user}")
+    community = _click_drill(page, "unit-sub-units")
+    _unit_page(page, community, "社区")
+    grid = _click_drill(page, "unit-sub-units")
+    _unit_page(page, grid, "网格")
+    grid_id = parse_qs(urlparse(page.url).query)["unit"][0]
+    if user == "sup":
+        assert grid_id.startswith(IN_SCOPE)
+    _shot(page, f"drill_grid_{user}")
+    worker = _click_drill(page, "unit-members")
+    page.wait_for_selector("[data-testid=chart-waterfall] .main-svg")
+    page.wait_for_function("n => document.querySelector('#worker-name').innerText.includes(n)", arg=worker)
+    assert parse_qs(urlparse(page.url).query)["unit"] == [grid_id]
+    shown = _number(page.locator("[data-testid=worker-total] .fs-3").inner_text())
+    assert _waterfall_total(page) == pytest.approx(shown, abs=1e-6)
+    _shot(page, f"drill_worker_{user}")
     assert errors == []
     page.close()
 
