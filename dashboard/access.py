@@ -193,11 +193,6 @@ def require(
         raise AccessDenied(user, action, unit_id)
 
 
-def effective_unit(user: User, unit_id: str | None) -> str | None:
-    """The unit a view is about: the requested one, else the user's scope."""
-    return unit_id or user.scope_unit_id
-
-
 def filter_frame(
     frame: pl.DataFrame, tree: OrgTree, unit_id: str | None, *, columns: Iterable[str]
 ) -> pl.DataFrame:

@@ -7,7 +7,6 @@ allow the action. Pages take a `ViewContext` and never re-read the request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,9 +101,3 @@ def request_context(action: str = "view", **params: Any) -> ViewContext:
     return make_context(current_db(), current_user(), action=action, **params)
 
 
-def denied_or(render: Callable[[], Any], on_denied: Callable[[AccessDenied], Any]) -> Any:
-    """Run `render`; on `AccessDenied` return `on_denied(exc)` instead (for page layouts)."""
-    try:
-        return render()
-    except AccessDenied as exc:
-        return on_denied(exc)

@@ -162,18 +162,6 @@ def work_records_sample(db: Database, worker_id: str, period_id: str | None, *, 
     )
 
 
-def worker_names(db: Database) -> pl.DataFrame:
-    """Workers with name, role and the org unit they belong to."""
-    return query(
-        db,
-        """
-        SELECT w.worker_id, w.name, w.role, coalesce(w.grid_id, d.unit_id) AS unit_id
-        FROM workers AS w LEFT JOIN departments AS d USING (dept_id)
-        ORDER BY w.worker_id
-        """,
-    )
-
-
 # ---------------------------------------------------------------- metrics
 
 def list_runs(db: Database) -> pl.DataFrame:

@@ -37,7 +37,6 @@ WHATIF_SATISFACTION = "whatif-satisfaction"
 WHATIF_APPLY = "whatif-apply"
 WHATIF_OUT = "whatif-out"
 WHATIF_MSG = "whatif-msg"
-WHATIF_STORE = "whatif-store"
 
 # finalise
 FINALISE_BUTTON = "finalise-button"

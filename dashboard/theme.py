@@ -22,7 +22,6 @@ PILLAR_COLOURS: dict[str, str] = {
 
 NEUTRAL = "#57606a"
 NOT_RANKED_COLOUR = "#afb8c1"  # scored, not ranked: no grade, so no grade colour
-PLOT_TEMPLATE = "plotly_white"
 FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 

@@ -217,9 +217,6 @@ def period_params(db: Database, period_id: str) -> dict[str, object]:
     return {"period_id": period_id, "starts": starts, "ends": ends}
 
 
-ROSTER_COLUMNS = ["worker_id", "role", "grid_id", "dept_id", "community_id", "street_id", "households", "months_in_post"]
-
-
 def wide_indicators(db: Database, period_id: str, scheme: Scheme) -> pl.DataFrame:
     """Roster plus `<key>__num` / `<key>__den` per indicator, one row per worker (one SQL pass).
 
@@ -258,11 +255,6 @@ def long_indicators(wide: pl.DataFrame, scheme: Scheme, *, id_column: str = "wor
         pl.when(pl.col("den") > 0).then(pl.col("num") / pl.col("den")).otherwise(None).alias("value"),
         pl.when(pl.col("den") > 0).then(None).otherwise(pl.lit(NO_WORKLOAD)).alias("missing_reason"),
     ).sort(id_column, "indicator")
-
-
-def worker_indicators(db: Database, period_id: str, scheme: Scheme) -> pl.DataFrame:
-    """Per worker and indicator: num, den, value (= num/den) or missing_reason `no_workload`."""
-    return long_indicators(wide_indicators(db, period_id, scheme), scheme)
 
 
 def unit_indicators(wide: pl.DataFrame, scheme: Scheme, *, level: Level) -> pl.DataFrame:

@@ -193,6 +193,22 @@ def progress(description: str, total: float | None = None, *, enabled: bool = Tr
 
 
 @contextmanager
+def fraction_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[str, float], None]]:
+    """A progress bar driven by `(stage, fraction_done)` callbacks (0–100 %), the callback
+    `generate`, `restore`, `export_parquet` and `score_source` take. Silent when disabled."""
+    with progress(description, total=100, enabled=enabled) as advance:
+        done = [0.0]
+
+        def update(_stage: str, fraction: float) -> None:
+            target = round(100 * fraction)
+            if target > done[0]:
+                advance(target - done[0])
+                done[0] = target
+
+        yield update
+
+
+@contextmanager
 def steps_bar(description: str, *, enabled: bool = True) -> Iterator[Steps]:
     """A progress bar fed by a task's `steps(done, total, unit)`, in-process or from a job.
 

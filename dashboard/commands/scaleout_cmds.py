@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,10 +16,10 @@ from dashboard.commands.common import (
     DbOption,
     JsonOption,
     fail,
+    fraction_bar,
     out,
     print_frame,
     print_json,
-    progress,
     user_errors,
 )
 
@@ -30,20 +28,6 @@ app = typer.Typer()
 EngineOption = Annotated[
     str, typer.Option("--engine", help="duckdb (views over the files) | spark (indicator SQL on Spark SQL).")
 ]
-
-
-@contextmanager
-def _fraction_bar(description: str, *, enabled: bool) -> Iterator[Callable[[str, float], None]]:
-    with progress(description, total=100, enabled=enabled) as advance:
-        done = [0.0]
-
-        def update(_stage: str, fraction: float) -> None:
-            target = round(100 * fraction)
-            if target > done[0]:
-                advance(target - done[0])
-                done[0] = target
-
-        yield update
 
 
 @app.command("export-parquet")
@@ -107,7 +91,7 @@ def score_from_source(*, source: Path, period: str, engine: str, scheme: Path | 
 
     with user_errors():
         sch = load_scheme(scheme) if scheme is not None else None
-        with _fraction_bar(f"scoring {period} from {source} on {engine}", enabled=not json) as report:
+        with fraction_bar(f"scoring {period} from {source} on {engine}", enabled=not json) as report:
             result = score_source(source, period, engine=engine, scheme=sch, seed=seed, draws=draws,  # type: ignore[arg-type]
                                   progress=report)
         paths = write_scores(result, scores_out) if scores_out is not None else []

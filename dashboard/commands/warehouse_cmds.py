@@ -6,8 +6,6 @@ result (a table, or JSON with --json). Ingest and template live in their own mod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,9 +15,9 @@ from dashboard.commands.common import (
     DbOption,
     JsonOption,
     console,
+    fraction_bar,
     out,
     print_json,
-    progress,
     user_errors,
 )
 
@@ -34,21 +32,6 @@ YearOption = Annotated[int, typer.Option("--year", help="Calendar year to genera
 
 DEMO_SEED = 20251
 DEMO_YEAR = 2025
-
-
-@contextmanager
-def _fraction_bar(description: str, *, enabled: bool) -> Iterator[Callable[[str, float], None]]:
-    """A progress bar driven by `(stage, fraction_done)` callbacks (0–100 %)."""
-    with progress(description, total=100, enabled=enabled) as advance:
-        done = [0.0]
-
-        def update(_stage: str, fraction: float) -> None:
-            target = round(100 * fraction)
-            if target > done[0]:
-                advance(target - done[0])
-                done[0] = target
-
-        yield update
 
 
 def _print_counts(title: str, counts: dict[str, int]) -> None:
@@ -96,7 +79,7 @@ def generate(
         chosen = _size(size)
         refuse_if_served(db, "generate a city into it")
     with user_errors(), open_db(db) as database:
-        with _fraction_bar(f"generating {size} city", enabled=not json) as bar:
+        with fraction_bar(f"generating {size} city", enabled=not json) as bar:
             summary = run(database, size=chosen, seed=seed, year=year, progress=bar)
         database.checkpoint()
         if json:
@@ -166,7 +149,7 @@ def restore(
 
     with user_errors():
         refuse_if_served(db, "restore into it")
-    with user_errors(), _fraction_bar("restoring", enabled=not json) as bar:
+    with user_errors(), fraction_bar("restoring", enabled=not json) as bar:
         manifest = run(snapshot, db, progress=bar)
     counts = {t.table: t.rows for t in manifest.tables}
     if json:
@@ -194,7 +177,7 @@ def demo(
         for stale in (path, path.with_name(path.name + ".wal")):
             stale.unlink(missing_ok=True)
         with open_db(path) as database:
-            with _fraction_bar("generating the small city", enabled=not json) as bar:
+            with fraction_bar("generating the small city", enabled=not json) as bar:
                 summary = run(database, size="small", seed=DEMO_SEED, year=DEMO_YEAR, progress=bar)
             from dashboard.demo import build_demo
 
