@@ -57,6 +57,8 @@ from warehouse.synthetic.events import (
 from warehouse.synthetic.org import (
     SIZES,
     SizeSpec,
+    Staff,
+    Tree,
     build_departments,
     build_staff,
     build_tree,
@@ -136,19 +138,39 @@ def generate(
     report = progress or (lambda _stage, _fraction: None)
     started = time.perf_counter()
     spec = SIZES[size]
-    rng = np.random.default_rng([seed, 0])
     counts = dict.fromkeys(GENERATED_TABLES, 0)
 
     report("structure", 0.0)
+    city = _structure(db, spec, seed=seed, year=year, counts=counts)
+    _write_records(db, city, spec, seed=seed, year=year, counts=counts, report=report)
+    _write_events(db, city, seed=seed, year=year, counts=counts)
+    report("done", 1.0)
+    return GenerationSummary(
+        size=size, seed=seed, year=year, counts=counts, seconds=time.perf_counter() - started
+    )
+
+
+@dataclass(frozen=True)
+class _City:
+    """The drawn structure the records and events are generated for."""
+
+    tree: Tree
+    staff: Staff
+    per_grid: np.ndarray  # households per grid
+    first: np.ndarray  # global number of each grid's first household
+    layout: Households
+    hh_width: int  # digits of a household number
+
+
+def _structure(db: Database, spec: SizeSpec, *, seed: int, year: int, counts: dict[str, int]) -> _City:
+    """Draw and write the org tree, departments, staff (with their latent quality) and periods."""
+    rng = np.random.default_rng([seed, 0])
     tree = build_tree(rng, spec)
     depts = build_departments(tree)
     staff = build_staff(rng, tree, depts, year)
     n_grids = len(tree.grid_ids)
     per_grid = rng.integers(300, 501, size=n_grids)
     first = np.cumsum(per_grid) - per_grid
-    layout = Households(first=first, count=per_grid)
-    hh_width = max(7, len(str(int(per_grid.sum()))))
-
     with db.transaction() as cur:
         counts["org_units"] = _insert(cur, "org_units", tree.units)
         counts["departments"] = _insert(cur, "departments", depts.frame)
@@ -158,7 +180,15 @@ def generate(
             pl.DataFrame({"worker_id": staff.worker_ids, "quality": staff.quality}),
         )
         counts["periods"] = _insert(cur, "periods", periods_frame(year))
+    return _City(tree=tree, staff=staff, per_grid=per_grid, first=first,
+                 layout=Households(first=first, count=per_grid),
+                 hh_width=max(7, len(str(int(per_grid.sum())))))
 
+
+def _write_records(db: Database, city: _City, spec: SizeSpec, *, seed: int, year: int,
+                   counts: dict[str, int], report: Progress) -> None:
+    """Households, identities and work records, chunk by chunk (each chunk its own seeded generator)."""
+    tree, staff, per_grid, first = city.tree, city.staff, city.per_grid, city.first
     # chunks: contiguous runs of whole communities, about spec.chunk_grids grids each
     chunk_of_comm = tree.community_grid_start // spec.chunk_grids
     chunk_of_grid = chunk_of_comm[tree.grid_community]
@@ -182,11 +212,11 @@ def generate(
             grids = np.nonzero(chunk_of_grid == c)[0]
             households, identities, key_person = household_frames(
                 crng, tree, grids=grids, first_household=int(first[grids[0]]),
-                households_per_grid=per_grid[grids], id_width=hh_width, year=year,
+                households_per_grid=per_grid[grids], id_width=city.hh_width, year=year,
             )
             chunk_hh = np.arange(first[grids[0]], first[grids[-1]] + per_grid[grids[-1]])
             records = chunk_records(
-                crng, tree=tree, staff=staff, households=layout,
+                crng, tree=tree, staff=staff, households=city.layout,
                 workers=np.nonzero(chunk_of_worker == c)[0], chunk_households=chunk_hh,
                 key_person=key_person, year=year, volume=spec.volume, first_record=next_record,
             )
@@ -200,14 +230,14 @@ def generate(
             written.result()
             report("work records", n_chunks / (n_chunks + 1))
 
+
+def _write_events(db: Database, city: _City, *, seed: int, year: int, counts: dict[str, int]) -> None:
+    """Skill assessments, inspections, complaints, bonus and veto events (one seeded generator)."""
     erng = np.random.default_rng([seed, 2])
+    staff, tree = city.staff, city.tree
     with db.transaction() as cur:
         counts["skill_assessments"] = _insert(cur, "skill_assessments", skill_assessments(erng, staff, tree, year))
         counts["inspections"] = _insert(cur, "inspections", inspections(erng, staff, tree, year))
         counts["complaints"] = _insert(cur, "complaints", complaints(erng, staff, tree, year))
         counts["bonus_events"] = _insert(cur, "bonus_events", bonus_events(erng, staff, tree, year))
         counts["veto_events"] = _insert(cur, "veto_events", veto_events(erng, staff, tree, year))
-    report("done", 1.0)
-    return GenerationSummary(
-        size=size, seed=seed, year=year, counts=counts, seconds=time.perf_counter() - started
-    )

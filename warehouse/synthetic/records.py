@@ -238,6 +238,94 @@ def chunk_records(
                    household=household, year=year, first_record=first_record, households=households)
 
 
+def _year_us(year: int) -> tuple[int, int]:
+    """First and one-past-last microsecond of `year` (epoch microseconds)."""
+    start = int((datetime(year, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
+    end = int((datetime(year + 1, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
+    return start, end
+
+
+def _opened_at(rng: np.random.Generator, type_: np.ndarray, day: np.ndarray, start_us: int) -> np.ndarray:
+    """Opening instants: hotline calls around the clock, everything else 08:00–18:00 (whole seconds)."""
+    tod_from = np.full(len(TYPES), 8 * HOUR_US, dtype=np.int64)
+    tod_span = np.full(len(TYPES), 10 * HOUR_US, dtype=np.int64)
+    tod_from[T["hotline"]], tod_span[T["hotline"]] = 0, 24 * HOUR_US
+    tod = tod_from[type_] + (rng.random(len(type_)) * tod_span[type_]).astype(np.int64)
+    return start_us + day * DAY_US + tod // 1_000_000 * 1_000_000
+
+
+def _warning_windows(rng: np.random.Generator, type_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Warning level of each dispute (-1 for other records) and the due window in days (0: none)."""
+    dispute = type_ == T["dispute"]
+    level = np.full(len(type_), -1, dtype=np.int64)
+    level[dispute] = _categorical(rng, WARNING_P, int(dispute.sum()))
+    window_of_type = np.zeros(len(TYPES))
+    for t, days in WINDOW_DAYS.items():
+        window_of_type[T[t]] = days
+    window = window_of_type[type_]
+    window[dispute] = DISPUTE_WINDOW[level[dispute]]
+    return level, window
+
+
+@dataclass
+class _Closure:
+    """When each record is due and closed, and its status (0 open, 1 closed, 2 cancelled)."""
+
+    due: np.ndarray
+    closed: np.ndarray
+    is_open: np.ndarray
+    status: np.ndarray
+
+
+def _closure(rng: np.random.Generator, staff: Staff, worker: np.ndarray, type_: np.ndarray,
+             opened: np.ndarray, window: np.ndarray, end_us: int) -> _Closure:
+    """Closure on time with probability logistic(1.5 + 0.9·timeliness); some cancelled or stuck open."""
+    n = len(worker)
+    timed = window > 0
+    on_time = rng.random(n) < _sigmoid(1.5 + 0.9 * staff.facet("timeliness"))[worker]
+    stretch = np.where(on_time, rng.uniform(0.05, 0.95, size=n), 1.0 + rng.exponential(0.5, size=n))
+    duration = np.where(timed, window * stretch * DAY_US, (0.2 + 2.8 * rng.random(n)) * HOUR_US)
+    closed = opened + (duration // 1_000_000 * 1_000_000).astype(np.int64)
+    due = opened + (window * DAY_US).astype(np.int64)
+
+    u = rng.random(n)
+    cancelled = timed & (type_ != T["dispute_screening"]) & (u < 0.01)
+    # left open (and overdue) for good: weaker on timeliness → more often (u ≥ 0.01 is independent of cancelling)
+    stuck = timed & (u >= 0.01) & (u - 0.01 < 0.02 * (1.0 - _sigmoid(staff.facet("timeliness")))[worker])
+    is_open = ~cancelled & (stuck | (closed >= end_us))
+    closed = np.where(cancelled, opened + (rng.uniform(0.1, 2.0, size=n) * DAY_US).astype(np.int64), closed)
+    status = np.where(cancelled, 2, np.where(is_open, 0, 1))
+    return _Closure(due=due, closed=closed, is_open=is_open, status=status)
+
+
+def _outcomes(rng: np.random.Generator, staff: Staff, worker: np.ndarray, type_: np.ndarray,
+              status: np.ndarray) -> np.ndarray:
+    """Outcome index of closed records (success per type and worker, else one of the others); -1 if not closed."""
+    n = len(worker)
+    p_success = np.ones((len(TYPES), len(staff.quality)))
+    for t, (a, b) in SUCCESS.items():
+        p_success[T[t]] = _sigmoid(a + b * staff.facet("mediation" if t == "dispute" else "resolution"))
+    success = rng.random(n) < p_success[type_, worker]
+    other = 1 + _categorical(rng, np.array([0.4, 0.3, 0.3]), n)
+    return np.where(status == 1, np.where(success, 0, other), -1)
+
+
+def _sources(rng: np.random.Generator, type_: np.ndarray) -> np.ndarray:
+    """Source index by type: fixed for most types, drawn for the rest."""
+    source_p = np.array([SOURCE_P[t] for t in TYPES], dtype=float)
+    source = source_p.argmax(axis=1)[type_]
+    for i in np.nonzero((source_p > 0).sum(axis=1) > 1)[0]:
+        m = type_ == i
+        source[m] = _categorical(rng, source_p[i], int(m.sum()))
+    return source
+
+
+def _labels(values: tuple[str, ...], idx: np.ndarray) -> pl.Series:
+    """Codes for indices into `values`; -1 → null."""
+    idx = np.where(idx < 0, len(values), idx)
+    return pl.Series(values + (None,), dtype=pl.String).gather(idx)
+
+
 def _finish(
     rng: np.random.Generator,
     *,
@@ -252,64 +340,21 @@ def _finish(
     first_record: int,
     households: Households,
 ) -> pl.DataFrame:
-    """Times, status, outcome, warning level, source and spot checks; then the frame."""
+    """Times, status, outcome, warning level, source and spot checks; then the frame.
+
+    Probabilities are computed per worker (from the worker's facets), then gathered;
+    the draws are made in a fixed order, so a seed gives the same records.
+    """
     n = len(worker)
-    # probabilities are computed per worker (from the worker's facets), then gathered
-    start_us = int((datetime(year, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
-    end_us = int((datetime(year + 1, 1, 1) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
-    # time of day: hotline calls around the clock, everything else 08:00–18:00
-    tod_from = np.full(len(TYPES), 8 * HOUR_US, dtype=np.int64)
-    tod_span = np.full(len(TYPES), 10 * HOUR_US, dtype=np.int64)
-    tod_from[T["hotline"]], tod_span[T["hotline"]] = 0, 24 * HOUR_US
-    tod = tod_from[type_] + (rng.random(n) * tod_span[type_]).astype(np.int64)
-    opened = start_us + day * DAY_US + tod // 1_000_000 * 1_000_000
-
-    # warning levels and due windows
-    dispute = type_ == T["dispute"]
-    level = np.full(n, -1, dtype=np.int64)
-    level[dispute] = _categorical(rng, WARNING_P, int(dispute.sum()))
-    window_of_type = np.zeros(len(TYPES))
-    for t, days in WINDOW_DAYS.items():
-        window_of_type[T[t]] = days
-    window = window_of_type[type_]
-    window[dispute] = DISPUTE_WINDOW[level[dispute]]
+    start_us, end_us = _year_us(year)
+    opened = _opened_at(rng, type_, day, start_us)
+    level, window = _warning_windows(rng, type_)
     timed = window > 0
-
-    on_time = rng.random(n) < _sigmoid(1.5 + 0.9 * staff.facet("timeliness"))[worker]
-    stretch = np.where(on_time, rng.uniform(0.05, 0.95, size=n), 1.0 + rng.exponential(0.5, size=n))
-    duration = np.where(timed, window * stretch * DAY_US, (0.2 + 2.8 * rng.random(n)) * HOUR_US)
-    closed = opened + (duration // 1_000_000 * 1_000_000).astype(np.int64)
-    due = opened + (window * DAY_US).astype(np.int64)
-
-    u = rng.random(n)
-    cancelled = timed & (type_ != T["dispute_screening"]) & (u < 0.01)
-    # left open (and overdue) for good: weaker on timeliness → more often (u ≥ 0.01 is independent of cancelling)
-    stuck = timed & (u >= 0.01) & (u - 0.01 < 0.02 * (1.0 - _sigmoid(staff.facet("timeliness")))[worker])
-    is_open = ~cancelled & (stuck | (closed >= end_us))
-    closed = np.where(cancelled, opened + (rng.uniform(0.1, 2.0, size=n) * DAY_US).astype(np.int64), closed)
-    status = np.where(cancelled, 2, np.where(is_open, 0, 1))  # open, closed, cancelled
-
-    # outcomes of closed records: success probability per (type, worker)
-    p_success = np.ones((len(TYPES), len(staff.quality)))
-    for t, (a, b) in SUCCESS.items():
-        p_success[T[t]] = _sigmoid(a + b * staff.facet("mediation" if t == "dispute" else "resolution"))
-    success = rng.random(n) < p_success[type_, worker]
-    other = 1 + _categorical(rng, np.array([0.4, 0.3, 0.3]), n)
-    outcome = np.where(status == 1, np.where(success, 0, other), -1)
-
-    # source by type: fixed for most types, drawn for the rest
-    source_p = np.array([SOURCE_P[t] for t in TYPES], dtype=float)
-    source = source_p.argmax(axis=1)[type_]
-    for i in np.nonzero((source_p > 0).sum(axis=1) > 1)[0]:
-        m = type_ == i
-        source[m] = _categorical(rng, source_p[i], int(m.sum()))
-
+    closure = _closure(rng, staff, worker, type_, opened, window, end_us)
+    outcome = _outcomes(rng, staff, worker, type_, closure.status)
+    source = _sources(rng, type_)
     checked = rng.random(n) < 0.04
     verified_ok = rng.random(n) >= _sigmoid(-3.0 - 0.8 * staff.facet("diligence"))[worker]
-
-    def labels(values: tuple[str, ...], idx: np.ndarray) -> pl.Series:
-        idx = np.where(idx < 0, len(values), idx)
-        return pl.Series(values + (None,), dtype=pl.String).gather(idx)
 
     hh_width = max(7, len(str(int(households.first[-1] + households.count[-1]))))
     # "R" + year + ten-digit number, built as one integer (cheaper than zero-padding)
@@ -319,21 +364,21 @@ def _finish(
             "record_id": pl.select(pl.concat_str(pl.lit("R"), record_no.cast(pl.String))).to_series(),
             "worker_id": staff.worker_ids.gather(worker),
             "grid_id": tree.grid_ids.gather(grid),
-            "type": labels(TYPES, type_.astype(np.int64)),
+            "type": _labels(TYPES, type_.astype(np.int64)),
             "opened_at": pl.Series(opened).cast(pl.Datetime("us")),
-            "due_at": pl.Series(due).cast(pl.Datetime("us")),
-            "closed_at": pl.Series(closed).cast(pl.Datetime("us")),
-            "status": labels(("open", "closed", "cancelled"), status),
-            "outcome": labels(OUTCOMES, outcome),
-            "warning_level": labels(LEVELS, level),
-            "source": labels(SOURCES, source),
+            "due_at": pl.Series(closure.due).cast(pl.Datetime("us")),
+            "closed_at": pl.Series(closure.closed).cast(pl.Datetime("us")),
+            "status": _labels(("open", "closed", "cancelled"), closure.status),
+            "outcome": _labels(OUTCOMES, outcome),
+            "warning_level": _labels(LEVELS, level),
+            "source": _labels(SOURCES, source),
             "verified": pl.Series(verified_ok),
             "household_id": pl.Series(household),
         }
     )
     return frame.with_columns(
         pl.when(pl.Series(timed)).then(pl.col("due_at")).alias("due_at"),
-        pl.when(pl.Series(~is_open)).then(pl.col("closed_at")).alias("closed_at"),
+        pl.when(pl.Series(~closure.is_open)).then(pl.col("closed_at")).alias("closed_at"),
         pl.when(pl.Series(checked)).then(pl.col("verified")).alias("verified"),
         pl.when(pl.col("household_id") >= 0)
         .then(
