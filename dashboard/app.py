@@ -29,6 +29,7 @@ from dashboard.auth import (
     start_session,
     verify_password,
 )
+from dashboard.callbacks import BadInput, check_request, checked
 from dashboard.context import request_context
 from dashboard.i18n import lang_of, t
 from dashboard.ratelimit import TokenBucket
@@ -170,18 +171,20 @@ def _register_auth_routes(server: Flask, state: AppState) -> None:
         response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax")
         return response
 
-    @server.errorhandler(TypeError)
-    @server.errorhandler(AttributeError)
-    @server.errorhandler(ValueError)
-    @server.errorhandler(LookupError)
+    @server.errorhandler(BadInput)
+    def _bad_input(exc: BadInput) -> Response:
+        # a hand-made callback request (checked at the boundary, dashboard/callbacks.py);
+        # any other exception in a callback is a bug: a 500, logged with its traceback
+        server.logger.warning("bad callback input %s: %s", exc.name, exc.reason)
+        return make_response({"error": "bad callback input", "input": exc.name, "reason": exc.reason}, 400)
+
     @server.errorhandler(dash.exceptions.UnsupportedRelativePath)
-    def _malformed_callback(exc: Exception) -> Response:
-        # Dash does not check the types of callback inputs; a hand-made request (a number
-        # where a search string belongs, a list for a grid request) must get a 400, not a 500.
+    def _bad_path(exc: Exception) -> Response:
+        # Dash's own check of the URL path a callback request names
         if request.path != "/_dash-update-component":
             raise exc
-        server.logger.warning("malformed callback input: %s: %s", type(exc).__name__, exc)
-        return make_response({"error": "malformed callback input"}, 400)
+        return make_response({"error": "bad callback input", "input": f"{ids.LOCATION}.pathname",
+                              "reason": str(exc)}, 400)
 
     @server.errorhandler(AccessDenied)
     def _denied(exc: AccessDenied) -> Response:
@@ -220,6 +223,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Input(ids.LOCATION, "pathname"),
         Input(ids.LOCATION, "search"),
     )
+    @checked
     def _shell(pathname: str | None, search: str | None) -> Any:
         params = parse_search(search)
         try:
@@ -236,6 +240,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         State(ids.LOCATION, "search"),
         prevent_initial_call=True,
     )
+    @checked
     def _filters(period: str | None, unit: str | None, search: str | None) -> str:
         new = filters_to_search(period, unit, search)
         if new == (search or ""):
@@ -294,6 +299,12 @@ def create_app(settings: Settings, *, db: Database | None = None, local_token: s
     ])
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     _register_shell_callbacks(app)
+
+    @server.before_request
+    def _check_callback_request() -> None:
+        # after Dash's own hooks (registered first), so the pages callback is in the map
+        if request.method == "POST" and request.path == "/_dash-update-component":
+            check_request(request.get_json(silent=True), app.callback_map)
     from dashboard.exports import register_exports
     from dashboard.pages.rankings import export_csv
     from dashboard.reports.browser import configure

@@ -26,7 +26,9 @@ def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[
     notice (never silently replaced by another scope); any other refusal renders "no access".
     """
 
-    def layout(**query: Any) -> Any:
+    def layout(**raw: Any) -> Any:
+        # Dash passes a parameter given twice as a list: keep the first, as parse_search does
+        query = {k: v[0] if isinstance(v, list) and v else v for k, v in raw.items()}
         lang = lang_of(query.get("lang"))
         try:
             ctx = request_context(period=query.get("period"), unit=query.get("unit"), lang=lang)

@@ -11,6 +11,7 @@ from dash import Input, Output, State, html
 from dashboard import ids
 from dashboard.access import allowed, require
 from dashboard.auth import User
+from dashboard.callbacks import checked
 from dashboard.components import kpi, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import finalise_run, latest_run, run_id_of, run_status
@@ -71,11 +72,13 @@ def register(app: dash.Dash) -> None:
     dash.register_page(__name__, path=PATH, name="finalise", title="网格化管理考核", layout=layout, order=7)
 
     @app.callback(Output(ids.FINALISE_STORE, "is_open"), Input(ids.FINALISE_BUTTON, "n_clicks"), prevent_initial_call=True)
+    @checked
     def _open(_n: int | None) -> bool:
         return True
 
     @app.callback(Output(ids.FINALISE_RESULT, "children"), Output(ids.FINALISE_STORE, "is_open", allow_duplicate=True),
                   Input(ids.FINALISE_CONFIRM, "n_clicks"), State(ids.LOCATION, "search"), prevent_initial_call=True)
+    @checked
     def _confirm(_n: int | None, search: str | None) -> Any:
         key = on_finalise(current_db(), current_user(), search)
         lang = lang_of(parse_search(search).get("lang"))

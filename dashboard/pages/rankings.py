@@ -15,6 +15,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard import ids
 from dashboard.access import db_key, filter_frame
 from dashboard.auth import User
+from dashboard.callbacks import checked, require_kind
 from dashboard.components import export_buttons, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
@@ -171,10 +172,12 @@ def filter_rows(rows: pl.DataFrame, filter_model: dict[str, Any] | None, search:
         kind, op, value = spec.get("filterType"), spec.get("type"), spec.get("filter")
         if value is None and op not in ("blank", "notBlank"):
             continue
+        where = f"getRowsRequest.filterModel.{col}"
         if kind == "number" and op in _NUMBER_OPS:
-            out = out.filter(getattr(pl.col(col), _NUMBER_OPS[op])(float(value)))
+            out = out.filter(getattr(pl.col(col), _NUMBER_OPS[op])(require_kind(f"{where}.filter", value, float)))
         elif kind == "number" and op == "inRange" and spec.get("filterTo") is not None:
-            out = out.filter(pl.col(col).is_between(float(value), float(spec["filterTo"])))
+            out = out.filter(pl.col(col).is_between(require_kind(f"{where}.filter", value, float),
+                                                    require_kind(f"{where}.filterTo", spec["filterTo"], float)))
         elif op == "blank":
             out = out.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.String) == ""))
         elif op == "notBlank":
@@ -212,6 +215,13 @@ def cached_rows(ctx: ViewContext, level: str) -> pl.DataFrame | None:
     return RUN_CACHE.get(key, compute)
 
 
+def grid_models(request: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[Any] | None]:
+    """The filter and sort models of AG Grid's row request, checked (`BadInput` names a wrong one)."""
+    request = request or {}
+    return (require_kind("getRowsRequest.filterModel", request.get("filterModel"), dict[str, Any] | None),
+            require_kind("getRowsRequest.sortModel", request.get("sortModel"), list[Any] | None))
+
+
 def on_rows(db: Database, user: User | None, request: dict[str, Any] | None, level: str | None,
             search_text: str | None, search: str | None) -> dict[str, Any]:
     """Callback logic: one block of rows for the grid (checks role and scope)."""
@@ -221,9 +231,11 @@ def on_rows(db: Database, user: User | None, request: dict[str, Any] | None, lev
     if rows is None:
         return {"rowData": [], "rowCount": 0}
     request = request or {}
-    rows = sort_rows(filter_rows(rows, request.get("filterModel"), search_text), request.get("sortModel"))
-    start = max(0, int(request.get("startRow") or 0))
-    end = min(start + 500, max(start, int(request.get("endRow") or start + PAGE_SIZE)))
+    filters, sorts = grid_models(request)
+    start = max(0, require_kind("getRowsRequest.startRow", request.get("startRow"), int | None) or 0)
+    end_row = require_kind("getRowsRequest.endRow", request.get("endRow"), int | None)
+    rows = sort_rows(filter_rows(rows, filters, search_text), sorts)
+    end = min(start + 500, max(start, end_row or start + PAGE_SIZE))
     return {"rowData": rows.slice(start, end - start).to_dicts(), "rowCount": rows.height}
 
 
@@ -243,8 +255,8 @@ def export_frame(ctx: ViewContext, *, level: str = "workers", request: dict[str,
     rows = cached_rows(ctx, level)
     if rows is None:
         return None
-    request = request if isinstance(request, dict) else {}
-    rows = sort_rows(filter_rows(rows, request.get("filterModel"), search_text), request.get("sortModel"))
+    filters, sorts = grid_models(request)
+    rows = sort_rows(filter_rows(rows, filters, search_text), sorts)
     defs = column_defs(ctx.lang, level=level)
     fields = ["id", *(d["field"] for d in defs)]
     headers = [t("col.worker_id", ctx.lang), *(d["headerName"] for d in defs)]
@@ -320,23 +332,27 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.RANK_STORE, "children"), Input(ids.RANK_LEVEL, "value"),
                   State(ids.LOCATION, "search"), prevent_initial_call=True)
+    @checked
     def _level(level: str | None, search: str | None) -> Any:
         return on_level(current_db(), current_user(), level, search)
 
     @app.callback(Output(ids.RANK_GRID, "getRowsResponse"), Input(ids.RANK_GRID, "getRowsRequest"),
                   State(ids.RANK_LEVEL, "value"), State(ids.RANK_SEARCH, "value"), State(ids.LOCATION, "search"),
                   prevent_initial_call=True)
+    @checked
     def _rows(request: dict[str, Any] | None, level: str | None, text: str | None, search: str | None) -> dict[str, Any]:
         return on_rows(current_db(), current_user(), request, level, text, search)
 
     @app.callback(Output(ids.RANK_STORE, "children", allow_duplicate=True), Input(ids.RANK_SEARCH, "value"),
                   State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
+    @checked
     def _search(_text: str | None, level: str | None, search: str | None) -> Any:
         return on_level(current_db(), current_user(), level, search)
 
     @app.callback(Output(ids.RANK_DOWNLOAD, "data"), Input(ids.RANK_EXPORT, "n_clicks"),
                   State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"),
                   State(ids.RANK_GRID, "getRowsRequest"), State(ids.RANK_SEARCH, "value"), prevent_initial_call=True)
+    @checked
     def _export(_n: int | None, level: str | None, search: str | None, request: dict[str, Any] | None,
                 text: str | None) -> dict[str, Any]:
         return on_export(current_db(), current_user(), level, search, request, text)

@@ -16,6 +16,7 @@ from dash import Input, Output, State, html
 from dashboard import ids
 from dashboard.access import filter_frame
 from dashboard.auth import User
+from dashboard.callbacks import checked
 from dashboard.components import empty_state, grid, page_title, section
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, run_id_of, worker_scores
@@ -172,5 +173,8 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.WHATIF_OUT, "children"), Input(ids.WHATIF_APPLY, "n_clicks"),
                   State(ids.WHATIF_RESULTS, "value"), State(ids.WHATIF_SKILLS, "value"),
                   State(ids.WHATIF_SATISFACTION, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
-    def _whatif(_n: int | None, w_r: Any, w_s: Any, w_sat: Any, search: str | None) -> Any:
+    @checked
+    def _whatif(_n: int | None, w_r: float | str | None, w_s: float | str | None,
+                w_sat: float | str | None, search: str | None) -> Any:
+        # a number box sends a number, or text while it holds none; on_whatif falls back on text
         return on_whatif(current_db(), current_user(), search, [w_r, w_s, w_sat])

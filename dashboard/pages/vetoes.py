@@ -13,6 +13,7 @@ from dash import ctx as dash_ctx
 from dashboard import ids
 from dashboard.access import AccessDenied, allowed, filter_frame, load_tree, require
 from dashboard.auth import User
+from dashboard.callbacks import checked, require_kind
 from dashboard.components import empty_state, grid, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, query, veto_events, veto_transition
@@ -125,9 +126,12 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _act(*args: Any) -> Any:
-        selected, note, search = args[-3:]
+        return _decide(*args[len(ACTIONS):])
+
+    @checked
+    def _decide(selected: list[dict[str, Any]] | None, note: str | None, search: str | None) -> Any:
         action = str(dash_ctx.triggered_id or "").removeprefix(f"{ids.VETO_ACTION}-")
-        veto_id = (selected or [{}])[0].get("veto_id") if selected else None
+        veto_id = require_kind("selectedRows[0].veto_id", selected[0].get("veto_id"), str | None) if selected else None
         key = act(current_db(), current_user(), veto_id, action, note)
         p = parse_search(search)
         lang = lang_of(p.get("lang"))

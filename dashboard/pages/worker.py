@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import ids
 from dashboard.access import require
 from dashboard.auth import User
+from dashboard.callbacks import checked
 from dashboard.components import (
     Figure,
     axis_title,
@@ -390,11 +391,13 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.LOCATION, "search", allow_duplicate=True), Input(ids.WORKER_PICK, "value"),
                   State(ids.LOCATION, "search"), prevent_initial_call=True)
+    @checked
     def _pick(worker_id: str | None, search: str | None) -> str:
         return on_pick(current_db(), current_user(), worker_id, search)
 
     @app.callback(Output(ids.WORKER_PICK, "options"), Input(ids.WORKER_PICK, "search_value"),
                   State(ids.WORKER_PICK, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
+    @checked
     def _search(text: str | None, value: str | None, search: str | None) -> list[dict[str, str]]:
         if not text:
             raise PreventUpdate
