@@ -222,3 +222,30 @@ def test_no_string_based_imports_of_project_modules() -> None:
     offenders = [f"{path}:{hit}" for path, hits in found.items() if path not in DISCOVERY for hit in hits]
     assert offenders == []
     assert all(found.get(path) for path in DISCOVERY), "a DISCOVERY entry no longer loads by name: drop it"
+
+
+MAX_FUNCTION_LINES = 100
+
+
+def long_functions(root: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """`path:line name (n lines)` of every function (methods and nested ones too) longer than `limit`."""
+    found = []
+    for package in LAYERS:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if lines > limit:
+                        found.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({lines} lines)")
+    return found
+
+
+def test_long_function_finder_counts_from_def_to_last_line(tmp_path: Path) -> None:
+    (tmp_path / "warehouse").mkdir()
+    body = "".join(f"        x{i} = {i}\n" for i in range(4))
+    (tmp_path / "warehouse" / "m.py").write_text(f"def short():\n{body}\n\nclass C:\n    def long(self):\n{body}{body}")
+    assert long_functions(tmp_path, limit=5) == ["warehouse/m.py:9 long (9 lines)"]
+
+
+def test_no_function_over_100_lines_in_the_packages() -> None:
+    assert long_functions(ROOT) == [], "split these by responsibility"
