@@ -8,6 +8,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
+from dash.development.base_component import Component, ComponentType
 
 from dashboard.access import allowed
 from dashboard.context import ViewContext
@@ -15,7 +16,7 @@ from dashboard.i18n import t
 from dashboard.theme import FONT_FAMILY
 
 
-def empty_state(lang: str, key: str = "empty.no_run", hint_key: str | None = "empty.no_run_hint") -> Any:
+def empty_state(lang: str, key: str = "empty.no_run", hint_key: str | None = "empty.no_run_hint") -> Component:
     """A friendly placeholder ("暂无评分结果") instead of numbers that do not exist."""
     children: list[Any] = [html.H5(t(key, lang), className="mb-1")]
     if hint_key:
@@ -23,19 +24,19 @@ def empty_state(lang: str, key: str = "empty.no_run", hint_key: str | None = "em
     return html.Div(dbc.Alert(children, color="light", className="border empty-state"), **{"data-testid": "empty"})
 
 
-def denied(lang: str, key: str = "denied") -> Any:
+def denied(lang: str, key: str = "denied") -> Component:
     """The refusal shown in place of a page the user may not see."""
     return html.Div(dbc.Alert(t(key, lang), color="danger", className="denied"), **{"data-testid": "denied"})
 
 
-def bad_unit(lang: str, key: str, unit_id: str | None) -> Any:
+def bad_unit(lang: str, key: str, unit_id: str | None) -> Component:
     """In place of a page whose address names an unknown (`unit.unknown`) or out-of-scope
     (`unit.out_of_scope`) org unit: which unit, why, and what to do, instead of another scope."""
     return html.Div(dbc.Alert(t(key, lang, unit=unit_id or ""), color="warning", className="bad-unit"),
                     **{"data-testid": "bad-unit"})
 
 
-def kpi(label: str, value: str, *, sub: str | None = None, testid: str | None = None) -> Any:
+def kpi(label: str, value: str, *, sub: str | None = None, testid: str | None = None) -> Component:
     """One headline figure as a card."""
     body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-3 fw-semibold")]
     if sub:
@@ -78,7 +79,7 @@ def axis_title(text: str, **extra: Any) -> dict[str, Any]:
     return {"title": {"text": text}, **extra}
 
 
-def graph(fig: Figure, testid: str | None = None) -> Any:
+def graph(fig: Figure, testid: str | None = None) -> Component:
     """A plotly figure in a card."""
     from dash import dcc
 
@@ -87,9 +88,9 @@ def graph(fig: Figure, testid: str | None = None) -> Any:
     return html.Div(card, **({"data-testid": testid} if testid else {}))
 
 
-def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, height: int = 520,
+def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: str, height: int = 520,
          row_id: str | None = None, selectable: bool = False, quick_filter: str | None = None,
-         fit: str = "responsiveSizeToFit") -> Any:
+         fit: str = "responsiveSizeToFit") -> Component:
     """An AG Grid over a polars frame (sortable, filterable columns).
 
     Small tables (≤ 20 rows) size to their content; longer ones scroll and page by 50.
@@ -121,17 +122,17 @@ def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: Any, he
     )
 
 
-def page_title(text: str, page: str) -> Any:
+def page_title(text: str, page: str) -> Component:
     """The page heading (tests and screen readers find the page by it)."""
     return html.H3(text, id="page-title", className="mt-2", **{"data-page": page})
 
 
-def section(title: str, *children: Any) -> Any:
+def section(title: str, *children: ComponentType) -> Component:
     """A titled block of a page."""
     return html.Section([html.H5(title, className="mt-3 mb-2"), *children])
 
 
-def export_buttons(ctx: ViewContext, *, worker: str | None = None, unit: str | None = None) -> Any:
+def export_buttons(ctx: ViewContext, *, worker: str | None = None, unit: str | None = None) -> Component:
     """Export links for a page: the annual report of the view (PDF, Excel, HTML) and,
     on the worker page, the worker's score sheet. Nothing for roles without `export`."""
     if not allowed(ctx.user, "export"):

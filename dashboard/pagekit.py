@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 from dash import html
+from dash.development.base_component import Component
 
 from dashboard.access import AccessDenied, OutOfScope, UnknownUnit, db_key, filter_frame
 from dashboard.components import bad_unit, denied, empty_state, grid, section
@@ -15,10 +16,12 @@ from dashboard.data import RUN_CACHE, latest_run, run_id_of, worker_scores
 from dashboard.i18n import enum_label, lang_of, t
 from warehouse.pillars import PILLAR_KEYS
 
+Query = dict[str, str]  # the URL's query parameters as a page's view gets them (first value of each)
+
 SCOPE_COLUMNS = ("worker_id", "grid_id", "unit_id", "community_id", "street_id", "dept_id")
 
 
-def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[..., Any]:
+def page_layout(view: Callable[[ViewContext, Query], Component]) -> Callable[..., Component]:
     """Wrap a page's `view(ctx, query)` as a Dash Pages layout function.
 
     The wrapper parses the URL's query, checks role and scope, then renders the view. A
@@ -26,7 +29,7 @@ def page_layout(view: Callable[[ViewContext, dict[str, Any]], Any]) -> Callable[
     notice (never silently replaced by another scope); any other refusal renders "no access".
     """
 
-    def layout(**raw: Any) -> Any:
+    def layout(**raw: str | list[str]) -> Component:
         # Dash passes a parameter given twice as a list: keep the first, as parse_search does
         query = {k: v[0] if isinstance(v, list) and v else v for k, v in raw.items()}
         lang = lang_of(query.get("lang"))
@@ -92,12 +95,12 @@ def has(frame: pl.DataFrame | None, *columns: str) -> bool:
     return frame is not None and all(c in frame.columns for c in columns)
 
 
-def no_run(ctx: ViewContext) -> Any:
+def no_run(ctx: ViewContext) -> Component:
     """The "no score run yet / 暂无评分结果" state."""
     return empty_state(ctx.lang)
 
 
-def sub_unit_table(ctx: ViewContext, units: pl.DataFrame, *, grid_id: str) -> Any:
+def sub_unit_table(ctx: ViewContext, units: pl.DataFrame, *, grid_id: str) -> Component:
     """The drill-down block: each unit under the view's one (`viewmodel.sub_units`) with its
     score, the name a link to that unit's page (the org filter follows), or nothing when none."""
     if units.height == 0:

@@ -6,11 +6,11 @@ always follow the address bar and any view can be linked.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.context import ViewContext
@@ -59,7 +59,7 @@ def unit_options(ctx: ViewContext) -> list[dict[str, str]]:
     return options
 
 
-def render_shell(ctx: ViewContext, pathname: str, *, bad_unit: str | None = None) -> Any:
+def render_shell(ctx: ViewContext, pathname: str, *, bad_unit: str | None = None) -> Component:
     """Navigation bar and filter row for the current URL.
 
     `bad_unit` is a unit the address names that does not exist or lies outside the user's

@@ -22,6 +22,7 @@ from flask import Flask, Response, make_response, request
 
 from dashboard.i18n import lang_of, pick, t
 from dashboard.ratelimit import TokenBucket
+from surveys.questionnaire import Questionnaire
 from warehouse.db import Database
 
 MAX_TEXT = 1000
@@ -129,7 +130,7 @@ def _code_text(code: object) -> str:
     return str(code)
 
 
-def form_items(questionnaire: Any, lang: str) -> list[dict[str, Any]]:
+def form_items(questionnaire: Questionnaire, lang: str) -> list[dict[str, Any]]:
     """The questionnaire's items shaped for the template, in `lang`."""
     shaped = []
     for item in questionnaire.items:
@@ -149,7 +150,7 @@ def form_items(questionnaire: Any, lang: str) -> list[dict[str, Any]]:
     return shaped
 
 
-def parse_answers(questionnaire: Any, form: Mapping[str, str]) -> tuple[dict[str, object], dict[str, str]]:
+def parse_answers(questionnaire: Questionnaire, form: Mapping[str, str]) -> tuple[dict[str, object], dict[str, str]]:
     """Answers from a posted form (codes mapped back to the questionnaire's codes).
 
     Returns the answers and the posted values as text (to refill the form).
@@ -174,7 +175,7 @@ def parse_answers(questionnaire: Any, form: Mapping[str, str]) -> tuple[dict[str
     return answers, values
 
 
-def missing_required(questionnaire: Any, answers: Mapping[str, object], lang: str) -> dict[str, str]:
+def missing_required(questionnaire: Questionnaire, answers: Mapping[str, object], lang: str) -> dict[str, str]:
     """Required items without an answer → the message to show next to them."""
     return {
         item.key: t("survey.missing", lang)

@@ -7,6 +7,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.access import allowed, require
@@ -16,7 +17,7 @@ from dashboard.components import kpi, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import finalise_run, latest_run, run_id_of, run_status
 from dashboard.i18n import fmt_date, fmt_period, lang_of, t
-from dashboard.pagekit import no_run, page_layout
+from dashboard.pagekit import Query, no_run, page_layout
 from dashboard.shell import parse_search
 from warehouse.db import Database
 
@@ -41,7 +42,7 @@ def on_finalise(db: Database, user: User | None, search: str | None) -> str:
     return "finalise.done"
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The finalise page."""
     lang = ctx.lang
     title = page_title(f"{t('nav.finalise', lang)} · {fmt_period(ctx.period, lang)}", "finalise")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard.access import filter_frame
 from dashboard.components import export_buttons, graph, kpi, page_title
 from dashboard.context import ViewContext
 from dashboard.data import run_id_of, satisfaction
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, fmt_period, t
-from dashboard.pagekit import no_run, page_layout, scoped_scores, sub_unit_table
+from dashboard.pagekit import Query, no_run, page_layout, scoped_scores, sub_unit_table
 from dashboard.viewmodel import (
     distribution_figure,
     grade_mix_figure,
@@ -27,7 +26,7 @@ from dashboard.viewmodel import (
 PATH = "/"
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The overview page for a checked context."""
     lang = ctx.lang
     run, scores = scoped_scores(ctx)

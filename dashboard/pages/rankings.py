@@ -11,6 +11,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.access import db_key, filter_frame
@@ -20,7 +21,15 @@ from dashboard.components import export_buttons, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
 from dashboard.i18n import enum_label, fmt_period, t
-from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores, with_points
+from dashboard.pagekit import (
+    SCOPE_COLUMNS,
+    Query,
+    has,
+    no_run,
+    page_layout,
+    scoped_scores,
+    with_points,
+)
 from dashboard.shell import parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
@@ -136,7 +145,7 @@ def level_frame(ctx: ViewContext, level: str) -> pl.DataFrame | None:
 PAGE_SIZE = 50
 
 
-def rankings_table(ctx: ViewContext, level: str) -> Any:
+def rankings_table(ctx: ViewContext, level: str) -> Component:
     """The grid for a level (rows are fetched page by page from the server), or the empty state."""
     frame = level_frame(ctx, level)
     if frame is None:
@@ -278,7 +287,7 @@ def export_csv(ctx: ViewContext, *, level: str = "workers", request: dict[str, A
     return BOM + buffer.getvalue()
 
 
-def on_level(db: Database, user: User | None, level: str | None, search: str | None) -> Any:
+def on_level(db: Database, user: User | None, level: str | None, search: str | None) -> Component:
     """Callback logic: the grid for another level (checks role and scope)."""
     p = parse_search(search)
     ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"))
@@ -298,7 +307,7 @@ def on_export(db: Database, user: User | None, level: str | None, search: str | 
             "filename": f"rankings-{ctx.period}.csv", "type": "text/csv;charset=utf-8"}
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The rankings page."""
     lang = ctx.lang
     level = query.get("level") if query.get("level") in LEVELS else "workers"

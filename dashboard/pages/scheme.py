@@ -12,6 +12,7 @@ import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.access import filter_frame
@@ -21,9 +22,10 @@ from dashboard.components import empty_state, grid, page_title, section
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, run_id_of, worker_scores
 from dashboard.i18n import fmt_num, fmt_pct, join_list, lang_of, pick_attr, t
-from dashboard.pagekit import SCOPE_COLUMNS, has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import SCOPE_COLUMNS, Query, has, no_run, page_layout, scoped_scores
 from dashboard.shell import parse_search
 from dashboard.viewmodel import WeightCheck, check_weights, influence, reweighted, whatif_frame
+from metrics.scheme import Scheme
 from warehouse.db import Database
 from warehouse.pillars import DEFAULT_WEIGHTS, PILLAR_KEYS
 
@@ -32,14 +34,14 @@ PILLARS = PILLAR_KEYS
 INPUT_IDS = (ids.WHATIF_RESULTS, ids.WHATIF_SKILLS, ids.WHATIF_SATISFACTION)
 
 
-def scheme_weights(scheme: Any) -> dict[str, float]:
+def scheme_weights(scheme: Scheme | None) -> dict[str, float]:
     """Pillar weights of the scheme in force (the 4:1:5 default when unknown)."""
     pillars = getattr(scheme, "pillars", None) or ()
     found = {p.key: float(p.weight) for p in pillars if getattr(p, "key", None) in PILLARS}
     return {k: found.get(k, v) for k, v in DEFAULT_WEIGHTS.items()}
 
 
-def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Any:
+def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Component:
     """The what-if result: influence before/after and the workers whose rank moves most."""
     lang = ctx.lang
     run, scores = scoped_scores(ctx)
@@ -81,7 +83,7 @@ def weights_check(values: list[Any]) -> WeightCheck:
     return check_weights(dict(zip(PILLARS, values, strict=True)), required)
 
 
-def weights_message(check: WeightCheck, lang: str) -> Any:
+def weights_message(check: WeightCheck, lang: str) -> Component:
     """What the user reads next to the inputs: the sum so far, or why the weights are refused."""
     if check.bad:
         names = join_list([t(f"col.{k}", lang) for k in check.bad], lang)
@@ -104,7 +106,7 @@ def on_weights(values: list[Any], search: str | None) -> tuple[Any, bool, list[b
     return weights_message(check, lang), not check.ok, invalid
 
 
-def on_whatif(db: Database, user: User | None, search: str | None, values: list[Any]) -> Any:
+def on_whatif(db: Database, user: User | None, search: str | None, values: list[Any]) -> Component:
     """Callback logic: check the `whatif` right and scope and the weights, then simulate.
 
     Weights that are not numbers from 0 to 100 adding up to the scheme's total are
@@ -119,7 +121,7 @@ def on_whatif(db: Database, user: User | None, search: str | None, values: list[
     return whatif_panel(ctx, check.weights)
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The scheme page."""
     lang = ctx.lang
     scheme = load_scheme()
@@ -166,7 +168,9 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.WHATIF_MSG, "children"), Output(ids.WHATIF_APPLY, "disabled"),
                   *[Output(i, "invalid") for i in INPUT_IDS], *[Input(i, "value") for i in INPUT_IDS],
                   State(ids.LOCATION, "search"), prevent_initial_call=True)
-    def _weights(w_r: Any, w_s: Any, w_sat: Any, search: str | None) -> Any:
+    @checked
+    def _weights(w_r: float | str | None, w_s: float | str | None, w_sat: float | str | None,
+                 search: str | None) -> Any:
         message, disabled, invalid = on_weights([w_r, w_s, w_sat], search)
         return message, disabled, *invalid
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
+from dash.development.base_component import Component
 
 from dashboard.access import filter_frame, require
 from dashboard.components import (
@@ -24,7 +23,7 @@ from dashboard.components import (
 from dashboard.context import ViewContext
 from dashboard.data import quality_flags, sample_counts, satisfaction
 from dashboard.i18n import fmt_int, fmt_pct, fmt_period, join_list, t
-from dashboard.pagekit import has, page_layout
+from dashboard.pagekit import Query, has, page_layout
 from surveys.suppression import K_MIN
 
 PATH = "/surveys"
@@ -72,7 +71,7 @@ def response_figure(frame: pl.DataFrame, names: dict[str, str], lang: str) -> Fi
     return style_figure(fig, t("chart.response", lang))
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The survey operations page (needs the `survey_ops` right)."""
     require(ctx.user, "survey_ops", ctx.unit, tree=ctx.tree)
     lang = ctx.lang

@@ -8,6 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
+from dash.development.base_component import Component
 
 from dashboard.access import filter_frame, require
 from dashboard.components import (
@@ -27,6 +28,7 @@ from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
 from dashboard.pagekit import (
     PILLAR_KEYS,
     SCOPE_COLUMNS,
+    Query,
     has,
     no_run,
     page_layout,
@@ -77,7 +79,7 @@ def heatmap_figure(members: pl.DataFrame, lang: str) -> Figure:
     return style_figure(fig, t("chart.heatmap", lang), height=max(300, 22 * frame.height + 120))
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The unit page: about the filter's unit, or a department given as `subject`."""
     lang = ctx.lang
     subject = (query.get("subject") or "")[:32] or ctx.unit

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.access import AccessDenied, allowed, filter_frame, load_tree, require
@@ -18,7 +19,7 @@ from dashboard.components import empty_state, grid, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import load_scheme, query, veto_events, veto_transition
 from dashboard.i18n import enum_label, fmt_date, fmt_period, lang_of, pick, t, veto_category_label
-from dashboard.pagekit import page_layout
+from dashboard.pagekit import Query, page_layout
 from dashboard.shell import parse_search
 from warehouse.db import Database
 
@@ -80,7 +81,7 @@ def act(db: Database, user: User | None, veto_id: str | None, action: str, note:
     return "vetoes.done"
 
 
-def veto_table(ctx: ViewContext) -> Any:
+def veto_table(ctx: ViewContext) -> Component:
     """The grid of the period's vetoes in scope (or the empty state)."""
     events = scoped_events(ctx)
     if events.height == 0:
@@ -91,7 +92,7 @@ def veto_table(ctx: ViewContext) -> Any:
     return grid(rows, cols, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
 
 
-def view(ctx: ViewContext, query_: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query_: Query) -> Component:
     """The vetoes page."""
     lang = ctx.lang
     title = page_title(f"{t('nav.vetoes', lang)} · {fmt_period(ctx.period, lang)}", "vetoes")

@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html
+from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
@@ -53,7 +54,7 @@ from dashboard.i18n import (
     t,
     veto_category_label,
 )
-from dashboard.pagekit import PILLAR_KEYS, has, no_run, page_layout, scoped_scores
+from dashboard.pagekit import PILLAR_KEYS, Query, has, no_run, page_layout, scoped_scores
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import (
     GRADE_COLOURS,
@@ -253,7 +254,7 @@ def record_rows(records: pl.DataFrame, lang: str) -> pl.DataFrame:
     }, schema={k: pl.String for k in ("record", "type", "opened", "closed", "status", "outcome")})
 
 
-def worker_detail(ctx: ViewContext, worker_id: str) -> Any:
+def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
     """The detail of one worker (the caller's scope is checked here)."""
     require(ctx.user, "view", worker_id, tree=ctx.tree)
     lang = ctx.lang
@@ -368,7 +369,7 @@ def on_pick(db: Database, user: User | None, worker_id: str | None, search: str 
     return build_search({**p, "worker": worker_id})
 
 
-def view(ctx: ViewContext, query: dict[str, Any]) -> Any:
+def view(ctx: ViewContext, query: Query) -> Component:
     """The worker page (empty state until a worker is picked)."""
     lang = ctx.lang
     worker_id = (query.get("worker") or "")[:32] or None

@@ -126,3 +126,21 @@ def test_a_bug_in_a_callback_is_a_500_logged_with_its_traceback(signed_in, monke
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
     assert logged, caplog.text
     assert logged[-1].exc_info[0] is TypeError and "in broken" in caplog.text  # the traceback reaches the bug
+
+
+def test_every_callback_checks_its_inputs() -> None:
+    """Each `@app.callback` in the dashboard is `@checked` (or hands its inputs to a checked function)."""
+    import ast
+    from pathlib import Path
+
+    delegating = {("vetoes.py", "_act")}  # *args of action buttons → the checked `_decide`
+    unchecked = []
+    for path in (Path(__file__).resolve().parents[2] / "dashboard").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            decorators = [ast.unparse(d) for d in node.decorator_list]
+            dash_callback = any(d.startswith("app.callback(") and d != "app.callback()" for d in decorators)
+            if dash_callback and "checked" not in decorators and (path.name, node.name) not in delegating:
+                unchecked.append(f"{path.name}:{node.lineno} {node.name}")
+    assert unchecked == []
