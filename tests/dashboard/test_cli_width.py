@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 from rich.cells import cell_len
 
 from tests.dashboard.conftest import DashCity
@@ -38,6 +39,7 @@ def check_fits(text: str) -> None:
         assert "…" not in line, line  # a value (or header) was cut
 
 
+@pytest.mark.slow
 def test_runs_table_shows_whole_values_at_80_columns(dash_city: DashCity) -> None:
     db = str(dash_city.path)
     shown = narrow("runs", "--db", db)
@@ -54,6 +56,7 @@ def test_runs_table_shows_whole_values_at_80_columns(dash_city: DashCity) -> Non
         assert run["created_at"][:16].replace("T", " ") in shown.stdout  # the whole date and time
 
 
+@pytest.mark.slow
 def test_estimate_table_fits_and_names_what_it_leaves_out(dash_city: DashCity) -> None:
     shown = narrow("estimate", "--period", "2025", "--level", "grid", "--db", str(dash_city.path))
     assert shown.returncode == 0, shown.stderr

@@ -92,6 +92,7 @@ def test_every_workers_waterfall_and_events_add_up(city: Database) -> None:
     assert with_deductions > 10  # the city has deductions to explain
 
 
+@pytest.mark.slow
 def test_explain_and_score_sheet_show_the_same_steps(city: Database) -> None:
     run_id = _run(city)
     scores = worker_scores(city, run_id)

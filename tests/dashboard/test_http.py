@@ -20,6 +20,21 @@ def client_factory(dash_db: Database):
     return app.server.test_client
 
 
+@pytest.fixture(scope="module")
+def signed_in_as(client_factory):
+    """A signed-in client per account, made once per module (each sign-in verifies an argon2 hash);
+    for tests that only read."""
+    clients: dict[str, FlaskClient] = {}
+
+    def get(name: str) -> FlaskClient:
+        if name not in clients:
+            clients[name] = client_factory()
+            _login(clients[name], name)
+        return clients[name]
+
+    return get
+
+
 def _login(client: FlaskClient, name: str, password: str = PASSWORD) -> str:
     response = client.post("/login", data={"user": name, "password": password})
     assert response.status_code == 302, response.data[:200]
@@ -151,11 +166,10 @@ DOWNLOADS = [
 @pytest.mark.parametrize("url", DOWNLOADS)
 @pytest.mark.parametrize("user", ["sup", "viewer", "viewer_all"])
 def test_downloads_refuse_out_of_scope_and_roles_without_export(
-    client_factory, dash_city: DashCity, url: str, user: str
+    signed_in_as, dash_city: DashCity, url: str, user: str
 ) -> None:
     """Every download: a scoped user asking outside the subtree, or a viewer, gets 403."""
-    client = client_factory()
-    _login(client, user)
+    client = signed_in_as(user)
     outside = url.format(unit="D01S02", worker=dash_city.workers_out[0])
     assert client.get(outside).status_code == 403
     if user.startswith("viewer"):
