@@ -375,8 +375,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reason.coverage_below_threshold": ("可计指标权重不足最低覆盖率", "too few items observed (below the coverage threshold)"),
     "reason.band": ("按分数段", "by score band"),
     "reason.quota": ("优秀名额限制，降为良好", "top-grade quota: moved down one grade"),
-    "reason.veto": ("一票否决 {veto_id} 决定", "decided by veto {veto_id}"),
+    "reason.veto": ("一票否决 {veto_id} 定为不合格", "failed by veto {veto_id}"),
+    "reason.veto_cap": ("一票否决 {veto_id} 限定等次", "grade capped by veto {veto_id}"),
     "sep.reasons": ("；", "; "),
+    "note.interval": ("† 区间超出 0–100 分：应答户数少时按 t 分布计算的 95% 区间不截断，以保持其 95% 覆盖（方法 A4、A7）；真实满意度仍在 0–100 之间。",
+                      "† The interval passes 0 or 100: with few respondents the 95% t interval is not cut, so that it keeps "
+                      "its 95% coverage (methodology A4, A7); the true satisfaction still lies within 0–100."),
     # veto categories: the default scheme's and the synthetic city's (a city's scheme may name its own)
     "veto_category.major_safety_incident": ("重大安全责任事故", "Major safety incident"),
     "veto_category.mass_incident": ("群体性事件", "Mass incident"),
@@ -472,6 +476,8 @@ def reason_label(code: str, lang: str = "zh", *, k_min: int = K_MIN) -> str:
     m = IN_POST_PATTERN.match(code)
     if m:
         return t("reason.in_post_lt_m", lang, months=f"{float(m.group(1)):g}")
+    if code.startswith("veto cap "):
+        return t("reason.veto_cap", lang, veto_id=code.removeprefix("veto cap ").strip())
     if code.startswith("veto "):
         return t("reason.veto", lang, veto_id=code.removeprefix("veto ").strip())
     if code == "suppressed_small":
@@ -514,6 +520,21 @@ def reasons_text(value: str | None, lang: str = "zh", *, details: dict[str, str 
             text += t("sep.open", lang) + reason_label(cause, lang) + t("sep.close", lang)
         words.append(text)
     return t("sep.reasons", lang).join(words)
+
+
+INTERVAL_MARK = "†"
+"""Marks a satisfaction interval that passes 0 or 100 (A4: the t interval is not cut)."""
+
+
+def interval_outside(low: float | None, high: float | None, *, lo: float = 0.0, hi: float = 100.0) -> bool:
+    """True when an interval on the 0–100 scale passes 0 or 100."""
+    return (low is not None and low < lo - 1e-9) or (high is not None and high > hi + 1e-9)
+
+
+def fmt_interval(low: float | None, high: float | None, lang: str = "zh") -> str:
+    """A satisfaction interval "[a, b]", marked † when it passes 0 or 100 (see "note.interval")."""
+    text = f"[{fmt_num(low, lang)}, {fmt_num(high, lang)}]"
+    return text + INTERVAL_MARK if interval_outside(low, high) else text
 
 
 def fmt_num(value: float | None, lang: str = "zh", *, digits: int = 1) -> str:

@@ -317,7 +317,8 @@ def _adjustments(frame: pl.DataFrame) -> tuple[tuple[AdjustmentLine, ...], tuple
 
 def _vetoes(db: Database, row: dict, subject_ids: list[str], period_id: str) -> tuple[VetoLine, ...]:
     acting = set((row.get("veto_ids") or "").split(",")) - {""}
-    deciding = (row.get("grade_reason") or "").removeprefix("veto ").strip() if (row.get("grade_reason") or "").startswith("veto") else ""
+    reason = row.get("grade_reason") or ""
+    deciding = reason.removeprefix("veto ").removeprefix("cap ").strip() if reason.startswith("veto ") else ""
     frame = db.query(
         "SELECT veto_id, category, severity, status, evidence FROM veto_events "
         "WHERE (veto_id IN (SELECT unnest($ids)) OR subject_id IN (SELECT unnest($subjects))) "

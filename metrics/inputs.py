@@ -165,7 +165,7 @@ def survey_estimates(db: Database, period_id: str, *, level: str = "grid", estim
         pl.col("value_adjusted").cast(pl.Float64),
         pl.col("mix_adjustment").cast(pl.Float64),
         pl.col("suppressed").fill_null(False),
-        (pl.col("suppressed_reason") if "suppressed_reason" in est.columns else pl.lit(None)).cast(pl.String).alias("_why"),
+        (pl.col("suppressed_kind") if "suppressed_kind" in est.columns else pl.lit(None)).cast(pl.String).alias("_why"),
     )
     blank = ("shrunk", "mean", "se", "scored_se", "value_population", "value_adjusted", "mix_adjustment")
     return out.with_columns(

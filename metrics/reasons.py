@@ -10,7 +10,8 @@ fails when a declared code has no words or a page shows a code. Where each code 
 - `<pillar>_reason`: why a pillar is missing (B6): an item's missing reason when no item
   of the pillar was observed, else `coverage_below_threshold`.
 - `score_indicators.missing_reason`: why an item is missing.
-- `grade_reason`: what decided the grade (B7, B8): `band`, `quota` or `veto <veto_id>`.
+- `grade_reason`: what decided the grade (B7, B8): `band`, `quota`, `veto <veto_id>` (failed
+  by the veto) or `veto cap <veto_id>` (capped by it).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ MISSING_REASONS: dict[str, str] = {
 GRADE_REASONS: dict[str, str] = {
     "band": "the grade band holding the rounded total",
     "quota": "moved down one grade by the top-grade quota",
-    "veto <veto_id>": "capped or failed by that veto (the deciding veto id follows the word veto)",
+    "veto <veto_id>": "failed by that veto (severity fail: 不合格)",
+    "veto cap <veto_id>": "capped by that veto (severity grade_cap or no_award: at best the scheme's cap grade)",
 }
 """Forms of `grade_reason`."""
 

@@ -427,7 +427,9 @@ def _grades(wide: pl.DataFrame, scheme: Scheme, rank_group: str) -> pl.DataFrame
     return wide.with_columns(
         pl.when(veto_decides).then(worse.replace_strict(inv, default=None, return_dtype=pl.String))
         .otherwise(pl.col("grade")).alias("grade"),
-        pl.when(veto_decides).then(pl.lit("veto ") + pl.col("deciding_veto"))
+        # metrics.reasons.GRADE_REASONS: "veto <id>" failed by a veto, "veto cap <id>" capped by one
+        pl.when(veto_decides).then(pl.when(pl.col("veto_severity") == "fail").then(pl.lit("veto "))
+                                   .otherwise(pl.lit("veto cap ")) + pl.col("deciding_veto"))
         .otherwise(pl.col("grade_reason")).alias("grade_reason"),
     )
 

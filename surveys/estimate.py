@@ -535,12 +535,14 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
             half = zq * np.sqrt(phi * p0 * (1 - p0) / r)
             lim[f"funnel_low_{name}"] = np.where(okp, np.clip(p0 - half, 0, 1), np.nan)
             lim[f"funnel_high_{name}"] = np.where(okp, np.clip(p0 + half, 0, 1), np.nan)
+    # A10: a signal is outside the 99.8 % limits; outside the 95 % but inside the 99.8 % ones is an alert
     signal = np.where(
         ~okp, None,
-        np.where(p > lim["funnel_high_998"], "above_99.8",
-                 np.where(p < lim["funnel_low_998"], "below_99.8",
-                          np.where(p > lim["funnel_high_95"], "above_95",
-                                   np.where(p < lim["funnel_low_95"], "below_95", None)))),
+        np.where(p > lim["funnel_high_998"], "above_99.8", np.where(p < lim["funnel_low_998"], "below_99.8", None)),
+    )
+    alert = np.where(
+        ~okp | (signal != None), None,  # noqa: E711 (numpy object array)
+        np.where(p > lim["funnel_high_95"], "above_95", np.where(p < lim["funnel_low_95"], "below_95", None)),
     )
     out = units.with_columns(
         pl.Series("reliability", rel).fill_nan(None),
@@ -554,6 +556,7 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
         pl.lit(phi, dtype=pl.Float64).alias("funnel_phi"),
         *[pl.Series(k, val).fill_nan(None) for k, val in lim.items()],
         pl.Series("funnel_signal", signal.tolist(), dtype=pl.String),
+        pl.Series("funnel_alert", alert.tolist(), dtype=pl.String),
         (pl.col("rr3") < options.low_response).alias("low_response"),
     )
     # A11: small units and their complementary partners (surveys.suppression), decided once
@@ -564,11 +567,12 @@ def _finish(units: pl.DataFrame, options: EstimateOptions, suppressed: pl.DataFr
     out = out.with_columns(
         pl.Series("suppressed", [r is not None for r in reasons], dtype=pl.Boolean),
         pl.Series("suppressed_reason", [reason_text(r, options.k_min) for r in reasons], dtype=pl.String),
+        pl.Series("suppressed_kind", reasons, dtype=pl.String),  # the code (small | complementary); not published
     )
     hidden = [
         "mean", "se", "ci_low", "ci_high", "p_satisfied", "p_low", "p_high", "mean_adjusted",
         "mean_worst", "mean_best", "p_worst", "p_best", "reliability", "shrunk", "shrunk_se", "p_shrunk",
-        "funnel_signal",
+        "funnel_signal", "funnel_alert",
     ]
     return out.with_columns(
         [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in hidden]
@@ -583,7 +587,7 @@ OUTPUT_COLUMNS = [
     "rr1", "rr3", "eligibility_rate",
     "reliability", "shrunk", "shrunk_se", "shrink_note", "p_shrunk", "n_for_target_reliability",
     "funnel_p0", "funnel_phi", "funnel_low_95", "funnel_high_95", "funnel_low_998", "funnel_high_998",
-    "funnel_signal", "flagged_responses", "suppressed", "suppressed_reason",
+    "funnel_signal", "funnel_alert", "flagged_responses", "suppressed", "suppressed_reason",
 ]
 
 

@@ -45,9 +45,11 @@ from dashboard.i18n import (
     enum_label,
     fmt_date,
     fmt_int,
+    fmt_interval,
     fmt_num,
     fmt_pct,
     fmt_period,
+    interval_outside,
     pick,
     reasons_text,
     step_label,
@@ -297,12 +299,14 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
         sat_row = hit.row(0, named=True) if hit.height else None
     sat_text = "—"
     if sat_row:
-        sat_text = f"{fmt_num(sat_row.get('mean'), lang)} [{fmt_num(sat_row.get('ci_low'), lang)}, {fmt_num(sat_row.get('ci_high'), lang)}]"
+        sat_text = f"{fmt_num(sat_row.get('mean'), lang)} {fmt_interval(sat_row.get('ci_low'), sat_row.get('ci_high'), lang)}"
     cards = dbc.Row([
         dbc.Col(kpi(t("col.total", lang), fmt_num(row.get("total"), lang), testid="worker-total"), md=3),
         dbc.Col(kpi(t("worker.rank", lang), rank_text), md=3),
         dbc.Col(kpi(t("worker.satisfaction", lang), sat_text,
-                    sub=(f"{fmt_int(sat_row.get('respondents'), lang)} {t('worker.respondents', lang)}" if sat_row else None)), md=3),
+                    sub=(f"{fmt_int(sat_row.get('respondents'), lang)} {t('worker.respondents', lang)}"
+                         + (f" · {t('note.interval', lang)}" if interval_outside(sat_row.get("ci_low"), sat_row.get("ci_high")) else "")
+                         if sat_row else None)), md=3),
         dbc.Col(html.Div(flags), md=3),
     ], className="g-3 mb-3")
     indicators = indicator_rows(indicator_values(ctx.db, run_id_of(run), worker_id), lang)

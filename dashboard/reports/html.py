@@ -16,7 +16,7 @@ import polars as pl
 from jinja2 import Environment
 from markupsafe import Markup
 
-from dashboard.i18n import enum_label, fmt_date, fmt_num, t
+from dashboard.i18n import enum_label, fmt_date, fmt_num, interval_outside, t
 from dashboard.reports import tables as T
 from dashboard.reports.charts import chart_images, data_uri
 from dashboard.reports.model import AnnualReport, summary_rows
@@ -189,7 +189,7 @@ _TEMPLATE = """<!doctype html>
 
 {{ PART }}<section class="chapter"><h2>{{ L.satisfaction }}</h2>
 <p class="note">{{ L.satisfaction_note }}</p>
-{% if satisfaction.rows %}{{ render(satisfaction) }}{% else %}<p class="note">{{ L.no_survey }}</p>{% endif %}
+{% if satisfaction.rows %}{{ render(satisfaction) }}{% if interval_note %}<p class="note">{{ interval_note }}</p>{% endif %}{% else %}<p class="note">{{ L.no_survey }}</p>{% endif %}
 </section>
 
 {{ PART }}<section class="chapter"><h2>{{ L.trends }}</h2>
@@ -318,6 +318,8 @@ def _render(report: AnnualReport, charts: dict[str, bytes] | None) -> str:
         vetoed=table(T.VETOED, report.vetoed, lang),
         veto_events=table(T.VETO_EVENTS, report.veto_events, lang),
         satisfaction=table(T.SATISFACTION, report.satisfaction, lang),
+        interval_note=t("note.interval", lang) if any(
+            interval_outside(r.get("ci_low"), r.get("ci_high")) for r in report.satisfaction.iter_rows(named=True)) else "",
         trend=table(T.TREND, report.trend, lang),
         changes=table(T.CHANGES, report.changes, lang),
         departments=table(T.UNITS, report.departments, lang),

@@ -14,11 +14,13 @@ from typing import Any, Literal
 import polars as pl
 
 from dashboard.i18n import (
+    INTERVAL_MARK,
     STRINGS,
     enum_label,
     fmt_int,
     fmt_num,
     fmt_pct,
+    interval_outside,
     pick,
     reasons_text,
     t,
@@ -196,7 +198,8 @@ def fmt_cell(col: Col, row: dict[str, Any], lang: str) -> str:
         if value is None or high is None:
             return ""
         f = fmt_int if kind == "interval" else fmt_num
-        return f"{f(value, lang)}–{f(high, lang)}"
+        mark = INTERVAL_MARK if kind == "interval1" and interval_outside(value, high) else ""
+        return f"{f(value, lang)}–{f(high, lang)}{mark}"
     if kind == "bool":
         return t("bool.yes", lang) if value else ""
     return "" if value is None else str(value)
