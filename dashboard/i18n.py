@@ -171,7 +171,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "worker.deductions_note": ("每项：事件扣分以该项满分为限（扣完为止）→ 该项得分 → 按其在工作实绩中的权重折算为总分扣分；合计即得分构成图中的“扣分”。",
                                "Each item: its events' points, capped at the item's full marks → the item's score → "
                                "the points the total lost, by the item's weight in work results; the sum is the chart's deductions step."),
-    "deduction.capped": ("（超出满分，按满分计）", " (more than full marks: capped)"),
+    "deduction.capped": ("（封顶）", " (capped)"),
     "deduction.zeroed": ("（直接扣完）", " (zeroing event)"),
     "deduction.sum": ("合计", "Total"),
     "col.ded_item": ("扣分项", "Deduction item"),

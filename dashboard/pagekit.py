@@ -63,12 +63,15 @@ def shown_grades(frame: pl.DataFrame) -> pl.DataFrame:
 
     A subject that is "scored, not ranked" (B9) keeps its total, but its band grade is
     not a grade it was awarded, so views never badge it (methodology B8/B9): `grade` is
-    null for it and the stored value stays in `band_grade`. Applying it twice changes nothing.
+    null for it and the stored value stays in `band_grade`. A grade a veto decided, and the
+    不合格 of a fail veto (B7), are awarded grades and stay. Applying it twice changes nothing.
     """
     if "grade" not in frame.columns or "eligible" not in frame.columns or "band_grade" in frame.columns:
         return frame
     veto = (pl.col("grade_reason").str.starts_with("veto").fill_null(False) if "grade_reason" in frame.columns
             else pl.lit(False))
+    if "veto_severity" in frame.columns:
+        veto = veto | (pl.col("veto_severity") == "fail").fill_null(False)
     return frame.with_columns(
         pl.col("grade").alias("band_grade"),
         pl.when(pl.col("eligible").fill_null(False) | veto).then(pl.col("grade")).otherwise(None).alias("grade"),

@@ -286,7 +286,7 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
         rank_text += f"（{fmt_int(row['rank_low'], lang)}–{fmt_int(row['rank_high'], lang)}）"
     flags = []
     if row.get("vetoed"):
-        flags.append(html.Div(f"⛔ {t('worker.veto', lang)}：{veto_text(row, lang)}",
+        flags.append(html.Div(f"{t('worker.veto', lang)}{t('sep.colon', lang)}{veto_text(row, lang)}",
                               className="text-danger small mb-1", id="worker-veto"))
     if row.get("eligible") is False:
         flags.append(html.Div([html.Div(t("worker.not_ranked_why", lang), className="text-muted small"),

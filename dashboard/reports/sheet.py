@@ -160,7 +160,8 @@ def sheet_context(db: Database, run_id: str, worker_id: str, expl: Explanation) 
     if expl.vetoed and expl.veto_reason:
         category, _, evidence = expl.veto_reason.partition(": ")
         notes.append("否决原因：" + veto_category_label(category) + (f"：{evidence}" if evidence else ""))
-    published = expl.eligible or (expl.grade_reason or "").startswith("veto")  # pagekit.shown_grades
+    published = (expl.eligible or (expl.grade_reason or "").startswith("veto")  # as pagekit.shown_grades
+                 or row.get("veto_severity") == "fail")
     ident = [
         ("姓名", row.get("name") or worker_id), ("编号", worker_id), ("岗位", enum_label("role", row.get("role"))),
         ("考核期", fmt_period(run.period_id)), ("网格", row.get("grid_name") or "—"),

@@ -128,6 +128,15 @@ def test_supervisor_journey(server: Server, browser) -> None:
     page.wait_for_selector("[data-testid=chart-waterfall] .main-svg")
     assert name in page.locator("#worker-name").inner_text()
     _shot(page, "worker")
+    # issue 15.1: on the page itself, the drawn waterfall steps add up to the total shown
+    drawn = page.evaluate("""() => {
+        const t = document.querySelector('[data-testid=chart-waterfall] .js-plotly-plot').data[0];
+        return {y: t.y, measure: t.measure, text: t.text};
+    }""")
+    shown_total = float(page.locator("[data-testid=worker-total] .fs-3").inner_text().replace(",", ""))
+    relative = [y for y, m in zip(drawn["y"], drawn["measure"], strict=True) if m == "relative"]
+    assert abs(sum(relative) - shown_total) < 1e-6 and abs(drawn["y"][-1] - shown_total) < 1e-6
+    assert drawn["text"] == [f"{y:,.1f}" for y in drawn["y"]]
     # filter: pick a street in the org filter; the URL keeps it and the rankings narrow
     _nav(page, "nav-rankings", ".drill-link")
     page.click("#filter-unit")

@@ -56,7 +56,8 @@ def _badges(tree: object) -> list[str]:
 def test_not_ranked_workers_show_words_and_no_grade(dash_db: Database) -> None:
     run = latest_run(dash_db, "2025")
     scores = worker_scores(dash_db, run.run_id)
-    unranked = scores.filter(~pl.col("eligible") & ~pl.col("grade_reason").str.starts_with("veto").fill_null(False))
+    unranked = scores.filter(~pl.col("eligible") & ~pl.col("grade_reason").str.starts_with("veto").fill_null(False)
+                             & (pl.col("veto_severity") != "fail").fill_null(True))
     assert unranked.height > 0 and unranked.filter(pl.col("total").is_not_null()).height > 0
     ctx = make_context(dash_db, ADMIN, period="2025", lang="zh")
     grade_words = set(GRADES.values())
@@ -69,9 +70,13 @@ def test_not_ranked_workers_show_words_and_no_grade(dash_db: Database) -> None:
         for code in split_reasons(row["ineligible_reason"]):
             assert code not in text, (row["worker_id"], code)
         assert not grade_words & set(badges)
-    # the ranked keep their grade badge
+    # the ranked keep their grade badge, and a fail veto's 不合格 is an awarded grade (B7)
     ranked = scores.filter(pl.col("eligible")).row(0, named=True)
     assert _badges(worker.worker_detail(ctx, ranked["worker_id"])) == [enum_label("grade", ranked["grade"])]
+    failed = scores.filter(pl.col("veto_severity") == "fail")["worker_id"].to_list()
+    assert failed
+    for vetoed in failed:
+        assert _badges(worker.worker_detail(ctx, vetoed)) == ["不合格"], vetoed
     # the score sheet prints no grade for a scored, not ranked worker
     scored = unranked.filter(pl.col("total").is_not_null()).row(0, named=True)
     sheet = sheet_context(dash_db, run.run_id, scored["worker_id"], explain_worker(dash_db, run.run_id, scored["worker_id"]))
