@@ -394,3 +394,30 @@ def explain_unit(db: Database, run_id: str, unit_id: str, *, level: str) -> Expl
     if scores.height == 0:
         raise ScoringError(f"unit {unit_id!r} ({level}) is not in run {run_id}")
     return _explain(db, run_id, level, scores.row(0, named=True), unit_id)
+
+
+def explanation_from_json(data: Mapping[str, object]) -> Explanation:
+    """An `Explanation` rebuilt from its JSON form (`dataclasses.asdict` sent over the API).
+
+    The CLI prints a server's explanation with the same code as a local one.
+    """
+    return _from_json(Explanation, data)
+
+
+def _from_json(cls: type, data: Mapping[str, object]):  # noqa: ANN202 — returns an instance of cls
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        if field.name not in data:
+            continue
+        value, hint = data[field.name], hints[field.name]
+        args = typing.get_args(hint)
+        if typing.get_origin(hint) is tuple and args and dataclasses.is_dataclass(args[0]):
+            value = tuple(_from_json(args[0], item) for item in value)  # type: ignore[union-attr]
+        elif typing.get_origin(hint) is tuple:
+            value = tuple(value)  # type: ignore[arg-type]
+        values[field.name] = value
+    return cls(**values)

@@ -262,22 +262,18 @@ def explain(
     json: JsonOption = False,
 ) -> None:
     """Explain a worker's score: pillars → indicators → evidence, vetoes, eligibility."""
-    from metrics.explain import explain_worker
-    from metrics.runs import latest_run, list_runs
+    from dashboard.jobs import tasks
+    from metrics.explain import explanation_from_json
     from warehouse.db import open_db
 
-    with user_errors(), open_db(db, read_only=True) as database:
-        run_id = run
-        if run_id is None:
-            if period is not None:
-                info = latest_run(database, period)
-                run_id = info.run_id if info else None
-            else:
-                all_runs = list_runs(database)
-                run_id = all_runs["run_id"][0] if all_runs.height else None
-        if run_id is None:
-            fail("no score run yet; run `gridscore score --period P` first")
-        e = explain_worker(database, run_id, worker)
+    params = {"worker": worker, "run": run, "period": period}
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            e = explanation_from_json(client.run_job("explain", params)["result"])
+        else:
+            with open_db(db, read_only=True) as database:
+                e = tasks.explain(database, **params)
     if json:
         print_json(e)
         return

@@ -138,6 +138,14 @@ class AppealParams(_Params):
     actor: str
 
 
+class ExplainParams(_Params):
+    """A worker's explanation in a run (default: the latest of `period`, or of any period)."""
+
+    worker: str
+    run: str | None = None
+    period: str | None = None
+
+
 class ExportParams(_Params):
     """Export the warehouse as partitioned Parquet with a manifest."""
 
@@ -243,6 +251,13 @@ def _export(ctx: JobContext, p: dict[str, Any]) -> Outcome:
     return Outcome(result, f"{result['rows']} rows in {result['files']} files written to {p['out_dir']}")
 
 
+def _explain(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    from dataclasses import asdict
+
+    e = tasks.explain(ctx.db, **p, steps=ctx)
+    return Outcome(asdict(e), f"{e.subject_id} in run {e.run_id}: total {e.total}")
+
+
 KINDS: dict[str, Kind] = {
     k.name: k for k in (
         Kind("ingest", writes=True, action="manage_data", params=IngestParams, task=_ingest),
@@ -258,6 +273,7 @@ KINDS: dict[str, Kind] = {
         Kind("responses_import", writes=True, action="manage_data", params=ResponsesImportParams,
              task=_responses_import),
         Kind("export_parquet", writes=False, action="manage_data", params=ExportParams, task=_export),
+        Kind("explain", writes=False, action="view", params=ExplainParams, task=_explain),
         Kind("appeal", writes=True, action="finalise", params=AppealParams, task=_appeal),
     )
 }

@@ -10,12 +10,15 @@ Each returns a JSON-ready result, the one the CLI prints (or prints with --json)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
 from surveys.suppression import K_MIN
 from warehouse.db import Database
+
+if TYPE_CHECKING:
+    from metrics.explain import Explanation
 
 
 class Steps(Protocol):
@@ -295,3 +298,28 @@ def export_parquet(db: Database, *, out_dir: str, overwrite: bool = False, steps
         steps(round(100 * fraction, 1), 100, "percent", stage)
 
     return asdict(run(db, out_dir, overwrite=overwrite, progress=report_stage))
+
+
+def explain(db: Database, *, worker: str, run: str | None = None, period: str | None = None,
+            steps: Steps = no_steps) -> Explanation:
+    """A worker's explanation in a run (default: the latest run of `period`, or of any period).
+
+    Raises:
+        ScoringError: no score run yet, unknown run or worker.
+    """
+    from metrics.errors import ScoringError
+    from metrics.explain import explain_worker
+    from metrics.runs import latest_run, list_runs
+
+    run_id = run
+    if run_id is None:
+        if period is not None:
+            info = latest_run(db, period)
+            run_id = info.run_id if info else None
+        else:
+            all_runs = list_runs(db)
+            run_id = all_runs["run_id"][0] if all_runs.height else None
+    if run_id is None:
+        raise ScoringError("no score run yet; run `gridscore score --period P` first")
+    steps(0, 1, "steps", f"explaining {worker} in {run_id}")
+    return explain_worker(db, run_id, worker)

@@ -31,10 +31,10 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, timeout: float = 300, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `gridscore ARGS` in a subprocess (as a user would) and capture its output."""
     return subprocess.run([sys.executable, "-m", "dashboard.cli", *args], capture_output=True, text=True,
-                          env=cli_env(), timeout=timeout, cwd=ROOT)
+                          env=cli_env(), timeout=timeout, cwd=ROOT, input=stdin)
 
 
 @dataclass

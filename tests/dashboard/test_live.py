@@ -265,10 +265,10 @@ def test_backup_audit_finalise_and_veto_through_the_server(server: LiveServer, c
 # server and says to stop it). A new command must be put in one of these.
 THROUGH_SERVER = {"runs", "ingest", "score", "report", "backup", "audit verify", "finalise", "veto confirm",
                   "veto appeal", "veto uphold", "veto overturn", "jobs list", "jobs show", "jobs follow",
-                  "jobs cancel", "sample", "followup", "estimate", "responses import", "appeal", "export-parquet"}
+                  "jobs cancel", "sample", "followup", "estimate", "responses import", "appeal", "export-parquet", "explain"}
 REFUSE_BY_DESIGN = {"init", "generate", "demo", "restore"}
 NO_DATABASE = {"template", "serve", "verify-export", "score-parquet"}
-NOT_YET = {"explain", "user add"}
+NOT_YET = {"user add"}
 
 
 def _command_paths() -> set[str]:
@@ -290,11 +290,11 @@ def _command_paths() -> set[str]:
 def test_every_command_is_classified_and_the_not_yet_ones_name_the_server(server: LiveServer) -> None:
     classified = THROUGH_SERVER | REFUSE_BY_DESIGN | NO_DATABASE | NOT_YET
     assert _command_paths() == classified
-    for args in (["explain", "W000001"],):
-        done = cli(*args, "--db", str(server.db))
+    for args in (["user", "add", "someone", "--role", "viewer", "--password-stdin"],):
+        done = cli(*args, "--db", str(server.db), stdin="a long enough password\n")
         assert done.returncode == 1, args
         assert f"held by the gridscore server at {server.url}" in done.stderr and "stop the server" in done.stderr
-        assert f"`gridscore {args[0]}" in done.stderr  # names the command, not "this command"
+        assert "`gridscore user add" in done.stderr  # names the command, not "this command"
 
 
 def _same(args: list[str], server: LiveServer, direct: Path, *, code: int = 0) -> str:
@@ -342,3 +342,8 @@ def test_survey_commands_appeal_and_export_run_through_the_server(
     manifest = json.loads(exported.stdout)
     assert (tmp_path / "pq" / "manifest.json").exists() and manifest["rows"] > 0
     assert cli("verify-export", "--source", str(tmp_path / "pq")).returncode == 0
+    with open_db(direct, read_only=True) as database:
+        worker = database.scalar("SELECT worker_id FROM workers ORDER BY worker_id LIMIT 1")
+    for args in (["explain", worker, "--period", "2025"], ["explain", worker, "--run", run_id, "--json"]):
+        assert worker in _same(args, server, direct)
+    _same(["explain", "W999999", "--period", "2025"], server, direct, code=1)
