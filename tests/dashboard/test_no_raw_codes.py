@@ -118,8 +118,7 @@ def pages(dash_db: Database) -> dict[str, str]:
             out[f"rankings.{level}.{lang}"] = (visible(rankings.view(ctx, {"level": level}))
                                                + "\n" + rankings.ranking_rows(frame, ctx, level=level)
                                                .drop("href", "grade_code", "id").write_csv(include_header=False))
-            # the rows (the header line is issue 15 finding 9's)
-            out[f"csv.{level}.{lang}"] = rankings.export_csv(ctx, level=level).split("\n", 1)[-1]
+            out[f"csv.{level}.{lang}"] = rankings.export_csv(ctx, level=level)  # headers and rows
         for wid in pick:
             out[f"worker.{wid}.{lang}"] = visible(worker.view(ctx, {"worker": wid}))
         for name, mod in (("vetoes", vetoes), ("surveys", surveys), ("scheme", scheme)):
