@@ -10,22 +10,29 @@ design's sizes, dispositions at the simulator's rates (64 % complete), the answe
 sampled households would give. Each replication is estimated by every estimator
 available, and scored by the scheme with the run's other pillars held fixed:
 
-- `direct`: the design-based grid mean (A4) with its t interval;
+- `direct`: the design-based grid mean (A4) with its t interval (the reference);
 - `nr_adjusted`: the non-response-adjusted mean (A6) with the direct SE (it has none of
   its own);
-- `shrinkage`: today's scored value (A9, covariate-free shrinkage) with the interval
-  today's Monte Carlo implies, shrunk ± 1.96 · raw SE;
+- `raked`: the mean with weights raked to the register's margins (A15, trimmed), with
+  the direct SE (comparison only: the stored answers do not carry these traits);
+- `shrinkage_today`: the covariate-free shrinkage (A9) with the interval the old Monte
+  Carlo implied, shrunk ± 1.96 · raw SE;
+- `shrinkage`: the same value with its own error (A9), as scored now;
 - `fay_herriot`: `surveys.smallarea` (register covariates, REML, Prasad–Rao MSE,
-  benchmarked to the streets' direct estimates), interval ± 1.96 · √MSE.
+  benchmarked to the streets' direct estimates), interval ± 1.96 · √MSE;
+- `fay_herriot_mix`: the Fay–Herriot value adjusted to the city's standard resident mix
+  (A14), judged against the *mix-adjusted* truth (true mean − mix effect).
 
 Figures per estimator (every one with its Monte Carlo SE over replications; RMSE and
 grid bias by the jackknife over replications): RMSE and mean bias against the
 true grid mean, the RMS of the per-grid bias (freed of the replications' own noise),
 95 % interval coverage, the share of
 eligible grid workers whose grade differs from the grade of their true score (bands
-only, no quota), and the share whose 90 % rank interval (today's Monte Carlo:
-satisfaction ~ N(value, SE), skills ~ N(score, 5), weights × U(0.75, 1.25)) contains the
-true rank among eligible grid workers. With `--write` the table goes into
+only, no quota), the share whose 90 % rank interval (the Monte Carlo as scored: data
+noise only — satisfaction ~ N(value, the estimator's own SE), skills ~ N(score, 5)) contains
+the true rank among eligible grid workers, and how often the simultaneous 90 % rank sets
+(`metrics.uncertainty.simultaneous_rank_sets`) hold every true rank at once (and the
+share of workers they cover). With `--write` the table goes into
 docs/methodology.md (between the fairness-table markers) and a summary into
 docs/performance.md. Cities are built once and cached under `--cache`.
 """
@@ -45,12 +52,14 @@ import polars as pl
 from bench.bench_generate import write_section
 from metrics.scheme import Scheme, load_scheme
 from metrics.score import round_half_up_np
-from metrics.uncertainty import _grid_ranks_desc, draw_totals
+from metrics.uncertainty import _grid_ranks_desc, draw_totals, simultaneous_rank_sets
 from surveys.design import SampleOptions, completes_needed, invitations_needed
 from surveys.dispositions import COUNT_COLUMNS
 from surveys.estimate import TREE_SQL, EstimateOptions, _finish, estimate_grids
 from surveys.questionnaire import load_questionnaire
-from surveys.smallarea import register_covariates, small_area_estimates
+from surveys.raking import rake, raked_means
+from surveys.scored import score_values
+from surveys.smallarea import register_covariates
 from surveys.synthetic import OUTCOME_P, OUTCOMES, population
 from warehouse.db import Database, open_db
 
@@ -61,8 +70,11 @@ SEED = 20251
 YEAR = 2025
 PERIOD = str(YEAR)
 SCENARIO_NAMES = ("none", "documented", "double", "unregistered")
-ESTIMATORS = ("direct", "nr_adjusted", "shrinkage", "fay_herriot")
-FIGURES = ("rmse", "bias", "grid_bias", "coverage", "misgraded", "rank_coverage")
+ESTIMATORS = ("direct", "nr_adjusted", "raked", "shrinkage_today", "shrinkage", "fay_herriot", "fay_herriot_mix")
+RANKED = ("direct", "shrinkage_today", "shrinkage", "fay_herriot", "fay_herriot_mix")  # Monte Carlo + rank sets
+MIX = ("fay_herriot_mix",)  # judged against the mix-adjusted truth
+FIGURES = ("rmse", "bias", "grid_bias", "coverage", "misgraded", "rank_coverage", "rank_set_joint", "rank_set_share")
+RAKE_TRAITS = ("elderly", "low_income", "floating", "large")  # large: 4 or more residents
 Z95 = 1.959964
 
 
@@ -79,7 +91,10 @@ class World:
     population: np.ndarray  # N_h
     invited: np.ndarray  # invitations per grid (the design's sizes)
     truth: np.ndarray  # true grid mean, per grid
-    workers: pl.DataFrame  # eligible grid workers: pillars, bonus, grid index, true total
+    truth_adjusted: np.ndarray  # true grid mean less the residents' mix effect (A14's target)
+    traits: np.ndarray  # households × RAKE_TRAITS (0/1)
+    trait_totals: np.ndarray  # grids × RAKE_TRAITS: register counts
+    workers: pl.DataFrame  # eligible grid workers: pillars, bonus, grid index, true totals
     covariates: pl.DataFrame  # register covariates per grid (surveys.smallarea)
     streets: pl.DataFrame  # grid_id, street_id
 
@@ -94,7 +109,8 @@ def load_world(db: Database, scenario: str, scheme: Scheme, *, options: SampleOp
     from surveys.truth import CODES, CUTS
 
     code_idx = np.searchsorted(np.asarray(CUTS), people["u"].to_numpy())
-    hh = people.select("household_id", "grid_id", "elderly").with_columns(
+    hh = people.select("household_id", "grid_id", "elderly", "low_income", "floating",
+                       (pl.col("size") >= 4).alias("large")).with_columns(
         pl.Series("y", scores[code_idx]),
         pl.Series("satisfied", np.isin(np.asarray(CODES)[code_idx], list(satisfied))),
     ).sort("grid_id", "household_id")
@@ -113,11 +129,20 @@ def load_world(db: Database, scenario: str, scheme: Scheme, *, options: SampleOp
     ).filter(pl.col("grid_id").is_in(grid_ids.tolist()))
     workers = workers.with_columns(pl.Series("g", np.searchsorted(grid_ids, workers["grid_id"].to_numpy())))
     truth = grids["true_mean"].to_numpy()
-    workers = workers.with_columns(pl.Series("true_total", point_totals(workers, truth[workers["g"].to_numpy()], scheme)))
+    truth_adjusted = truth - grids["mix_effect"].to_numpy()
+    wg = workers["g"].to_numpy()
+    workers = workers.with_columns(
+        pl.Series("true_total", point_totals(workers, truth[wg], scheme)),
+        pl.Series("true_total_adjusted", point_totals(workers, truth_adjusted[wg], scheme)),
+    )
+    traits = np.column_stack([hh[c].cast(pl.Float64).to_numpy() for c in RAKE_TRAITS])
+    totals = np.column_stack([np.bincount(grid_of, weights=traits[:, v], minlength=len(grid_ids))
+                              for v in range(traits.shape[1])])
     return World(
         grid_ids=grid_ids, grid_of=grid_of, start=np.searchsorted(grid_of, np.arange(len(grid_ids))),
         y=hh["y"].to_numpy(), satisfied=hh["satisfied"].to_numpy(), elderly=hh["elderly"].to_numpy(),
-        population=pop, invited=invited, truth=truth, workers=workers,
+        population=pop, invited=invited, truth=truth, truth_adjusted=truth_adjusted, traits=traits,
+        trait_totals=totals, workers=workers,
         covariates=register_covariates(db), streets=db.query(TREE_SQL).select("grid_id", "street_id"),
     )
 
@@ -164,6 +189,7 @@ def survey_once(world: World, rng: np.random.Generator) -> tuple[pl.DataFrame, p
         "weight_class": np.where(cls[done] == 1, "elderly", "other"),
         "y": world.y[chosen[done]],
         "satisfied": world.satisfied[chosen[done]],
+        "household": chosen[done],  # index into the world's households (raking reads their traits)
     })
     n_g = len(grid_ids)
     cells = np.bincount((g * 2 + cls) * len(OUTCOMES) + outcome, minlength=n_g * 2 * len(OUTCOMES))
@@ -182,50 +208,73 @@ def estimators(world: World, respondents: pl.DataFrame, strata: pl.DataFrame,
                counts: pl.DataFrame) -> dict[str, tuple[np.ndarray, ...]]:
     """(value, SE, low, high) per grid, in grid order, for every estimator."""
     opts = EstimateOptions(k_min=0)
-    grids = _finish(estimate_grids(respondents, strata, counts=counts, options=opts), opts).sort("unit_id")
-    fh = grids.select("unit_id").join(
-        small_area_estimates(grids, world.covariates, world.streets), on="unit_id", how="left")
+    grids = _finish(estimate_grids(respondents.drop("household"), strata, counts=counts, options=opts), opts).sort("unit_id")
 
-    def col(c: str) -> np.ndarray:
-        return grids[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    def col(frame: pl.DataFrame, c: str) -> np.ndarray:
+        return frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
-    mean, se, lo, hi = col("mean"), col("se"), col("ci_low"), col("ci_high")
+    def scored(estimator: str, estimand: str = "population") -> tuple[np.ndarray, np.ndarray]:
+        out = score_values(grids, grids, world.covariates, world.streets, estimator=estimator, estimand=estimand)
+        return col(out, "scored"), col(out, "scored_se")
+
+    mean, se, lo, hi = (col(grids, c) for c in ("mean", "se", "ci_low", "ci_high"))
     half = hi - mean
-    adj, shr = col("mean_adjusted"), col("shrunk")
-    f, f_se = (fh[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in ("fh", "fh_se"))
-    return {
+    adj, shr = col(grids, "mean_adjusted"), col(grids, "shrunk")
+    g = np.searchsorted(world.grid_ids, respondents["grid_id"].to_numpy())
+    hh = respondents["household"].to_numpy()
+    w = rake(g, world.traits[hh], world.trait_totals, world.population.astype(float))
+    raked = raked_means(g, world.y[hh].astype(float), w, len(world.grid_ids))
+    out = {
         "direct": (mean, se, lo, hi),
         "nr_adjusted": (adj, se, adj - half, adj + half),
-        "shrinkage": (shr, se, shr - Z95 * se, shr + Z95 * se),
-        "fay_herriot": (f, f_se, f - Z95 * f_se, f + Z95 * f_se),
+        "raked": (raked, se, raked - half, raked + half),
+        "shrinkage_today": (shr, se, shr - Z95 * se, shr + Z95 * se),
     }
+    for name, (estimator, estimand) in {"shrinkage": ("shrinkage", "population"),
+                                        "fay_herriot": ("fay_herriot", "population"),
+                                        "fay_herriot_mix": ("fay_herriot", "mix_adjusted")}.items():
+        v, v_se = scored(estimator, estimand)
+        out[name] = (v, v_se, v - Z95 * v_se, v + Z95 * v_se)
+    return out
 
 
 def replicate(world: World, scheme: Scheme, *, reps: int, draws: int, seed: int) -> dict[str, dict[str, np.ndarray]]:
-    """Per estimator: errors (reps × grids), coverage (reps × grids), misgraded and rank coverage (reps)."""
+    """Per estimator: errors and coverage (reps × grids), misgraded and the rank figures (reps)."""
     g = world.workers["g"].to_numpy()
-    true_total = world.workers["true_total"].to_numpy()
-    true_grade = grades(true_total, scheme)
-    t_rank = true_ranks(true_total, scheme)
     q = (1 - scheme.uncertainty.interval) / 2
+    truths = {}
+    for which, tcol in (("population", "true_total"), ("mix", "true_total_adjusted")):
+        tt = world.workers[tcol].to_numpy()
+        truths[which] = (grades(tt, scheme), true_ranks(tt, scheme))
     out = {e: {"err": np.empty((reps, len(world.truth))), "cover": np.empty((reps, len(world.truth))),
-               "misgraded": np.empty(reps), "rank_cover": np.empty(reps)} for e in ESTIMATORS}
+               **{k: np.full(reps, np.nan) for k in ("misgraded", "rank_cover", "rank_set_joint", "rank_set_share")}}
+           for e in ESTIMATORS}
     for r in range(reps):
         rng = np.random.default_rng([seed, r])
         est = estimators(world, *survey_once(world, rng))
         for name, (val, se, lo, hi) in est.items():
             o = out[name]
-            o["err"][r] = val - world.truth
-            o["cover"][r] = (lo <= world.truth) & (world.truth <= hi)
+            target = world.truth_adjusted if name in MIX else world.truth
+            true_grade, t_rank = truths["mix" if name in MIX else "population"]
+            o["err"][r] = val - target
+            o["cover"][r] = (lo <= target) & (target <= hi)
             sat = val[g]
-            o["misgraded"][r] = np.mean(grades(point_totals(world.workers, sat, scheme), scheme) != true_grade)
+            point = point_totals(world.workers, sat, scheme)
+            o["misgraded"][r] = np.mean(grades(point, scheme) != true_grade)
+            if name not in RANKED:
+                continue
             frame = world.workers.with_columns(
-                pl.Series("satisfaction", sat), pl.Series("satisfaction_se", se[g]))
-            totals = round_half_up_np(draw_totals(frame, scheme, seed=[seed, r, 1], draws=draws), scheme.decimals)
+                pl.Series("satisfaction", sat), pl.Series("satisfaction_scored_se", se[g]))
+            totals = round_half_up_np(draw_totals(frame, scheme, seed=[seed, r, 1], draws=draws, weights=False),
+                                      scheme.decimals)
             ranks = _grid_ranks_desc(totals, np.arange(frame.height), scheme.decimals)
             low = np.quantile(ranks, q, axis=0, method="lower")
             high = np.quantile(ranks, 1 - q, axis=0, method="higher")
             o["rank_cover"][r] = np.mean((low <= t_rank) & (t_rank <= high))
+            s_lo, s_hi, _c = simultaneous_rank_sets(point, totals, scheme.uncertainty.rank_set)
+            inside = (s_lo <= t_rank) & (t_rank <= s_hi)
+            o["rank_set_joint"][r] = float(inside.all())
+            o["rank_set_share"][r] = float(inside.mean())
     return out
 
 
@@ -256,6 +305,8 @@ def summarise(res: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
     cov_r = np.nanmean(np.where(ok, res["cover"], np.nan), axis=1)
 
     def mean_se(x: np.ndarray) -> tuple[float, float]:
+        if not np.isfinite(x).any():
+            return float("nan"), float("nan")
         return float(np.mean(x)), float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
     return {
@@ -265,6 +316,8 @@ def summarise(res: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
         "coverage": mean_se(cov_r),
         "misgraded": mean_se(res["misgraded"]),
         "rank_coverage": mean_se(res["rank_cover"]),
+        "rank_set_joint": mean_se(res["rank_set_joint"]),
+        "rank_set_share": mean_se(res["rank_set_share"]),
     }
 
 
@@ -302,17 +355,20 @@ def run(db: Database, *, size: str, reps: int, draws: int, scenarios: tuple[str,
 def table(results: pl.DataFrame) -> str:
     """Markdown table of the harness results."""
     head = ("| city | scenario | estimator | R | RMSE | bias | grid bias (RMS) | 95 % coverage | "
-            "misgraded | rank interval covers |")
-    lines = [head, "|" + "---|" * 10]
+            "misgraded | rank interval covers | rank sets hold all | rank sets cover |")
+    lines = [head, "|" + "---|" * 12]
+
     def pm(r: dict, f: str, pct: bool = False) -> str:
+        if r[f] is None or not np.isfinite(r[f]):
+            return "—"
         k = 100.0 if pct else 1.0
-        return f"{k * r[f]:.{1 if pct else 2}f} ± {k * r[f + '_se']:.{1 if pct else 2}f}"
+        return f"{k * r[f]:.{1 if pct else 2}f} ± {k * r[f + '_se']:.{1 if pct else 2}f}" + (" %" if pct else "")
 
     for r in results.iter_rows(named=True):
         lines.append(
             f"| {r['size']} ({r['grids']} grids) | {r['scenario']} | {r['estimator']} | {r['reps']} | {pm(r, 'rmse')} | "
-            f"{pm(r, 'bias')} | {pm(r, 'grid_bias')} | {pm(r, 'coverage', True)} % | {pm(r, 'misgraded', True)} % | "
-            f"{pm(r, 'rank_coverage', True)} % |"
+            f"{pm(r, 'bias')} | {pm(r, 'grid_bias')} | {pm(r, 'coverage', True)} | {pm(r, 'misgraded', True)} | "
+            f"{pm(r, 'rank_coverage', True)} | {pm(r, 'rank_set_joint', True)} | {pm(r, 'rank_set_share', True)} |"
         )
     return "\n".join(lines)
 

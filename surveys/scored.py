@@ -15,8 +15,10 @@ and the **estimand** (A14):
 - `population`: the unit's population mean (what its residents feel);
 - `mix_adjusted`: the same adjusted to the city's standard resident mix, HCAHPS-style:
   value − (x_u − x̄)ᵀβ̂, with x_u the unit's register shares (elderly, low-income,
-  floating, mean household size), x̄ the city's, β̂ the grid-level Fay–Herriot slopes. Its
-  SE adds the slopes' error: √(SE² + dᵀ·Var(β̂)·d), d = x_u − x̄.
+  floating, mean household size), x̄ the city's, β̂ the grid-level Fay–Herriot slopes,
+  shrunk toward 0 by positive-part James–Stein (`slopes`: slopes the data cannot tell
+  from zero barely adjust). Its SE adds the slopes' error: √(SE² + dᵀ·Var(β̂)·d),
+  d = x_u − x̄.
 
 Where the data cannot carry the choice, the value falls back and says why (`estimator_note`,
 `mix_note`): a level with fewer than `MIN_UNITS` units with an estimate is not shrunk
@@ -25,8 +27,6 @@ Everything is computed for all units at once; scoring code reads only this modul
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -37,28 +37,8 @@ from surveys.estimate import MIN_UNITS, TREE_SQL, Level, estimate_frame
 from surveys.smallarea import COVARIATES, benchmark, register_covariates, small_area_fit
 from warehouse.db import Database
 
-NOTES: dict[str, tuple[str, str]] = {
-    "too_few_units": ("本层级有估计的单位少于10个，无法估计τ²，未收缩，按直接估计计分",
-                      "fewer than 10 units with an estimate at this level: τ² cannot be estimated, "
-                      "nothing is shrunk, the direct estimate scores"),
-    "grid_level_only": ("小域估计只用于网格；以上层级用直接估计（网格估计已与街道直接估计对齐）",
-                        "small-area estimates are for grids; above them the design-based estimate is "
-                        "used (the grids are benchmarked to the streets' design-based figures)"),
-    "no_mix_model": ("网格少于10个或缺少户籍登记信息，无法估计住户结构调整，按总体均值计分",
-                     "fewer than 10 grids or no register covariates: the resident-mix adjustment "
-                     "cannot be estimated, the population mean scores"),
-}
-"""Why a value fell back (zh, en): the codes of `estimator_note` and `mix_note`."""
-
-
-@dataclass(frozen=True)
-class MixModel:
-    """Grid-level slopes of satisfaction on the register shares and the city's standard mix."""
-
-    beta: np.ndarray  # slopes per covariate (no intercept), points per unit of the share
-    beta_cov: np.ndarray  # their covariance
-    standard: np.ndarray  # x̄: household-weighted city mean of each covariate
-    grids: int
+NOTE_CODES: tuple[str, ...] = ("too_few_units", "grid_level_only", "no_mix_model")
+"""Why a value fell back (`estimator_note`, `mix_note`); their words are in dashboard.i18n (fair.note.*)."""
 
 
 def _check(estimator: str, estimand: str) -> None:
@@ -96,6 +76,19 @@ def standard_mix(covariates: pl.DataFrame) -> np.ndarray:
     """x̄: the household-weighted mean of every covariate over the register (the city's mix)."""
     w = covariates["households"].cast(pl.Float64).to_numpy()
     return np.array([float(w @ covariates[c].to_numpy() / w.sum()) for c in COVARIATES])
+
+
+def slopes(beta: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positive-part James–Stein shrinkage of the mix slopes toward 0 (no adjustment).
+
+    κ = max(0, 1 − (p − 2)/W), W = β̂ᵀ·Var(β̂)⁻¹·β̂ (the Wald statistic of "no mix effect"):
+    slopes the data cannot tell from zero adjust little, so noise in β̂ does not move
+    every grid. Returns κ·β̂ and κ²·Var(β̂).
+    """
+    p = len(beta)
+    wald = float(beta @ np.linalg.solve(cov, beta)) if p else 0.0
+    kappa = max(0.0, 1.0 - (p - 2) / wald) if wald > 0 else 0.0
+    return kappa * beta, kappa**2 * cov
 
 
 def _col(frame: pl.DataFrame, name: str) -> np.ndarray:
@@ -175,7 +168,7 @@ def score_values(
     if fit is not None and fit.beta_cov is not None:
         ucov = units.select("unit_id").join(unit_covariates(covariates, tree, level), on="unit_id", how="left")
         d = np.column_stack([_col(ucov, c) for c in COVARIATES]) - standard_mix(covariates)[None, :]
-        beta, cov = fit.beta[1:], fit.beta_cov[1:, 1:]
+        beta, cov = slopes(fit.beta[1:], fit.beta_cov[1:, 1:])
         adj = d @ beta
         adj_se = np.sqrt(np.einsum("ij,jk,ik->i", d, cov, d))
         mix_note = np.where(np.isfinite(adj), None, "no_mix_model").astype(object)

@@ -43,12 +43,14 @@ PILLARS = (*PILLAR_KEYS, "deductions", "bonus")
 
 
 def markers_expr(frame: pl.DataFrame, lang: str) -> pl.Expr:
-    """Veto / ineligibility markers of each row as short text (vectorised)."""
+    """Veto / ineligibility / statistically-tied markers of each row as short text (vectorised)."""
     parts = []
     if "vetoed" in frame.columns:
         parts.append(pl.when(pl.col("vetoed").fill_null(False)).then(pl.lit("⛔ " + t("marker.vetoed", lang))))
     if "eligible" in frame.columns:
         parts.append(pl.when(pl.col("eligible") == False).then(pl.lit("○ " + t("marker.ineligible", lang))))  # noqa: E712
+    if "tied" in frame.columns:
+        parts.append(pl.when(pl.col("tied").fill_null(False)).then(pl.lit("≈ " + t("marker.tied", lang))))
     if not parts:
         return pl.lit("")
     return pl.concat_str(parts, separator=" ", ignore_nulls=True).fill_null("")

@@ -35,6 +35,7 @@ from dashboard.data import (
     indicator_values,
     load_scheme,
     run_id_of,
+    run_scheme,
     satisfaction,
     trend_runs,
     work_records_sample,
@@ -57,6 +58,7 @@ from dashboard.i18n import (
     veto_category_label,
 )
 from dashboard.pagekit import PILLAR_KEYS, Query, has, no_run, page_layout, scoped_scores
+from dashboard.satisfaction_note import is_tied, method_lines, scheme_settings
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import (
     GRADE_COLOURS,
@@ -309,6 +311,13 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
                          if sat_row else None)), md=3),
         dbc.Col(html.Div(flags), md=3),
     ], className="g-3 mb-3")
+    if is_tied(row):
+        flags.append(dbc.Badge(f"≈ {t('marker.tied', lang)}", color="warning", text_color="dark", className="me-2",
+                               id="worker-tied"))
+    settings = scheme_settings(run_scheme(ctx.db, run_id_of(run)))
+    method = html.Div([html.H6(t("fair.heading", lang), className="mb-1"),
+                       html.Ul([html.Li(x) for x in method_lines(row, lang, **settings)], className="mb-0 small")],
+                      className="mb-3", id="worker-method")
     indicators = indicator_rows(indicator_values(ctx.db, run_id_of(run), worker_id), lang)
     adjust = adjustment_rows(adjustments(ctx.db, run_id_of(run), worker_id), lang)
     recon = deduction_table(ctx.db, run_id_of(run), worker_id)
@@ -331,7 +340,7 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
     ded_section = section(t("worker.deductions", lang),
                           html.Div([html.P(t("worker.deductions_note", lang), className="text-muted small mb-1"),
                                     grid(ded, ded_cols, grid_id="worker-deductions", height=170)]))
-    return html.Div([header, cards, dbc.Row(charts), ded_section,
+    return html.Div([header, cards, method, dbc.Row(charts), ded_section,
                      dbc.Row([dbc.Col(section(t("worker.adjustments", lang),
                                               grid(adjust, adj_cols, grid_id="worker-adjustments", height=300)), lg=5),
                               dbc.Col(section(t("worker.records", lang),

@@ -118,7 +118,7 @@ WORKER_COLUMNS = (
     "worker_id", "name", "role", "grid_id", "grid_name", "community_id", "community_name", "street_id",
     "street_name", "dept_id", "dept_name", *PILLAR_KEYS, "deductions", "bonus", "total",
     "grade", "rank", "ranked_among", "rank_low", "rank_high", "eligible", "ineligible_reason", "vetoed",
-    "veto_reason",
+    "veto_reason", "tied",
 )
 UNIT_COLUMNS = (
     "unit_id", "name", "members", *PILLAR_KEYS, "deductions", "bonus", "total", "grade",
@@ -143,16 +143,26 @@ def _select(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     return frame.select([c for c in columns if c in frame.columns])
 
 
+def _survey_choice_text(scheme: Scheme, lang: str) -> tuple[str, str]:
+    """The satisfaction pillar's estimator and estimand in `lang` (the report's rules table)."""
+    p = next((p for p in scheme.pillars if p.source == "survey"), None)
+    if p is None:
+        return "—", "—"
+    return t(f"fair.short.{p.estimator}", lang), t(f"fair.short.{p.estimand}", lang)
+
+
 def worker_table(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Worker rows in report order (street, community, role, rank) with markers.
 
     Pillar columns are points (as in the rankings view), values as stored; the
-    markers are the rankings view's labels (⛔ vetoed, ○ ineligible).
+    markers are the rankings view's labels (⛔ vetoed, ○ ineligible, ≈ statistically tied).
     """
     frame = _select(with_points(scores), WORKER_COLUMNS)
     vetoed = pl.when(pl.col("vetoed").fill_null(False)).then(pl.lit("⛔ " + t("marker.vetoed", lang)))
     ineligible = pl.when(pl.col("eligible").not_().fill_null(False)).then(pl.lit("○ " + t("marker.ineligible", lang)))
-    marks = pl.concat_str([vetoed, ineligible], separator=" ", ignore_nulls=True).fill_null("").alias("markers")
+    tied = (pl.when(pl.col("tied").fill_null(False)).then(pl.lit("≈ " + t("marker.tied", lang)))
+            if "tied" in frame.columns else pl.lit(None, dtype=pl.String))
+    marks = pl.concat_str([vetoed, ineligible, tied], separator=" ", ignore_nulls=True).fill_null("").alias("markers")
     return frame.with_columns(marks).sort(
         "street_id", "community_id", "role", "rank", "total",
         descending=[False, False, False, False, True], nulls_last=True,
@@ -244,11 +254,15 @@ def methodology(db: Database, run: RunInfo, lang: str = "zh") -> Methodology:
     el = scheme.eligibility
     rules = pl.DataFrame({
         "rule": [t(f"rule.{k}", lang) for k in ("cap", "bonus_cap", "min_months", "survey_n_min", "min_reliability",
-                                                "acting_statuses", "grade_cap", "rank_interval", "draws")],
+                                                "acting_statuses", "grade_cap", "rank_interval", "draws",
+                                                "satisfaction_estimator", "satisfaction_estimand", "tied_below",
+                                                "rank_set")],
         "value": [fmt_num(scheme.cap), fmt_num(scheme.bonus_cap), fmt_num(el.min_months_in_post),
                   str(el.survey_n_min), fmt_num(el.min_reliability, digits=2),
                   join_list([enum_label("veto_status", s, lang) for s in scheme.veto.acting_statuses], lang),
-                  enum_label("grade", scheme.veto.grade_cap, lang), f"{int(round(scheme.uncertainty.interval * 100))}%", str(run.draws)],
+                  enum_label("grade", scheme.veto.grade_cap, lang), f"{int(round(scheme.uncertainty.interval * 100))}%", str(run.draws),
+                  *_survey_choice_text(scheme, lang), f"{int(round(scheme.uncertainty.tied_below * 100))}%",
+                  f"{int(round(scheme.uncertainty.rank_set * 100))}%"],
     })
     design = design_of(db, run.period_id)
     if design is None:

@@ -32,10 +32,11 @@ from dashboard.i18n import (
 )
 from dashboard.reports.html import css
 from dashboard.reports.pdf import html_to_pdf
+from dashboard.satisfaction_note import method_lines, scheme_settings
 from dashboard.viewmodel import deduction_rows
 from metrics.explain import Explanation, explain_worker
 from metrics.results import worker_scores
-from metrics.runs import get_run
+from metrics.runs import get_run, run_scheme
 from warehouse.db import Database
 
 MAX_EVENTS = 10
@@ -162,6 +163,7 @@ def sheet_context(db: Database, run_id: str, worker_id: str, expl: Explanation) 
         notes.append("否决原因：" + veto_category_label(category) + (f"：{evidence}" if evidence else ""))
     published = (expl.eligible or (expl.grade_reason or "").startswith("veto")  # as pagekit.shown_grades
                  or row.get("veto_severity") == "fail")
+    notes += method_lines(row, "zh", compact=True, **scheme_settings(run_scheme(db, run_id)))
     ident = [
         ("姓名", row.get("name") or worker_id), ("编号", worker_id), ("岗位", enum_label("role", row.get("role"))),
         ("考核期", fmt_period(run.period_id)), ("网格", row.get("grid_name") or "—"),
