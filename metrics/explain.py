@@ -134,6 +134,39 @@ class Step:
 
 
 @dataclass(frozen=True)
+class SatisfactionMethod:
+    """How the satisfaction pillar was estimated and how sure the grade and rank are (issue 19)."""
+
+    estimator: str | None  # direct | shrinkage | fay_herriot | members (surveys.scored)
+    estimand: str | None  # population | mix_adjusted
+    note: str | None  # why it fell back (too_few_units, grid_level_only, no_mix_model)
+    scored_se: float | None
+    population: float | None
+    adjusted: float | None
+    mix: float | None  # population − adjusted: the points the residents' mix moves it
+    tied: bool | None
+    p_own_grade: float | None
+    rank_set: tuple[float, float] | None  # simultaneous rank confidence set
+    weight_ranks: tuple[float, float] | None  # rank range under the weights alone
+
+
+def satisfaction_method(row: dict) -> SatisfactionMethod:
+    """The method of a stored score row (worker or unit)."""
+    def pair(lo: str, hi: str) -> tuple[float, float] | None:
+        return (row[lo], row[hi]) if row.get(lo) is not None and row.get(hi) is not None else None
+
+    grade = row.get("grade")
+    return SatisfactionMethod(
+        estimator=row.get("satisfaction_estimator"), estimand=row.get("satisfaction_estimand"),
+        note=row.get("satisfaction_note"), scored_se=row.get("satisfaction_scored_se"),
+        population=row.get("satisfaction_population"), adjusted=row.get("satisfaction_adjusted"),
+        mix=row.get("satisfaction_mix"), tied=row.get("tied"),
+        p_own_grade=row.get(f"p_grade_{grade}") if grade else None,
+        rank_set=pair("rank_set_low", "rank_set_high"), weight_ranks=pair("weight_rank_low", "weight_rank_high"),
+    )
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The whole explanation of one subject's score in one run."""
 
@@ -159,6 +192,7 @@ class Explanation:
     vetoes: tuple[VetoLine, ...]
     deduction_items: tuple[DeductionItem, ...] = ()
     steps: tuple[Step, ...] = ()
+    satisfaction: SatisfactionMethod | None = None
 
 
 RECONCILE_SCHEMA = {
@@ -360,7 +394,7 @@ def _explain(db: Database, run_id: str, level: str, row: dict, subject_id: str) 
         eligible=bool(row.get("eligible")), ineligible_reasons=reasons, vetoed=bool(row.get("vetoed")),
         veto_reason=row.get("veto_reason"), pillars=_pillars(scheme, row, items),
         deduction_lines=ded, bonus_lines=bon, vetoes=_vetoes(db, row, subjects, period_id),
-        deduction_items=ded_items, steps=steps,
+        deduction_items=ded_items, steps=steps, satisfaction=satisfaction_method(row),
     )
 
 

@@ -21,7 +21,7 @@ from dashboard.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from metrics.explain import DeductionItem, Explanation
+    from metrics.explain import DeductionItem, Explanation, SatisfactionMethod
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Audit log (hash chain) commands.", no_args_is_help=True)
@@ -99,6 +99,22 @@ def runs(db: DbOption = None, json: JsonOption = False) -> None:
                                      pl.col("created_by").alias("by"),
                                      pl.col("input_fingerprint").str.slice(0, 12).alias("inputs")),
                         title="score runs")
+
+
+def method_line(m: SatisfactionMethod) -> str:
+    """One line of `gridscore explain`: estimator, estimand, the residents' mix, tied, rank set, weights."""
+    def num(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    parts = [f"satisfaction: {m.estimator} ({m.estimand})" + (f" [fell back: {m.note}]" if m.note else ""),
+             f"population {num(m.population)}, mix-adjusted {num(m.adjusted)}, residents move it {num(m.mix)}"]
+    if m.tied:
+        parts.append(f"statistically tied (P(own grade) {num(100 * m.p_own_grade if m.p_own_grade is not None else None)} %)")
+    if m.rank_set:
+        parts.append(f"simultaneous rank set {m.rank_set[0]:.0f}–{m.rank_set[1]:.0f}")
+    if m.weight_ranks:
+        parts.append(f"weights alone {m.weight_ranks[0]:.0f}–{m.weight_ranks[1]:.0f}")
+    return "; ".join(parts)
 
 
 @app.command()
@@ -302,3 +318,5 @@ def explain(
         out.print(f"  veto {v.veto_id} {v.category} {v.severity} [{v.status}] {mark}: {v.evidence}", highlight=False)
     if e.ineligible_reasons:
         out.print(f"  not ranked: {', '.join(e.ineligible_reasons)}", highlight=False)
+    if e.satisfaction is not None and e.satisfaction.estimator:
+        out.print("  " + method_line(e.satisfaction), highlight=False)

@@ -108,3 +108,31 @@ def test_monte_carlo_separates_data_noise_from_weights() -> None:
     probs = ranked.with_columns(pl.struct(pl.all()).map_elements(
         lambda r: r[f"p_grade_{r['grade']}"], return_dtype=pl.Float64).alias("p_own"))
     assert (probs["tied"] == (probs["p_own"] < 0.8)).all()
+
+
+def test_run_records_the_estimator_and_explain_shows_it(city_db) -> None:
+    from metrics.explain import explain_worker
+    from metrics.runs import remember_scheme_text, score_period
+
+    text = _with('estimator = "fay_herriot"\nestimand = "mix_adjusted"')
+    scheme = scheme_from_text(text)
+    remember_scheme_text(scheme, text)
+    score_period(city_db, "2025", scheme=scheme, seed=3, draws=100)
+    run = city_db.scalar("SELECT run_id FROM score_runs ORDER BY created_at DESC, run_id DESC LIMIT 1")
+    assert city_db.query("SELECT satisfaction_estimator, satisfaction_estimand FROM score_runs WHERE run_id = ?",
+                         [run]).row(0) == ("fay_herriot", "mix_adjusted")
+    workers = city_db.query(
+        "SELECT worker_id, satisfaction, satisfaction_estimator, satisfaction_adjusted, satisfaction_population, "
+        "satisfaction_mix FROM score_workers WHERE run_id = ? AND role = 'grid_worker' AND satisfaction IS NOT NULL",
+        [run])
+    assert workers["satisfaction_estimator"].unique().to_list() == ["fay_herriot"]
+    # the mix-adjusted value scores; population − adjusted = the residents' part
+    assert (workers["satisfaction"] - workers["satisfaction_adjusted"]).abs().max() < 1e-6
+    assert ((workers["satisfaction_population"] - workers["satisfaction_adjusted"]) - workers["satisfaction_mix"]
+            ).abs().max() < 1e-6
+    streets = city_db.query("SELECT satisfaction_estimator, satisfaction_note FROM score_units "
+                            "WHERE run_id = ? AND level = 'street' AND satisfaction IS NOT NULL", [run])
+    assert streets.height and streets["satisfaction_note"].unique().to_list() == ["grid_level_only"]
+    expl = explain_worker(city_db, run, workers["worker_id"][0])
+    assert expl.satisfaction is not None and expl.satisfaction.estimator == "fay_herriot"
+    assert expl.satisfaction.rank_set is not None
