@@ -103,3 +103,27 @@ def test_scored_unknown_choice_is_refused(city_path) -> None:
         out = scored_estimates(db, "2025", estimator="fay_herriot", estimand="mix_adjusted")
     assert out["estimator_used"].drop_nulls().unique().to_list() == ["fay_herriot"]
     assert out.filter(pl.col("suppressed"))["scored"].null_count() == out["suppressed"].sum()
+
+
+def test_mix_slopes_james_stein_hand_worked_example() -> None:
+    # methodology A14: β̂ = (3, 0, 0, 0), Var(β̂) = I → W = 9, κ = 1 − (4 − 2)/9 = 7/9
+    from surveys.scored import slopes
+
+    beta, cov = slopes(np.array([3.0, 0, 0, 0]), np.eye(4))
+    assert beta.tolist() == pytest.approx([7 / 3, 0, 0, 0])
+    assert cov == pytest.approx(np.eye(4) * (7 / 9) ** 2)
+    # slopes the data cannot tell from zero do not adjust at all
+    assert slopes(np.array([0.5, 0, 0, 0]), np.eye(4))[0].tolist() == [0.0] * 4
+
+
+def test_mix_adjustment_uses_the_fitted_slopes() -> None:
+    # oracle: the adjustment equals (x − x̄)ᵀ·κβ̂ with β̂ from the Fay–Herriot fit itself
+    from surveys.scored import slopes
+    from surveys.smallarea import small_area_fit
+
+    units, cov, tree = _world(50, seed=3)
+    out = score_values(units, units, cov, tree, estimator="direct", estimand="mix_adjusted")
+    _data, fit = small_area_fit(units, cov, tree.select("grid_id", "street_id"))
+    beta, _ = slopes(fit.beta[1:], fit.beta_cov[1:, 1:])
+    d = cov.sort("grid_id").select(list(COVARIATES)).to_numpy() - standard_mix(cov)[None, :]
+    assert out["mix_adjustment"].to_numpy() == pytest.approx(d @ beta)
