@@ -160,10 +160,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fair.estimand.mix_adjusted": ("计分口径：按全市标准住户结构调整后的满意度（网格员本人的贡献）",
                                    "Scored: satisfaction at the city's standard resident mix (the worker's own "
                                    "contribution)"),
-    "fair.mix.words": ("本网格的住户结构（老年、低收入、流动人口户占比与户规模）使满意度{direction}{points}分："
+    "fair.mix.words": ("这里的住户结构（老年、低收入、流动人口户占比与户规模）使满意度{direction}{points}分："
                        "总体均值 {pop}，按全市标准住户结构为 {adj}。",
-                       "This grid's residents (shares of elderly, low-income and floating households, household "
-                       "size) move its satisfaction {direction} by {points} points: population mean {pop}, at the "
+                       "The residents here (shares of elderly, low-income and floating households, household "
+                       "size) move satisfaction {direction} by {points} points: population mean {pop}, at the "
                        "city's standard resident mix {adj}."),
     "fair.compact": ("满意度：{name}，{estimand}，住户结构影响 {mix} 分{note}",
                      "Satisfaction: {name}, {estimand}, residents' mix {mix} points{note}"),

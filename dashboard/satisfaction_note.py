@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dash import html
+
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_pct, t
 from metrics.scheme import Scheme
 
@@ -21,6 +23,15 @@ def scheme_settings(scheme: Scheme) -> dict[str, float]:
     """The scheme's thresholds `method_lines` quotes (tied mark, weight jitter, rank-set level)."""
     u = scheme.uncertainty
     return {"tied_below": u.tied_below, "jitter": u.weight_jitter, "rank_level": u.rank_set}
+
+
+def method_section(row: dict[str, Any], lang: str, scheme: Scheme, element_id: str) -> html.Div:
+    """The heading and sentences of `method_lines` as a page block (worker and unit pages)."""
+    lines = method_lines(row, lang, **scheme_settings(scheme))
+    if not lines:
+        return html.Div(id=element_id)
+    return html.Div([html.H6(t("fair.heading", lang), className="mb-1"),
+                     html.Ul([html.Li(x) for x in lines], className="mb-0 small")], className="mb-3", id=element_id)
 
 
 def own_grade_probability(row: dict[str, Any]) -> float | None:

@@ -23,7 +23,7 @@ from dashboard.components import (
     style_figure,
 )
 from dashboard.context import ViewContext
-from dashboard.data import indicator_values, run_id_of, unit_scores
+from dashboard.data import indicator_values, run_id_of, run_scheme, unit_scores
 from dashboard.i18n import enum_label, fmt_int, fmt_num, fmt_period, t
 from dashboard.pagekit import (
     PILLAR_KEYS,
@@ -36,6 +36,7 @@ from dashboard.pagekit import (
     sub_unit_table,
 )
 from dashboard.pages.worker import indicator_figure, indicator_rows
+from dashboard.satisfaction_note import method_section
 from dashboard.viewmodel import sub_units
 
 PATH = "/unit"
@@ -112,13 +113,15 @@ def view(ctx: ViewContext, query: Query) -> Component:
         dbc.Col(kpi(t("col.total", lang), fmt_num((unit_row or {}).get("total"), lang),
                     sub=enum_label("grade", (unit_row or {}).get("grade"), lang) or None), md=3),
     ], className="g-3 mb-3")
+    method = method_section(unit_row, lang, run_scheme(ctx.db, run_id_of(run)), "unit-method") if unit_row \
+        else html.Div(id="unit-method")
     keep_unit = subject if subject in ctx.tree.parent else ctx.unit
     rows = member_rows(members, lang, href="/worker" + ctx.query(unit=keep_unit) + "&worker=")
     cols = [{"field": c, "headerName": t(f"col.{c}", lang), **({"cellRenderer": "DrillLink"} if c == "name" else {})}
             for c in rows.columns if c != "href"]
     below = sub_units(ctx, run_id_of(run), subject) if subject in ctx.tree.parent else None
     return html.Div([
-        title, export_buttons(ctx, unit=subject), html.H4(f"{name} {level}".strip(), id="unit-name"), cards,
+        title, export_buttons(ctx, unit=subject), html.H4(f"{name} {level}".strip(), id="unit-name"), cards, method,
         sub_unit_table(ctx, below, grid_id="unit-sub-units") if below is not None else html.Div(),
         dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
                  dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),

@@ -58,7 +58,7 @@ from dashboard.i18n import (
     veto_category_label,
 )
 from dashboard.pagekit import PILLAR_KEYS, Query, has, no_run, page_layout, scoped_scores
-from dashboard.satisfaction_note import is_tied, method_lines, scheme_settings
+from dashboard.satisfaction_note import is_tied, method_section
 from dashboard.shell import build_search, parse_search
 from dashboard.theme import (
     GRADE_COLOURS,
@@ -314,10 +314,7 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
     if is_tied(row):
         flags.append(dbc.Badge(f"≈ {t('marker.tied', lang)}", color="warning", text_color="dark", className="me-2",
                                id="worker-tied"))
-    settings = scheme_settings(run_scheme(ctx.db, run_id_of(run)))
-    method = html.Div([html.H6(t("fair.heading", lang), className="mb-1"),
-                       html.Ul([html.Li(x) for x in method_lines(row, lang, **settings)], className="mb-0 small")],
-                      className="mb-3", id="worker-method")
+    method = method_section(row, lang, run_scheme(ctx.db, run_id_of(run)), "worker-method")
     indicators = indicator_rows(indicator_values(ctx.db, run_id_of(run), worker_id), lang)
     adjust = adjustment_rows(adjustments(ctx.db, run_id_of(run), worker_id), lang)
     recon = deduction_table(ctx.db, run_id_of(run), worker_id)
