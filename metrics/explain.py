@@ -453,5 +453,9 @@ def _from_json(cls: type, data: Mapping[str, object]):  # noqa: ANN202 — retur
             value = tuple(_from_json(args[0], item) for item in value)  # type: ignore[union-attr]
         elif typing.get_origin(hint) is tuple:
             value = tuple(value)  # type: ignore[arg-type]
+        elif isinstance(value, Mapping) and (inner := [a for a in args if dataclasses.is_dataclass(a)]):
+            value = _from_json(inner[0], value)  # an optional nested record (SatisfactionMethod)
+        elif isinstance(value, list) and any(typing.get_origin(a) is tuple for a in args):
+            value = tuple(value)  # an optional pair (rank_set, weight_ranks)
         values[field.name] = value
     return cls(**values)

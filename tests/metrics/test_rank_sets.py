@@ -136,3 +136,11 @@ def test_run_records_the_estimator_and_explain_shows_it(city_db) -> None:
     expl = explain_worker(city_db, run, workers["worker_id"][0])
     assert expl.satisfaction is not None and expl.satisfaction.estimator == "fay_herriot"
     assert expl.satisfaction.rank_set is not None
+    # through the server the explanation travels as JSON and comes back whole
+    import dataclasses
+    import json
+
+    from metrics.explain import explanation_from_json
+
+    back = explanation_from_json(json.loads(json.dumps(dataclasses.asdict(expl), default=str)))
+    assert back.satisfaction == expl.satisfaction
