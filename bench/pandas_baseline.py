@@ -14,9 +14,11 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
-from metrics.inputs import survey_estimates
+from metrics.inputs import area_estimates, survey_estimates
 from metrics.scheme import RecordFilter, Scheme
+from surveys.estimate import TREE_SQL, estimate_frame
 from warehouse.db import Database
 
 
@@ -77,6 +79,7 @@ def baseline_totals(db: Database, period_id: str, scheme: Scheme) -> pd.DataFram
 
     # results pillar items
     items: dict[str, pd.Series] = {}
+    applicable: dict[str, pd.Series] = {}
     for ind in scheme.indicators:
         num = _count(records, ind.numerator).reindex(workers.index, fill_value=0).astype(float)
         d = ind.denominator
@@ -96,7 +99,10 @@ def baseline_totals(db: Database, period_id: str, scheme: Scheme) -> pd.DataFram
             s = 100 * ((x - ind.floor) / (ind.target - ind.floor)).clip(0, 1)
         else:
             s = 100 * ((ind.floor - x) / (ind.floor - ind.target)).clip(0, 1)
-        items[ind.key] = s
+        # an indicator the worker's role is not assessed on is no item of theirs (scheme roles)
+        applies = workers["role"].map(lambda r, k=ind.key: scheme.role_rule(r).applies(k))
+        items[ind.key] = s.where(applies)
+        applicable[ind.key] = applies.astype(float)
 
     # deduction events
     inspections = db.conn.sql("SELECT * FROM inspections").df()
@@ -135,7 +141,7 @@ def baseline_totals(db: Database, period_id: str, scheme: Scheme) -> pd.DataFram
             weights.update({d.key: d.weight for d in scheme.deductions if d.pillar == p.key})
             num = sum(items[k].fillna(0) * w for k, w in weights.items())
             obs = sum(items[k].notna() * w for k, w in weights.items())
-            cover = obs / sum(weights.values())
+            cover = obs / sum(applicable.get(k, 1.0) * w for k, w in weights.items())
             pillar_scores[p.key] = (num / obs).where((obs > 0) & (cover >= p.min_coverage - 1e-9))
         elif p.source == "skill_assessments":
             sa = db.conn.sql("SELECT * FROM skill_assessments").df()
@@ -144,9 +150,32 @@ def baseline_totals(db: Database, period_id: str, scheme: Scheme) -> pd.DataFram
             ratio = per_item["s"] / per_item["m"]
             pillar_scores[p.key] = (100 * ratio.groupby(level=0).mean()).reindex(workers.index)
         else:
-            est = survey_estimates(db, period_id, level="grid").to_pandas().set_index("unit_id")
+            grid_survey = survey_estimates(db, period_id, level="grid")
+            est = grid_survey.to_pandas().set_index("unit_id")
             col = "shrunk" if p.value == "shrunk" else "mean"
-            pillar_scores[p.key] = workers["grid_id"].map(est[col])
+            value = workers["grid_id"].map(est[col])
+            source = workers["role"].map(lambda r: scheme.role_rule(r).satisfaction)
+            value[source != "grid"] = np.nan
+            # served grids (worker_areas, else the own grid) and department areas: the grids'
+            # published values combined (metrics.inputs.area_estimates), as the grid values
+            # come from the survey layer
+            listed = db.conn.sql("SELECT worker_id, unit_id FROM worker_areas").df()
+            depts = db.conn.sql("SELECT dept_id, unit_id FROM departments").df().set_index("dept_id")["unit_id"]
+            rows = []
+            for w, src in source.items():
+                if src == "served_grids":
+                    units = listed.loc[listed["worker_id"] == w, "unit_id"].tolist()
+                    if not units and isinstance(workers.at[w, "grid_id"], str):
+                        units = [workers.at[w, "grid_id"]]
+                    rows += [(w, u) for u in units]
+                elif src == "department_area" and workers.at[w, "dept_id"] in depts.index:
+                    rows.append((w, depts[workers.at[w, "dept_id"]]))
+            if rows:
+                areas = pl.DataFrame(rows, schema={"area_id": pl.String, "unit_id": pl.String}, orient="row")
+                area_est = area_estimates(areas, grid_survey, estimate_frame(db, period_id, level="grid"),
+                                          db.query(TREE_SQL)).to_pandas().set_index("unit_id")
+                value = value.fillna(area_est[col].reindex(workers.index))
+            pillar_scores[p.key] = value
 
     base = sum(pillar_scores[p.key] * p.weight / 100 for p in scheme.pillars)
     bonus_events = db.conn.sql("SELECT * FROM bonus_events").df()

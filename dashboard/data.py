@@ -80,7 +80,7 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def query(db: Database, sql: str, params: list | None = None) -> pl.DataFrame:
+def query(db: Database, sql: str, params: list | dict | None = None) -> pl.DataFrame:
     """Run a read query on a fresh cursor (one per request/thread)."""
     cur = db.cursor()
     try:
@@ -160,6 +160,32 @@ def work_records_sample(db: Database, worker_id: str, period_id: str | None, *, 
         """,
         [worker_id, start, end, limit],
     )
+
+
+SERVED_GRIDS_SQL = """
+WITH listed AS (             -- the units of worker_areas, else the area the worker's department serves
+    SELECT unit_id FROM worker_areas WHERE worker_id = $worker
+    UNION
+    SELECT d.unit_id FROM workers w JOIN departments d ON d.dept_id = w.dept_id
+    WHERE w.worker_id = $worker AND NOT EXISTS (SELECT 1 FROM worker_areas WHERE worker_id = $worker)
+),
+grids AS (
+    SELECT g.unit_id AS grid_id, c.unit_id AS community_id, s.unit_id AS street_id, s.parent_id AS district_id
+    FROM org_units g
+    LEFT JOIN org_units c ON c.unit_id = g.parent_id
+    LEFT JOIN org_units s ON s.unit_id = c.parent_id
+    WHERE g.level = 'grid'
+)
+SELECT count(*) AS n FROM grids
+WHERE grid_id IN (SELECT unit_id FROM listed) OR community_id IN (SELECT unit_id FROM listed)
+   OR street_id IN (SELECT unit_id FROM listed) OR district_id IN (SELECT unit_id FROM listed)
+"""
+
+
+def served_grid_count(db: Database, worker_id: str) -> int | None:
+    """How many grids the residents a worker is assessed on live in (worker_areas, else the department's area)."""
+    frame = query(db, SERVED_GRIDS_SQL, {"worker": worker_id})
+    return int(frame["n"][0]) if frame is not None and frame.height else None
 
 
 # ---------------------------------------------------------------- metrics

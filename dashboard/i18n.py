@@ -242,6 +242,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "step.cap": ("封顶", "Cap"),
     "step.rounding": ("四舍五入", "Rounding"),
     "step.total": ("总分", "Total"),
+    "worker.served_area": ("所服务区域的居民（{grids} 个网格）", "residents of the area served ({grids} grids)"),
     "unit.pick": ("选择单位", "Pick a unit"),
     "unit.members": ("成员", "Members"),
     "unit.sub_units": ("下级单位", "Units below"),

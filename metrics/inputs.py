@@ -25,7 +25,7 @@ from metrics.indicators import (
 )
 from metrics.scheme import Scheme
 from metrics.score import ScoreInputs
-from warehouse.db import Database
+from warehouse.db import Database, fetch_pl
 
 PERIOD_CTE = """
 period AS (
@@ -219,6 +219,149 @@ def _veto_subjects(vetoes: pl.DataFrame, roster: pl.DataFrame, scheme: Scheme) -
     return pl.concat([p.select(list(VETO_SCHEMA)) for p in parts]).cast(VETO_SCHEMA)
 
 
+AREAS_SQL = """
+WITH roster AS (SELECT * FROM roster_frame),
+listed AS (SELECT worker_id, unit_id FROM {areas_table}),  -- worker_areas
+served AS (                  -- served_grids roles: the units listed in worker_areas, else the own grid
+    SELECT r.subject_id AS area_id, a.unit_id
+    FROM roster r JOIN listed a ON a.worker_id = r.subject_id
+    WHERE r.source = 'served_grids'
+    UNION ALL
+    SELECT r.subject_id, r.grid_id FROM roster r
+    WHERE r.source = 'served_grids' AND r.grid_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM listed a WHERE a.worker_id = r.subject_id)
+),
+department_area AS (         -- department_area roles: the org unit the worker's department serves
+    SELECT r.subject_id AS area_id, d.unit_id
+    FROM roster r JOIN departments d ON d.dept_id = r.dept_id
+    WHERE r.source = 'department_area' AND d.unit_id IS NOT NULL
+)
+SELECT * FROM served UNION ALL SELECT * FROM department_area
+ORDER BY area_id, unit_id
+"""
+
+
+def role_sources(roster: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """The roster with `source`, where each worker's satisfaction comes from (the scheme's role rules)."""
+    return roster.with_columns(
+        pl.col("role").map_elements(lambda r: scheme.role_rule(r).satisfaction, return_dtype=pl.String)
+        .alias("source")
+    )
+
+
+def apply_role_indicators(wide: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """Zero the measures of indicators a worker's role is not assessed on (the scheme's role rules).
+
+    Such an indicator is not an item of the worker's pillar (it is dropped, not missing),
+    and its zeros add nothing to a unit's Σnum / Σden: a community's screening rate is its
+    grid workers' screenings over their slots, not diluted by staff who do not screen.
+    """
+    exprs = []
+    for ind in scheme.indicators:
+        off = [r.role for r in scheme.roles if not r.applies(ind.key)]
+        if off:
+            cond = pl.col("role").is_in(off)
+            exprs += [pl.when(cond).then(0.0).otherwise(pl.col(f"{ind.key}__{p}")).alias(f"{ind.key}__{p}")
+                      for p in ("num", "den")]
+    return wide.with_columns(exprs) if exprs else wide
+
+
+def applicable_pairs(roster: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """(subject_id, indicator) for every indicator that applies to the subject's role."""
+    rows = [(r, i.key) for r in roster["role"].unique().to_list() for i in scheme.indicators
+            if scheme.role_rule(r).applies(i.key)]
+    pairs = pl.DataFrame(rows, schema={"role": pl.String, "indicator": pl.String}, orient="row")
+    return roster.select("subject_id", "role").join(pairs, on="role").drop("role")
+
+
+def area_estimates(areas: pl.DataFrame, grid_survey: pl.DataFrame, grid_frame: pl.DataFrame,
+                   tree: pl.DataFrame) -> pl.DataFrame:
+    """Satisfaction of the residents of an area of several grids, from its grids' published values.
+
+    `areas`: area_id (the worker) and unit_id, any org units (expanded to their grids with
+    `tree`, `surveys.estimate.TREE_SQL`). Over the area's grids with a published value in
+    `grid_survey` (the scheme's scored grid values; a grid blanked by A11 is left out, so the
+    figure combines figures already shown and reveals nothing by difference), w_h = N_h/ΣN_h:
+    every value (scored, design-based mean, population and mix-adjusted values) is Σ w_h·x_h,
+    every error √Σ w_h²·SE_h², respondents Σ r_h. Reliability (A8) is τ²/(τ² + Σ w_h²·V_h)
+    with the grids' τ² and pooled-variance V_h (`grid_frame`, `estimate_frame` at grid level):
+    a worker's effect acts on every grid they serve, as a grid worker's on one. For one
+    grid every figure is that grid's own. One row per area with a published grid; the
+    columns of `EMPTY_SURVEY` with unit_id = area_id, plus grids, grids_used, coverage.
+    """
+    cols = [c for c in ("grid_id", "community_id", "street_id", "district_id") if c in tree.columns]
+    under = pl.concat([tree.select(pl.col(c).alias("unit_id"), "grid_id") for c in cols]).drop_nulls().unique()
+    members = (
+        areas.select("area_id", "unit_id").join(under, on="unit_id").select("area_id", "grid_id").unique()
+        .join(grid_frame.select(pl.col("unit_id").alias("grid_id"), pl.col("population").cast(pl.Float64),
+                                "v_reliability"), on="grid_id", how="left")
+        .join(grid_survey.rename({"unit_id": "grid_id"}), on="grid_id", how="left")
+        .with_columns(pl.col("population").fill_null(0.0))
+        .sort("area_id", "grid_id")
+    )
+    tau2 = grid_frame["tau2"].drop_nulls()
+    tau2_value = float(tau2[0]) if "tau2" in grid_frame.columns and tau2.len() else None
+    used = pl.col("shrunk").is_not_null()
+    w = pl.col("population") / pl.col("population").filter(used).sum()
+
+    def wsum(c: str) -> pl.Expr:
+        return (w * pl.col(c)).filter(used).sum().alias(c)
+
+    def wse(c: str) -> pl.Expr:
+        return pl.when(pl.col(c).filter(used).is_null().any()).then(None).otherwise(
+            (w.pow(2) * pl.col(c).pow(2)).filter(used).sum().sqrt()).alias(c)
+
+    out = members.group_by("area_id", maintain_order=True).agg(
+        pl.len().alias("grids"), used.sum().alias("grids_used"),
+        (pl.col("population").filter(used).sum() / pl.col("population").sum()).alias("coverage"),
+        wsum("shrunk"), wsum("mean"), wse("se"), wse("scored_se"),
+        pl.col("respondents").filter(used).sum().cast(pl.Int64).alias("respondents"),
+        (w.pow(2) * pl.col("v_reliability")).filter(used).sum().alias("_v"),
+        pl.col("estimator").filter(used).first(), pl.col("estimand").filter(used).first(),
+        pl.col("estimator_note").filter(used).drop_nulls().first(),
+        wsum("value_population"), wsum("value_adjusted"), wsum("mix_adjustment"),
+    ).filter(pl.col("grids_used") > 0)
+    rel = (pl.lit(None, dtype=pl.Float64) if tau2_value is None
+           else pl.when(pl.col("_v") <= 0).then(1.0).otherwise(tau2_value / (tau2_value + pl.col("_v"))))
+    # an area with no published grid has no row: its worker's pillar is missing (no_survey)
+    return out.with_columns(rel.alias("reliability"), pl.lit(None, dtype=pl.String).alias("missing_reason")).drop(
+        "_v").rename({"area_id": "unit_id"}).select(
+        *EMPTY_SURVEY.columns, "grids", "grids_used", "coverage").cast(dict(EMPTY_SURVEY.schema)).sort("unit_id")
+
+
+def worker_satisfaction(db: Database, roster: pl.DataFrame, scheme: Scheme, grid_survey: pl.DataFrame,
+                        grid_frame: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each worker's satisfaction pillar input, from the source of their role (docs/methodology.md).
+
+    `grid`: the scored estimate of the worker's own grid. `served_grids` and
+    `department_area`: `area_estimates` over the grids of the worker's `worker_areas`
+    units (else their own grid) or of their department's area. Returns (satisfaction rows,
+    the area estimates, kept for the input fingerprint).
+    """
+    sources = role_sources(roster, scheme)
+    own = sources.filter(pl.col("source") == "grid").select("subject_id", "grid_id").join(
+        grid_survey, left_on="grid_id", right_on="unit_id", how="inner"
+    ).drop("grid_id")
+    empty_area = EMPTY_SURVEY.clear()
+    if sources.filter(pl.col("source") != "grid").height == 0 or grid_survey.height == 0 or grid_frame is None:
+        return own, empty_area
+    frame = sources.select("subject_id", "grid_id", "dept_id", "source")
+    # an export or database from before the worker_areas migration: nobody has listed areas
+    has_areas = db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'worker_areas'")
+    cur = db.cursor()
+    try:
+        cur.register("roster_frame", frame.to_arrow())
+        table = "worker_areas" if has_areas else "(SELECT NULL::VARCHAR AS worker_id, NULL::VARCHAR AS unit_id WHERE false)"
+        areas = fetch_pl(cur, AREAS_SQL.format(areas_table=table), None)
+    finally:
+        cur.close()
+    from surveys.estimate import TREE_SQL
+
+    est = area_estimates(areas, grid_survey, grid_frame, db.query(TREE_SQL))
+    served = est.select(pl.col("unit_id").alias("subject_id"), *EMPTY_SURVEY.columns[1:])
+    return pl.concat([own, served.cast(dict(own.schema))]).sort("subject_id"), est.select(EMPTY_SURVEY.columns)
+
+
 def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
                        wide: pl.DataFrame | None = None) -> PeriodInputs:
     """Everything scoring a period needs, read from the database (no scores computed here).
@@ -227,18 +370,18 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
     """
     params = {"period_id": period_id}
     wide = wide_indicators(db, period_id, scheme) if wide is None else wide
+    wide = apply_role_indicators(wide, scheme)
     bounds = period_params(db, period_id)
     roster = wide.select(
         pl.col("worker_id").alias("subject_id"), "role", "grid_id", "dept_id", "community_id",
         "street_id", "households", "months_in_post",
     )
-    indicators = long_indicators(wide, scheme).rename({"worker_id": "subject_id"})
+    indicators = long_indicators(wide, scheme).rename({"worker_id": "subject_id"}).join(
+        applicable_pairs(roster, scheme), on=["subject_id", "indicator"], how="semi")
     skills = db.query(SKILLS_SQL, params)
     grid_frame = _grid_frame(db, period_id)
     grid_survey = survey_estimates(db, period_id, level="grid", grids=grid_frame, **scheme_survey(scheme))
-    satisfaction = roster.select("subject_id", "grid_id").join(
-        grid_survey, left_on="grid_id", right_on="unit_id", how="inner"
-    ).drop("grid_id")
+    satisfaction, areas = worker_satisfaction(db, roster, scheme, grid_survey, grid_frame)
     events = db.query(EVENTS_SQL, bounds)
     lines = _lines(events, scheme)
     bonus = db.query(BONUS_SQL, params)
@@ -257,7 +400,7 @@ def load_period_inputs(db: Database, period_id: str, scheme: Scheme, *,
         vetoes=_veto_subjects(vetoes, roster, scheme),
     )
     return PeriodInputs(workers=workers, wide=wide, events=lines, bonus=bonus, vetoes=vetoes,
-                        skills=skills, surveys={"grid": grid_survey}, grid_estimates=grid_frame)
+                        skills=skills, surveys={"grid": grid_survey, "areas": areas}, grid_estimates=grid_frame)
 
 
 def unit_inputs(db: Database, period_id: str, scheme: Scheme, pin: PeriodInputs,

@@ -48,6 +48,12 @@ DISTINCT_COLUMNS = ("household_id",)
 # grid last: each level's Monte Carlo stream is spawned from its position (B11), so adding
 # the grid level left the department, community and street draws of a seed unchanged
 ROLLUP_LEVELS = ("department", "community", "street", "grid")
+SATISFACTION_SOURCES: dict[str, str] = {
+    "grid": "the estimate of the worker's own grid (workers.grid_id)",
+    "served_grids": "the household-weighted estimate over the grids the worker serves (worker_areas)",
+    "department_area": "the estimate of the org unit the worker's department serves (departments.unit_id)",
+}
+"""Where a role's residents' satisfaction comes from (docs/methodology.md, "Who is assessed on what")."""
 WEIGHT_TOLERANCE = 1e-6
 # indicator and deduction keys name result columns (`<key>__num`) and query parts
 ITEM_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -179,6 +185,25 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class RoleRule:
+    """How the scheme assesses one role: where its satisfaction comes from, which indicators apply.
+
+    `indicators` None means every indicator of the scheme applies; otherwise only the
+    listed ones are items of the role's pillars (the others are not measured for it, so
+    they neither count as missing nor dilute a unit's Σnum/Σden). Deduction items apply
+    to every role.
+    """
+
+    role: str
+    satisfaction: str = "grid"
+    indicators: tuple[str, ...] | None = None
+
+    def applies(self, indicator: str) -> bool:
+        """Whether the indicator is measured for this role."""
+        return self.indicators is None or indicator in self.indicators
+
+
+@dataclass(frozen=True)
 class Uncertainty:
     """Monte Carlo settings (B11)."""
 
@@ -211,6 +236,7 @@ class Scheme:
     rollup_levels: tuple[str, ...]
     member_weight: str
     uncertainty: Uncertainty
+    roles: tuple[RoleRule, ...] = ()
     source_hash: str = field(default="", compare=False)
 
     @property
@@ -230,6 +256,10 @@ class Scheme:
         return [i for i in self.indicators if i.pillar == pillar] + [
             d for d in self.deductions if d.pillar == pillar
         ]
+
+    def role_rule(self, role: str) -> RoleRule:
+        """The rule for `role` (a role the scheme does not list: own grid, every indicator)."""
+        return next((r for r in self.roles if r.role == role), RoleRule(role))
 
     def veto_category(self, key: str) -> VetoCategory | None:
         """The veto category named `key` (None when the scheme does not list it)."""
@@ -710,6 +740,27 @@ def _parse_uncertainty(root: _Table) -> Uncertainty:
     return unc
 
 
+def _parse_roles(root: _Table, indicators: list[Indicator]) -> tuple[RoleRule, ...]:
+    """`[roles.<role>]`: satisfaction source and applicable indicators per role (default: grid, all)."""
+    rt = root.table("roles", required=False)
+    keys = [i.key for i in indicators]
+    rules = []
+    for role in rt.data:
+        if role not in WORKER_ROLES:
+            raise SchemeError(f"roles.{role}: unknown role (allowed: {', '.join(WORKER_ROLES)})")
+        t = rt.table(role)
+        source = t.get("satisfaction", str, "grid")
+        if source not in SATISFACTION_SOURCES:
+            raise SchemeError(f"roles.{role}.satisfaction: must be one of {', '.join(SATISFACTION_SOURCES)}, got {source!r}")
+        applicable = _codes(t, "indicators", tuple(keys)) if "indicators" in t.data else None
+        if applicable is not None and len(set(applicable)) != len(applicable):
+            raise SchemeError(f"roles.{role}.indicators: an indicator is listed twice")
+        t.done()
+        rules.append(RoleRule(role=role, satisfaction=source, indicators=applicable))
+    rt.done()
+    return tuple(rules)
+
+
 def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
     """Validate a parsed TOML mapping and build the `Scheme`.
 
@@ -734,6 +785,7 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
     elig = _parse_eligibility(root)
     levels, member_weight = _parse_rollup(root)
     unc = _parse_uncertainty(root)
+    roles = _parse_roles(root, indicators)
     root.done()
 
     return Scheme(
@@ -741,7 +793,7 @@ def parse_scheme(data: dict[str, Any], *, source_hash: str = "") -> Scheme:
         decimals=head.decimals, pillars=tuple(pillars), indicators=tuple(indicators), deductions=tuple(deductions),
         bonus_cap=bonus_cap, bonus_categories=bonus_categories, veto=veto,
         grades=tuple(grades), quota=quota, eligibility=elig, rollup_levels=levels,
-        member_weight=member_weight, uncertainty=unc, source_hash=source_hash,
+        member_weight=member_weight, uncertainty=unc, roles=roles, source_hash=source_hash,
     )
 
 

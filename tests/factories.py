@@ -71,6 +71,10 @@ _GOOD: dict[str, dict[str, list[str | None]]] = {
         "in_post_from": ["2025-01-01", "2024/03/15"],
         "in_post_to": [None, "2025-12-31"],
     },
+    "worker_areas": {
+        "worker_id": ["W000102", "W000102"],
+        "unit_id": ["D01S01C01G01", "D01S01C01G02"],
+    },
     "households": {
         "household_id": ["H0000101", "H0000102", "H0000103"],
         "grid_id": ["D01S01C01G01", "D01S01C01G02", "D01S01C01G02"],

@@ -5,7 +5,7 @@ and score on a cluster as a directory of Parquet files. `export_parquet` writes:
 
 - every fact table as `DIR/<table>/year=YYYY/district=Dnn/*.parquet` (hive partitions:
   year of the event or period, district from the grid/unit/worker the row belongs to);
-- the dimension tables (org tree, departments, workers, households, periods, sample
+- the dimension tables (org tree, departments, workers and their areas, households, periods, sample
   designs) as one unpartitioned `DIR/<table>/data.parquet` each;
 - `DIR/manifest.json`: schema version, and per table its columns, row count,
   partitioning and an order-independent content hash.
@@ -89,7 +89,8 @@ FACTS: dict[str, FactSpec] = {
     ),
 }
 DIMENSIONS: tuple[str, ...] = (
-    "org_units", "departments", "workers", "households", "periods", "survey_designs", "survey_strata",
+    "org_units", "departments", "workers", "worker_areas", "households", "periods", "survey_designs",
+    "survey_strata",
 )
 # columns never exported (a hash of a single-use token is of no use to scoring)
 DROPPED_COLUMNS: dict[str, tuple[str, ...]] = {"survey_invitations": ("token_hash",)}

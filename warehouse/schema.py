@@ -55,6 +55,17 @@ workers = sa.Table(
     comment="people assessed: grid workers, police, coordinators, staff",
 )
 
+worker_areas = sa.Table(
+    "worker_areas",
+    metadata,
+    sa.Column("worker_id", sa.String, primary_key=True, comment="worker"),
+    sa.Column("unit_id", sa.String, primary_key=True,
+              comment="org unit (grid, community, street or district) whose residents the worker serves"),
+    _batch(),
+    comment="areas a worker serves beyond a single grid (e.g. a coordinator's grids); "
+            "the scheme's role rules take the worker's satisfaction from their residents",
+)
+
 households = sa.Table(
     "households",
     metadata,
@@ -215,7 +226,7 @@ ingest_rejects = sa.Table(
 )
 
 CORE_TABLES = [
-    org_units, departments, workers, households, household_identities, periods,
+    org_units, departments, workers, worker_areas, households, household_identities, periods,
     work_records, skill_assessments, inspections, complaints, bonus_events,
     veto_events, ingest_batches, ingest_rejects,
 ]

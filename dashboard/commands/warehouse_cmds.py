@@ -166,7 +166,8 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the database and stop (no dashboard).")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Build the demo (演示): a fresh database with the small synthetic city (seed 20251, year 2025)."""
+    """Build the demo (演示): a fresh database with the small synthetic city (seed 20251, years 2024–2025)."""
+    from dashboard.demo import DEMO_HISTORY, build_demo
     from dashboard.live.client import refuse_if_served
     from warehouse.db import open_db, resolve_path
     from warehouse.synthetic import generate as run
@@ -178,8 +179,8 @@ def demo(
             stale.unlink(missing_ok=True)
         with open_db(path) as database:
             with fraction_bar("generating the small city", enabled=not json) as bar:
-                summary = run(database, size="small", seed=DEMO_SEED, year=DEMO_YEAR, progress=bar)
-            from dashboard.demo import build_demo
+                summary = run(database, size="small", seed=DEMO_SEED, year=DEMO_YEAR, history=DEMO_HISTORY,
+                              progress=bar)
 
             with console.status("", spinner="dots") as status:
                 demo_data = build_demo(
@@ -194,6 +195,7 @@ def demo(
         **_summary_dict(summary),
         "final_run_id": demo_data.final_run_id,
         "draft_run_id": demo_data.draft_run_id,
+        "previous_run_id": demo_data.previous_run_id,
         "survey_responses": demo_data.responses,
         "url": f"http://{host}:{port}/",
         "accounts": [
@@ -207,7 +209,8 @@ def demo(
         _print_counts(f"demo city (seed {DEMO_SEED}, year {DEMO_YEAR})", summary.counts)
         out.print(f"populated database: {path.resolve()}")
         out.print(
-            f"score runs: {demo_data.final_run_id} ({DEMO_YEAR}H1, final), "
+            f"score runs: {demo_data.previous_run_id} ({DEMO_YEAR - 1}, final), "
+            f"{demo_data.final_run_id} ({DEMO_YEAR}H1, final), "
             f"{demo_data.draft_run_id} ({DEMO_YEAR}, draft); survey responses: {demo_data.responses}"
         )
         for account in demo_data.accounts:

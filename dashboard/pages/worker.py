@@ -37,6 +37,7 @@ from dashboard.data import (
     run_id_of,
     run_scheme,
     satisfaction,
+    served_grid_count,
     trend_runs,
     work_records_sample,
     worker_scores,
@@ -300,15 +301,25 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
         hit = estimates.filter(pl.col("unit_id") == row["grid_id"])
         sat_row = hit.row(0, named=True) if hit.height else None
     sat_text = "—"
+    sat_sub = None
     if sat_row:
         sat_text = f"{fmt_num(sat_row.get('mean'), lang)} {fmt_interval(sat_row.get('ci_low'), sat_row.get('ci_high'), lang)}"
+        sat_sub = (f"{fmt_int(sat_row.get('respondents'), lang)} {t('worker.respondents', lang)}"
+                   + (f" · {t('note.interval', lang)}" if interval_outside(sat_row.get("ci_low"), sat_row.get("ci_high")) else ""))
+    elif row.get("satisfaction_raw") is not None:
+        # a role assessed on the residents of an area (coordinator, community or department staff)
+        sat_text = fmt_num(row.get("satisfaction_raw"), lang)
+        se = row.get("satisfaction_se")
+        if se is not None:
+            lo, hi = row["satisfaction_raw"] - 1.96 * se, row["satisfaction_raw"] + 1.96 * se
+            sat_text += f" {fmt_interval(lo, hi, lang)}"
+        grids = served_grid_count(ctx.db, worker_id)
+        sat_sub = (f"{fmt_int(row.get('satisfaction_n'), lang)} {t('worker.respondents', lang)} · "
+                   + t("worker.served_area", lang).format(grids=fmt_int(grids, lang)))
     cards = dbc.Row([
         dbc.Col(kpi(t("col.total", lang), fmt_num(row.get("total"), lang), testid="worker-total"), md=3),
         dbc.Col(kpi(t("worker.rank", lang), rank_text), md=3),
-        dbc.Col(kpi(t("worker.satisfaction", lang), sat_text,
-                    sub=(f"{fmt_int(sat_row.get('respondents'), lang)} {t('worker.respondents', lang)}"
-                         + (f" · {t('note.interval', lang)}" if interval_outside(sat_row.get("ci_low"), sat_row.get("ci_high")) else "")
-                         if sat_row else None)), md=3),
+        dbc.Col(kpi(t("worker.satisfaction", lang), sat_text, sub=sat_sub), md=3),
         dbc.Col(html.Div(flags), md=3),
     ], className="g-3 mb-3")
     if is_tied(row):

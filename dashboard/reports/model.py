@@ -213,10 +213,14 @@ def previous_period(db: Database, period_id: str) -> str | None:
 
 
 def changes_table(now: pl.DataFrame, before: pl.DataFrame | None) -> pl.DataFrame:
-    """Per street: mean total now and in the previous period's run, and the change."""
+    """Per street: mean total now and in the previous period's run, and the change.
+
+    Workers above the streets (district department staff) belong to no street row.
+    """
     schema = {"street_name": pl.String, "mean_now": pl.Float64, "mean_before": pl.Float64, "change": pl.Float64}
     if before is None or now.height == 0:
         return pl.DataFrame(schema=schema)
+    now = now.filter(pl.col("street_id").is_not_null())
     a = now.group_by("street_id", "street_name").agg(mean_now=pl.col("total").mean())
     b = before.group_by("street_id").agg(mean_before=pl.col("total").mean())
     return (a.join(b, on="street_id", how="left")

@@ -53,7 +53,7 @@ def test_score_period_same_inputs_identical_tables(city_db: Database) -> None:
     for t in TABLES:
         assert _table_bytes(city_db, t, a.run_id) == _table_bytes(city_db, t, b.run_id), t
     info = get_run(city_db, a.run_id)
-    assert (info.seed, info.draws, info.scheme_version) == (7, 200, "2025.1")
+    assert (info.seed, info.draws, info.scheme_version) == (7, 200, "2025.2")
     assert info.code_version.startswith("0.")
 
 

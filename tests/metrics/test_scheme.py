@@ -128,3 +128,30 @@ def test_scheme_may_set_pillar_weights_and_names() -> None:
     s = scheme_from_text(text)
     assert [(p.key, p.weight) for p in s.pillars] == [("results", 30), ("skills", 20), ("satisfaction", 50)]
     assert s.pillar("skills").name_zh == "技能考核"
+
+
+def test_scheme_roles_default_rules() -> None:
+    s = load_scheme()
+    assert s.role_rule("grid_worker").satisfaction == "grid"
+    assert s.role_rule("grid_worker").indicators is None
+    assert s.role_rule("coordinator").satisfaction == "served_grids"
+    assert s.role_rule("community_staff").satisfaction == "department_area"
+    assert s.role_rule("department_staff").satisfaction == "department_area"
+    assert not s.role_rule("grid_police").applies("screening_frequency")
+    assert not s.role_rule("coordinator").applies("visit_coverage")
+    assert s.role_rule("coordinator").applies("screening_frequency")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("[roles.grid_head]", "[roles.janitor]", r"^roles\.janitor: unknown role"),
+    ('satisfaction = "served_grids"', 'satisfaction = "street"',
+     r"^roles\.coordinator\.satisfaction: must be one of grid, served_grids, department_area"),
+    ('indicators = ["hotline_resolution", "on_time_closure"]\n\n[roles.department_staff]',
+     'indicators = ["hotline_resolution", "typing_speed"]\n\n[roles.department_staff]',
+     r"^roles\.community_staff\.indicators: unknown code 'typing_speed'"),
+    ('[roles.grid_head]\nsatisfaction = "grid"', '[roles.grid_head]\nsatisfaction = "grid"\nweight = 3',
+     r"^roles\.grid_head\.weight: unknown key"),
+])
+def test_scheme_bad_role_rules_refused(old: str, new: str, message: str) -> None:
+    with pytest.raises(SchemeError, match=message):
+        scheme_from_text(_bad(old, new))

@@ -25,7 +25,7 @@ from metrics.scheme import DEFAULT_SCHEME, SchemeError, parse_scheme
 
 BASE: dict[str, Any] = tomllib.loads(DEFAULT_SCHEME.read_text(encoding="utf-8"))
 SECTIONS = ("scheme", "pillars", "indicators", "deductions", "bonus", "veto", "grades", "quota",
-            "eligibility", "rollup", "uncertainty")
+            "eligibility", "rollup", "uncertainty", "roles")
 # the message opens with the key path: `grades[2].max: …`, `pillars.skills …`, `veto."a b": …`
 KEY_PATH = re.compile(r'^(?P<section>[a-z_]+)(\.[\w-]+|\."(?:[^"\\]|\\.)*"|\[\d+\])*[: ]')
 DELETE = object()

@@ -268,3 +268,4 @@ def test_estimate_does_not_depend_on_the_storage_order_of_answers(city_path, tmp
         after = estimate(db, "2025", k_min=0).sort("unit_id")
     assert before.height >= 50 and before["se"].is_not_null().sum() >= 50
     assert before.equals(after)
+

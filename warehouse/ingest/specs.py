@@ -267,6 +267,13 @@ _add(_derive(
 ))
 
 _add(_derive(
+    "worker_areas", schema.worker_areas, zh="服务区域",
+    headers={"worker_id": "人员编码", "unit_id": "服务区域编码"},
+    examples={"worker_id": "W000001", "unit_id": "D01S01C01G01"},
+    foreign_keys=(_fk_worker(), _fk_unit()),
+))
+
+_add(_derive(
     "households", schema.households, zh="户籍",
     headers={"household_id": "户编码", "grid_id": "网格编码", "size": "人口数", "tags": "标签",
              "registered_on": "登记日期", "active": "在册"},

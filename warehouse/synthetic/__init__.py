@@ -11,8 +11,8 @@ own seeded generator) so the province size keeps memory bounded.
 The model, in short (parameters live next to the code that uses them):
 
 - Structure (`org.py`): grids of 300–500 households; one grid worker per grid, a
-  grid police officer per three grids, 1 + grids/4 coordinators and two staff per
-  community, three staff per district functional department (民政, 司法, 公安 …).
+  grid police officer per three grids, 1 + grids/4 coordinators (each serving a block of
+  the community's grids, `worker_areas`) and two staff per community, three staff per district functional department (民政, 司法, 公安 …).
   About 6 % of workers joined during the year (half of them less than six months
   before its end); their records start on their first day.
 - Quality: each worker has a latent quality q ~ N(0, 1) (`synthetic_truth`) and,
@@ -29,8 +29,10 @@ The model, in short (parameters live next to the code that uses them):
 - Events (`events.py`): a written exam and three panel-rated items (three raters
   each, with rater leniency and noise); grid and community inspections with
   deductions and rectification deadlines; complaints (valid ones more likely for
-  weak workers); bonus events; a few vetoes (confirmed, proposed, one overturned,
-  plus appeals in larger cities, and a community-scope veto).
+  weak workers); bonus events; a few vetoes (confirmed, proposed, one under appeal,
+  one overturned, more of each in larger cities, and a community-scope veto).
+- History (`history`): earlier years for the same org and staff, from their own
+  random streams (the demo has the previous year, finalised).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -63,6 +66,7 @@ from warehouse.synthetic.org import (
     build_staff,
     build_tree,
     household_frames,
+    worker_areas,
 )
 from warehouse.synthetic.records import Households, chunk_records
 
@@ -72,7 +76,7 @@ Size = Literal["small", "city", "province"]
 Progress = Callable[[str, float], None]
 
 GENERATED_TABLES: tuple[str, ...] = (
-    "org_units", "departments", "workers", "synthetic_truth", "periods", "households",
+    "org_units", "departments", "workers", "worker_areas", "synthetic_truth", "periods", "households",
     "household_identities", "work_records", "skill_assessments", "inspections",
     "complaints", "bonus_events", "veto_events",
 )
@@ -111,6 +115,7 @@ def generate(
     size: Size,
     seed: int,
     year: int,
+    history: int = 0,
     progress: Progress | None = None,
 ) -> GenerationSummary:
     """Generate a synthetic city into an empty database.
@@ -121,6 +126,10 @@ def generate(
             ≈ 20 M work records) or "province" (≈ 100,000 grids, benchmarks).
         seed: random seed; the same seed gives identical table contents.
         year: the calendar year generated (periods `{year}`, H1/H2, Q1–Q4).
+        history: earlier years generated too (`year − history` … `year − 1`), for the
+            same org, workers and households: their periods, work records and events,
+            each year from its own random streams, so `year`'s data are the same with
+            or without history. A worker who joined later has nothing in earlier years.
         progress: optional callback `(stage, fraction_done)`.
 
     Returns:
@@ -141,18 +150,21 @@ def generate(
     counts = dict.fromkeys(GENERATED_TABLES, 0)
 
     report("structure", 0.0)
-    city = _structure(db, spec, seed=seed, year=year, counts=counts)
+    city = _structure(db, spec, seed=seed, year=year, history=history, counts=counts)
     _write_records(db, city, spec, seed=seed, year=year, counts=counts, report=report)
-    _write_events(db, city, seed=seed, year=year, counts=counts)
+    _write_events(db, np.random.default_rng([seed, 2]), city.staff, city.tree, year=year, counts=counts)
+    for back in range(history, 0, -1):
+        report(f"year {year - back}", 1.0 - back / (history + 1))
+        _write_history(db, city, spec, seed=seed, year=year - back, counts=counts)
     report("done", 1.0)
     return GenerationSummary(
         size=size, seed=seed, year=year, counts=counts, seconds=time.perf_counter() - started
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _City:
-    """The drawn structure the records and events are generated for."""
+    """The drawn structure the records and events are generated for (and the records numbered so far)."""
 
     tree: Tree
     staff: Staff
@@ -160,9 +172,11 @@ class _City:
     first: np.ndarray  # global number of each grid's first household
     layout: Households
     hh_width: int  # digits of a household number
+    records: int = 0  # work records numbered so far (record ids continue across years)
 
 
-def _structure(db: Database, spec: SizeSpec, *, seed: int, year: int, counts: dict[str, int]) -> _City:
+def _structure(db: Database, spec: SizeSpec, *, seed: int, year: int, history: int,
+               counts: dict[str, int]) -> _City:
     """Draw and write the org tree, departments, staff (with their latent quality) and periods."""
     rng = np.random.default_rng([seed, 0])
     tree = build_tree(rng, spec)
@@ -175,11 +189,12 @@ def _structure(db: Database, spec: SizeSpec, *, seed: int, year: int, counts: di
         counts["org_units"] = _insert(cur, "org_units", tree.units)
         counts["departments"] = _insert(cur, "departments", depts.frame)
         counts["workers"] = _insert(cur, "workers", staff.frame)
+        counts["worker_areas"] = _insert(cur, "worker_areas", worker_areas(tree, staff))
         counts["synthetic_truth"] = _insert(
             cur, "synthetic_truth",
             pl.DataFrame({"worker_id": staff.worker_ids, "quality": staff.quality}),
         )
-        counts["periods"] = _insert(cur, "periods", periods_frame(year))
+        counts["periods"] = sum(_insert(cur, "periods", periods_frame(y)) for y in range(year - history, year + 1))
     return _City(tree=tree, staff=staff, per_grid=per_grid, first=first,
                  layout=Households(first=first, count=per_grid),
                  hh_width=max(7, len(str(int(per_grid.sum())))))
@@ -194,7 +209,7 @@ def _write_records(db: Database, city: _City, spec: SizeSpec, *, seed: int, year
     chunk_of_grid = chunk_of_comm[tree.grid_community]
     chunk_of_worker = chunk_of_grid[staff.area_lo]
     n_chunks = int(chunk_of_grid.max()) + 1
-    next_record = 0
+    next_record = city.records
 
     def write_chunk(households: pl.DataFrame, identities: pl.DataFrame, records: pl.DataFrame) -> None:
         with db.transaction() as cur:
@@ -221,6 +236,7 @@ def _write_records(db: Database, city: _City, spec: SizeSpec, *, seed: int, year
                 key_person=key_person, year=year, volume=spec.volume, first_record=next_record,
             )
             next_record += records.height
+            city.records = next_record
             if written is not None:
                 written.result()
                 report("work records", c / (n_chunks + 1))
@@ -231,13 +247,54 @@ def _write_records(db: Database, city: _City, spec: SizeSpec, *, seed: int, year
             report("work records", n_chunks / (n_chunks + 1))
 
 
-def _write_events(db: Database, city: _City, *, seed: int, year: int, counts: dict[str, int]) -> None:
-    """Skill assessments, inspections, complaints, bonus and veto events (one seeded generator)."""
-    erng = np.random.default_rng([seed, 2])
-    staff, tree = city.staff, city.tree
+def _write_events(db: Database, rng: np.random.Generator, staff: Staff, tree: Tree, *, year: int,
+                  counts: dict[str, int]) -> None:
+    """Skill assessments, inspections, complaints, bonus and veto events of one year (one seeded generator)."""
     with db.transaction() as cur:
-        counts["skill_assessments"] = _insert(cur, "skill_assessments", skill_assessments(erng, staff, tree, year))
-        counts["inspections"] = _insert(cur, "inspections", inspections(erng, staff, tree, year))
-        counts["complaints"] = _insert(cur, "complaints", complaints(erng, staff, tree, year))
-        counts["bonus_events"] = _insert(cur, "bonus_events", bonus_events(erng, staff, tree, year))
-        counts["veto_events"] = _insert(cur, "veto_events", veto_events(erng, staff, tree, year))
+        counts["skill_assessments"] += _insert(cur, "skill_assessments", skill_assessments(rng, staff, tree, year))
+        counts["inspections"] += _insert(cur, "inspections", inspections(rng, staff, tree, year))
+        counts["complaints"] += _insert(cur, "complaints", complaints(rng, staff, tree, year))
+        counts["bonus_events"] += _insert(cur, "bonus_events", bonus_events(rng, staff, tree, year))
+        counts["veto_events"] += _insert(cur, "veto_events", veto_events(rng, staff, tree, year))
+
+
+def _staff_in(staff: Staff, earlier: int) -> Staff:
+    """The staff as of an earlier year: first day in post counted from 1 January of `earlier`.
+
+    A worker in post before that year starts on day 0; one who joined later gets a start
+    day past the year's end, so none of their records or events fall in it.
+    """
+    jan1 = np.datetime64(date(earlier, 1, 1), "D")
+    since = staff.frame["in_post_from"].to_numpy().astype("datetime64[D]")
+    return replace(staff, start_day=np.maximum((since - jan1).astype(np.int64), 0))
+
+
+def _key_persons(db: Database, tree: Tree, grids: np.ndarray) -> np.ndarray:
+    """Key-person flags of the households of `grids`, in household order, from the register."""
+    flags = db.query(
+        "SELECT coalesce(list_contains(string_split(tags, ','), 'key_person'), false) AS kp FROM households "
+        "WHERE grid_id IN (SELECT unnest($grids)) ORDER BY household_id",
+        {"grids": tree.grid_ids.gather(grids).to_list()},
+    )
+    return flags["kp"].to_numpy()
+
+
+def _write_history(db: Database, city: _City, spec: SizeSpec, *, seed: int, year: int,
+                   counts: dict[str, int]) -> None:
+    """Work records and events of an earlier `year` for the same city (own random streams)."""
+    tree, per_grid, first = city.tree, city.per_grid, city.first
+    then = _staff_in(city.staff, year)
+    chunk_of_grid = (tree.community_grid_start // spec.chunk_grids)[tree.grid_community]
+    chunk_of_worker = chunk_of_grid[then.area_lo]
+    for c in range(int(chunk_of_grid.max()) + 1):
+        grids = np.nonzero(chunk_of_grid == c)[0]
+        records = chunk_records(
+            np.random.default_rng([seed, 3, year, c]), tree=tree, staff=then, households=city.layout,
+            workers=np.nonzero(chunk_of_worker == c)[0],
+            chunk_households=np.arange(first[grids[0]], first[grids[-1]] + per_grid[grids[-1]]),
+            key_person=_key_persons(db, tree, grids), year=year, volume=spec.volume, first_record=city.records,
+        )
+        city.records += records.height
+        with db.transaction() as cur:
+            counts["work_records"] += _insert(cur, "work_records", records)
+    _write_events(db, np.random.default_rng([seed, 4, year]), then, tree, year=year, counts=counts)

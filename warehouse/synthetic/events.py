@@ -147,7 +147,7 @@ def inspections(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -
     Grid checks hold the grid worker responsible (worse workers → more findings, later
     rectification); community checks name no worker and follow the community staff.
     """
-    gw = np.nonzero(staff.role == GRID_WORKER)[0]
+    gw = np.nonzero((staff.role == GRID_WORKER) & (staff.start_day < days_in_year(year) - 5))[0]
     w = np.repeat(gw, rng.poisson(2.5, size=len(gw)))
     grid_rows = _inspection_rows(
         rng, staff.facet("conduct")[w], year,
@@ -203,7 +203,7 @@ def _inspection_rows(
 
 def complaints(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -> pl.DataFrame:
     """Residents' complaints about grid workers; worse workers draw more, and more valid ones."""
-    gw = np.nonzero(staff.role == GRID_WORKER)[0]
+    gw = np.nonzero((staff.role == GRID_WORKER) & (staff.start_day < days_in_year(year) - 1))[0]
     per = rng.poisson(1.2 * np.exp(-0.4 * staff.facet("conduct")[gw]))
     w = np.repeat(gw, per)
     n = len(w)
@@ -228,6 +228,7 @@ def bonus_events(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) 
     """Bonus points for a minority of (mostly better) workers, with evidence and approver."""
     n_all = len(staff.role)
     got = rng.random(n_all) < _sigmoid(-2.4 + 0.9 * staff.facet("conduct"))
+    got &= staff.start_day < days_in_year(year) - 1  # in post during the year
     w = np.nonzero(got)[0]
     n = len(w)
     cat = rng.integers(0, len(BONUS_CATEGORIES), size=n)
@@ -250,13 +251,13 @@ def bonus_events(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) 
 
 
 def veto_events(rng: np.random.Generator, staff: Staff, tree: Tree, year: int) -> pl.DataFrame:
-    """A few one-vote vetoes: confirmed, proposed, one overturned, plus a community veto.
+    """A few one-vote vetoes: confirmed, proposed, one under appeal, one overturned, plus a community veto.
 
     Subjects are grid workers drawn with weight exp(-1.5 q), so vetoes fall mostly on
     weak workers. Larger cities get proportionally more, with appeals in between.
     """
-    gw = np.nonzero(staff.role == GRID_WORKER)[0]
-    base = ("confirmed", "confirmed", "proposed", "proposed", "overturned")
+    gw = np.nonzero((staff.role == GRID_WORKER) & (staff.start_day < days_in_year(year) - 21))[0]
+    base = ("confirmed", "confirmed", "proposed", "appealed", "overturned")
     extra = ("confirmed", "proposed", "appealed", "upheld", "confirmed")
     n_worker = max(len(base), int(round(len(gw) * 0.012)))
     statuses = (base + extra * n_worker)[:n_worker]

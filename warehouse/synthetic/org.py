@@ -281,10 +281,15 @@ def build_staff(rng: np.random.Generator, tree: Tree, depts: Departments, year: 
     p_lo = cg_lo[pc] + 3 * (_local_index(per_c) - 1)
     p_hi = np.minimum(p_lo + 3, cg_lo[pc] + cg_n[pc])
     police = (p_lo, p_hi, depts.functional_start + comm_district[pc] * n_f + POLICE_DEPT, p_lo, comm_district[pc])
-    # coordinators: 1 + one per four grids of a community, in the street office
+    # coordinators: 1 + one per four grids of a community, in the street office; the
+    # community's grids are split into contiguous blocks, one per coordinator (the grids
+    # they serve, written to `worker_areas`)
     per_c = 1 + cg_n // 4
     cc = np.repeat(np.arange(n_c), per_c)
-    coord = (cg_lo[cc], cg_lo[cc] + cg_n[cc], depts.street_office_start + tree.community_street[cc], np.full(len(cc), -1), comm_district[cc])
+    j = _local_index(per_c) - 1
+    c_lo = cg_lo[cc] + (j * cg_n[cc]) // per_c[cc]
+    c_hi = cg_lo[cc] + ((j + 1) * cg_n[cc]) // per_c[cc]
+    coord = (c_lo, c_hi, depts.street_office_start + tree.community_street[cc], np.full(len(cc), -1), comm_district[cc])
     # community staff: two per community committee
     sc = np.repeat(np.arange(n_c), 2)
     staff = (cg_lo[sc], cg_lo[sc] + cg_n[sc], depts.community_start + sc, np.full(len(sc), -1), comm_district[sc])
@@ -330,6 +335,19 @@ def build_staff(rng: np.random.Generator, tree: Tree, depts: Departments, year: 
         frame=frame,
         facet_noise=rng.standard_normal((len(FACETS), n)),
     )
+
+
+def worker_areas(tree: Tree, staff: Staff) -> pl.DataFrame:
+    """`worker_areas` rows: every grid a coordinator serves (their block of the community).
+
+    Grid workers and police are assessed on their own grid (`workers.grid_id`), community
+    and department staff on their department's area, so only coordinators need rows.
+    """
+    coord = np.nonzero(staff.role == COORDINATOR)[0]
+    size = staff.area_hi[coord] - staff.area_lo[coord]
+    who = np.repeat(coord, size)
+    grid = np.repeat(staff.area_lo[coord], size) + _local_index(size) - 1
+    return pl.DataFrame({"worker_id": staff.worker_ids.gather(who), "unit_id": tree.grid_ids.gather(grid)})
 
 
 HOUSEHOLD_TAGS: tuple[tuple[str, float], ...] = (
