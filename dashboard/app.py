@@ -230,8 +230,8 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             ctx = request_context(period=params.get("period"), unit=params.get("unit"), lang=params.get("lang"))
         except AccessDenied:  # an unknown or out-of-scope unit: the filter shows it marked, the page says why
             ctx = request_context(period=params.get("period"), lang=params.get("lang"))
-            return render_shell(ctx, pathname or "/", bad_unit=params.get("unit"))
-        return render_shell(ctx, pathname or "/")
+            return render_shell(ctx, pathname or "/", params, bad_unit=params.get("unit"))
+        return render_shell(ctx, pathname or "/", params)
 
     @app.callback(
         Output(ids.LOCATION, "search"),

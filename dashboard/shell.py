@@ -59,12 +59,16 @@ def unit_options(ctx: ViewContext) -> list[dict[str, str]]:
     return options
 
 
-def render_shell(ctx: ViewContext, pathname: str, *, bad_unit: str | None = None) -> Component:
+def render_shell(ctx: ViewContext, pathname: str, params: dict[str, str] | None = None, *,
+                 bad_unit: str | None = None) -> Component:
     """Navigation bar and filter row for the current URL.
 
     `bad_unit` is a unit the address names that does not exist or lies outside the user's
     scope: the org filter shows it marked invalid (and keeps it in the address) while the
     page says why, rather than showing another scope as if it had been asked for.
+    `params` are the address's own parameters (e.g. `worker=`, `level=`, `subject=`):
+    the language switch keeps every one of them, so the page stays where it was; the
+    navigation links carry only period, unit and language to the other pages.
     """
     lang = ctx.lang
     keep = {"period": ctx.period, "unit": ctx.unit if ctx.unit != ctx.user.scope_unit_id else None, "lang": lang}
@@ -74,7 +78,7 @@ def render_shell(ctx: ViewContext, pathname: str, *, bad_unit: str | None = None
         for path, key in NAV
     ]
     other = other_lang(lang)
-    switch_href = (pathname or "/") + build_search({**keep, "lang": other})
+    switch_href = (pathname or "/") + build_search({**(params or {}), **keep, "lang": other})
     user_label = f"{ctx.user.name} · {t('role.' + ctx.user.role, lang)}"
     navbar = dbc.Navbar(
         dbc.Container(
@@ -125,9 +129,21 @@ def render_shell(ctx: ViewContext, pathname: str, *, bad_unit: str | None = None
     return html.Div([navbar, filters])
 
 
+SUBJECT_OF_UNIT = ("subject",)
+"""Parameters that name the unit a page is about: picking another unit in the filter replaces them."""
+
+
 def filters_to_search(period: str | None, unit: str | None, search: str | None) -> str:
-    """New query string after the user changed a filter (other parameters kept)."""
+    """New query string after the user changed a filter: every other parameter kept.
+
+    The one exception: on the unit page, `subject=` (a department picked in the
+    rankings) is what the page is about, so picking another unit in the org filter
+    replaces it instead of being hidden behind it.
+    """
     params = parse_search(search)
+    if (unit or "") != params.get("unit", ""):
+        for name in SUBJECT_OF_UNIT:
+            params.pop(name, None)
     params["period"] = period or ""
     params["unit"] = unit or ""
     return build_search(params)

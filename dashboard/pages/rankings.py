@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
+from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.access import db_key, filter_frame
@@ -30,7 +31,7 @@ from dashboard.pagekit import (
     scoped_scores,
     with_points,
 )
-from dashboard.shell import parse_search
+from dashboard.shell import build_search, parse_search
 from dashboard.theme import GRADE_COLOURS
 from warehouse.db import Database
 from warehouse.enums import WORKER_ROLES
@@ -296,6 +297,19 @@ def on_level(db: Database, user: User | None, level: str | None, search: str | N
     return rankings_table(ctx, level or "workers")
 
 
+def level_search(level: str | None, search: str | None) -> str:
+    """Callback logic: the address with the picked level (`level=`), every other parameter kept.
+
+    The level lives in the address, so a language, period or unit switch, a reload
+    or a shared link shows the same level (the page re-renders from the address).
+    """
+    params = parse_search(search)
+    if (level if level in LEVELS else "workers") == (params.get("level") or "workers"):
+        raise PreventUpdate
+    params["level"] = level if level in LEVELS and level != "workers" else ""
+    return build_search(params)
+
+
 def on_export(db: Database, user: User | None, level: str | None, search: str | None,
               request: dict[str, Any] | None = None, search_text: str | None = None) -> dict[str, Any]:
     """Callback logic: the CSV download of the view as shown (checks the `export` action and scope).
@@ -341,11 +355,11 @@ def register(app: dash.Dash) -> None:
     """Register the page and its callbacks."""
     dash.register_page(__name__, path=PATH, name="rankings", title="网格化管理考核", layout=layout, order=1)
 
-    @app.callback(Output(ids.RANK_STORE, "children"), Input(ids.RANK_LEVEL, "value"),
+    @app.callback(Output(ids.LOCATION, "search", allow_duplicate=True), Input(ids.RANK_LEVEL, "value"),
                   State(ids.LOCATION, "search"), prevent_initial_call=True)
     @checked
-    def _level(level: str | None, search: str | None) -> Any:
-        return on_level(current_db(), current_user(), level, search)
+    def _level(level: str | None, search: str | None) -> str:
+        return level_search(level, search)
 
     @app.callback(Output(ids.RANK_GRID, "getRowsResponse"), Input(ids.RANK_GRID, "getRowsRequest"),
                   State(ids.RANK_LEVEL, "value"), State(ids.RANK_SEARCH, "value"), State(ids.LOCATION, "search"),

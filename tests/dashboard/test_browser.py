@@ -274,6 +274,57 @@ def test_drill_down_to_a_worker_whose_waterfall_adds_up(server: Server, browser,
     page.close()
 
 
+def _signed_in(browser, server: Server, user: str = "admin"):
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(45000)
+    page.goto(server.url + "/login")
+    page.fill("#user", user)
+    page.fill("#password", PASSWORD)
+    page.click("#signin")
+    page.wait_for_selector("#page-title")
+    return page
+
+
+def _params(page) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+def test_address_state_survives_language_period_and_filter_switches(server: Server, browser,
+                                                                    dash_city: DashCity) -> None:
+    """Issue 15 finding 7: the worker page keeps worker= across language and period switches;
+    the rankings keep their level (in the address) across language and unit switches."""
+    page = _signed_in(browser, server)
+    worker_id = dash_city.workers_in[0]
+    page.goto(f"{server.url}/worker?period=2025&worker={worker_id}")
+    page.wait_for_selector("#worker-name")
+    page.click("#lang-switch")
+    page.wait_for_selector("#page-title:text('Worker')")
+    assert _params(page) == {"period": "2025", "worker": worker_id, "lang": "en"}
+    page.wait_for_selector("#worker-name")
+    page.click("#filter-period")
+    page.locator(".dash-dropdown-option", has_text="2025 H1").first.click()
+    page.wait_for_function("location.search.includes('period=2025H1')")
+    assert _params(page) == {"period": "2025H1", "worker": worker_id, "lang": "en"}
+    page.wait_for_selector("#worker-name")
+    # rankings: the level is in the address and survives a language and a unit switch
+    page.goto(f"{server.url}/rankings?period=2025")
+    page.wait_for_selector(".drill-link")
+    page.locator("#rankings-level label", has_text="社区").click()
+    page.wait_for_function("location.search.includes('level=community')")
+    page.click("#lang-switch")
+    page.wait_for_selector("#page-title:text('Rankings')")
+    assert _params(page) == {"period": "2025", "level": "community", "lang": "en"}
+    assert page.locator("#rankings-level input[value=community]").is_checked()
+    page.click("#filter-unit")
+    page.keyboard.type("新华")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.search.includes('unit=D01S01')")
+    assert _params(page) == {"period": "2025", "level": "community", "lang": "en", "unit": "D01S01"}
+    page.close()
+
+
 def _answer_all(page) -> None:
     names = page.eval_on_selector_all("input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
     for name in names:

@@ -290,3 +290,50 @@ def test_rankings_csv_is_the_view_as_shown_for_a_chinese_office(dash_db: Databas
     searched = rankings.on_export(dash_db, ADMIN, "workers", "?period=2025", None, name)
     found = list(csv.reader(io.StringIO(base64.b64decode(searched["content"]).decode("utf-8-sig"))))[1:]
     assert found and all(name in r[header.index("姓名")] for r in found)
+
+
+def _find(tree: object, component_id: str) -> dict:
+    """The props of the component with `component_id` in a rendered tree."""
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == component_id:
+                found.append(node["props"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(to_json(tree)))
+    assert found, component_id
+    return found[0]
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/worker", {"worker": "W000001", "period": "2025"}),
+    ("/rankings", {"level": "community", "period": "2025H1", "unit": "D01S01"}),
+    ("/unit", {"subject": "DEP01", "period": "2025"}),
+])
+def test_language_switch_keeps_every_address_parameter(dash_db: Database, path: str, params: dict) -> None:
+    """Issue 15 finding 7: switching language on the worker page kept only period/unit/lang, dropping worker=."""
+    from dashboard.shell import render_shell
+
+    ctx = make_context(dash_db, ADMIN, period=params["period"], unit=params.get("unit"), lang="zh")
+    href = _find(render_shell(ctx, path, params), "lang-switch")["href"]
+    assert href.startswith(path + "?")
+    assert parse_search(href[len(path):]) == params | {"lang": "en"}
+
+
+def test_period_unit_and_level_changes_keep_the_other_parameters() -> None:
+    assert parse_search(filters_to_search("2025H1", "", "?period=2025&worker=W000001&lang=en")) == \
+        {"period": "2025H1", "worker": "W000001", "lang": "en"}
+    assert parse_search(rankings.level_search("community", "?period=2025&unit=D01S01&lang=en")) == \
+        {"period": "2025", "unit": "D01S01", "lang": "en", "level": "community"}
+    assert "level" not in parse_search(rankings.level_search("workers", "?period=2025&level=street"))
+    # the unit page's subject is the unit picked: a new unit in the filter replaces it, a period keeps it
+    assert parse_search(filters_to_search("2025", "D01S01", "?period=2025&subject=DEP01")) == \
+        {"period": "2025", "unit": "D01S01"}
+    assert parse_search(filters_to_search("2025H1", "", "?period=2025&subject=DEP01")) == \
+        {"period": "2025H1", "subject": "DEP01"}
