@@ -12,7 +12,7 @@ from dash.development.base_component import Component, ComponentType
 
 from dashboard.access import allowed
 from dashboard.context import ViewContext
-from dashboard.i18n import t
+from dashboard.i18n import grid_locale, t
 from dashboard.theme import FONT_FAMILY
 
 
@@ -65,7 +65,8 @@ def style_figure(fig: Figure, title: str, *, height: int = 340) -> Figure:
         font={"family": FONT_FAMILY, "size": 13, "color": "#1f2328"},
         margin={"l": 50, "r": 20, "t": 50, "b": 45},
         height=height,
-        legend={"orientation": "h", "y": -0.2},
+        # above the plot, right-aligned: never on the x-axis title (总分) below it
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
         xaxis=_axis(layout.get("xaxis")),
@@ -88,18 +89,32 @@ def graph(fig: Figure, testid: str | None = None) -> Component:
     return html.Div(card, **({"data-testid": testid} if testid else {}))
 
 
-def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: str, height: int = 520,
+ONE_DECIMAL = {"function": "params.value == null ? '' : Number(params.value).toFixed(1)"}
+"""AG Grid value formatter: points with one decimal (88 → 88.0), as everywhere else."""
+
+
+def one_decimal(columns: list[dict[str, Any]], fields: Any) -> list[dict[str, Any]]:
+    """`columns` with the one-decimal formatter on every column named in `fields`."""
+    wanted = set(fields)
+    return [c | {"valueFormatter": ONE_DECIMAL} if c.get("field") in wanted and "valueFormatter" not in c else c
+            for c in columns]
+
+
+def grid(frame: pl.DataFrame, columns: list[dict[str, Any]], *, grid_id: str, lang: str, height: int = 520,
          row_id: str | None = None, selectable: bool = False, quick_filter: str | None = None,
          fit: str = "responsiveSizeToFit") -> Component:
-    """An AG Grid over a polars frame (sortable, filterable columns).
+    """An AG Grid over a polars frame (sortable, filterable columns), its chrome in `lang`.
 
     Small tables (≤ 20 rows) size to their content; longer ones scroll and page by 50.
-    Numbers are rounded to one decimal for display.
+    Decimal numbers show one decimal (88 → 88.0, the JSON number keeps sorting numeric).
     """
     frame = frame.with_columns(pl.col(pl.Float64, pl.Float32).round(1))
+    floats = [c for c, dtype in frame.schema.items() if dtype in (pl.Float64, pl.Float32)]
+    columns = one_decimal(columns, floats)
     small = frame.height <= 20
     options: dict[str, Any] = {"animateRows": False, "enableCellTextSelection": True,
-                               "pagination": frame.height > 50, "paginationPageSize": 50}
+                               "pagination": frame.height > 50, "paginationPageSize": 50,
+                               "localeText": grid_locale(lang)}
     if small:
         options["domLayout"] = "autoHeight"
     if selectable:

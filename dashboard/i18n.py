@@ -458,6 +458,66 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grade.none": ("不排名", "not ranked"),
 }
 
+# AG Grid's own chrome (pager, overlays, filter menus): `grid_locale` hands these to
+# the grid as its `localeText`; the English texts are AG Grid's defaults.
+GRID_TEXT: dict[str, tuple[str, str]] = {
+    "page": ("页", "Page"),
+    "to": ("至", "to"),
+    "of": ("共", "of"),
+    "more": ("更多", "more"),
+    "pageLastRowUnknown": ("?", "?"),
+    "pageSizeSelectorLabel": ("每页行数：", "Page Size:"),
+    "ariaPageSizeSelectorLabel": ("每页行数", "Page Size"),
+    "firstPage": ("首页", "First Page"),
+    "previousPage": ("上一页", "Previous Page"),
+    "nextPage": ("下一页", "Next Page"),
+    "lastPage": ("末页", "Last Page"),
+    "noRowsToShow": ("暂无数据", "No Rows To Show"),
+    "noMatchingRows": ("没有符合条件的行", "No Matching Rows"),
+    "loadingOoo": ("加载中…", "Loading..."),
+    "loadingError": ("加载出错", "ERR"),
+    "filterOoo": ("筛选…", "Filter..."),
+    "applyFilter": ("应用", "Apply"),
+    "clearFilter": ("清除", "Clear"),
+    "resetFilter": ("重置", "Reset"),
+    "cancelFilter": ("取消", "Cancel"),
+    "textFilter": ("文本筛选", "Text Filter"),
+    "numberFilter": ("数字筛选", "Number Filter"),
+    "empty": ("请选择", "Choose one"),
+    "equals": ("等于", "Equals"),
+    "notEqual": ("不等于", "Does not equal"),
+    "lessThan": ("小于", "Less than"),
+    "greaterThan": ("大于", "Greater than"),
+    "lessThanOrEqual": ("小于或等于", "Less than or equal to"),
+    "greaterThanOrEqual": ("大于或等于", "Greater than or equal to"),
+    "inRange": ("介于", "Between"),
+    "inRangeStart": ("从", "From"),
+    "inRangeEnd": ("到", "To"),
+    "contains": ("包含", "Contains"),
+    "notContains": ("不包含", "Does not contain"),
+    "startsWith": ("开头是", "Begins with"),
+    "endsWith": ("结尾是", "Ends with"),
+    "blank": ("为空", "Blank"),
+    "notBlank": ("不为空", "Not blank"),
+    "andCondition": ("且", "AND"),
+    "orCondition": ("或", "OR"),
+    "ariaFilterInput": ("筛选输入", "Filter Input"),
+    "ariaFilterValue": ("筛选值", "Filter Value"),
+    "ariaFilterFromValue": ("筛选起始值", "Filter from value"),
+    "ariaFilterToValue": ("筛选结束值", "Filter to Value"),
+    "ariaFilteringOperator": ("筛选条件", "Filtering operator"),
+    "ariaFilterMenuOpen": ("打开筛选菜单", "Open Filter Menu"),
+    "ariaColumnFiltered": ("已筛选", "Column Filtered"),
+    "ariaLabelColumnFilter": ("列筛选", "Column Filter"),
+}
+STRINGS.update({f"grid.{k}": v for k, v in GRID_TEXT.items()})
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's `localeText` in `lang` (pager "1 至 50 共 149", "暂无数据", filter menus)."""
+    return {k: t(f"grid.{k}", lang) for k in GRID_TEXT}
+
+
 _ENUMS: dict[str, dict[str, str]] = {
     "grade": GRADES,
     "level": ORG_LEVELS,

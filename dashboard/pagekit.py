@@ -120,4 +120,4 @@ def sub_unit_table(ctx: ViewContext, units: pl.DataFrame, *, grid_id: str) -> Co
     )
     cols = [{"field": "name", "headerName": t("col.unit_name", lang), "cellRenderer": "DrillLink", "minWidth": 140},
             *({"field": c, "headerName": t(f"col.{c}", lang)} for c in ("level", "members", "total", "grade", "rank"))]
-    return section(t("unit.sub_units", lang), grid(rows, cols, grid_id=grid_id, height=420, fit="autoSize"))
+    return section(t("unit.sub_units", lang), grid(rows, cols, lang=lang, grid_id=grid_id, height=420, fit="autoSize"))

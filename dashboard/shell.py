@@ -6,6 +6,7 @@ always follow the address bar and any view can be linked.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
@@ -43,19 +44,24 @@ def build_search(params: dict[str, str | None], *, keep: tuple[str, ...] | None 
     return "?" + urlencode(items) if items else ""
 
 
-def unit_options(ctx: ViewContext) -> list[dict[str, str]]:
-    """Districts, streets, communities and grids the user may pick (their subtree only)."""
+def unit_options(ctx: ViewContext) -> list[dict[str, Any]]:
+    """Districts, streets, communities and grids the user may pick (their subtree only).
+
+    The label is the plain name, indented by its level only inside the open list (CSS
+    `.unit-opt-<level>` in assets/style.css), so the chosen value shows no indentation.
+    """
     units = org_units(ctx.db)
     allowed = ctx.tree.subtree(ctx.user.scope_unit_id)
     options = []
-    indent = {"district": "", "street": "\u3000", "community": "\u3000\u3000", "grid": "\u3000\u3000\u3000"}
+    levels = ("district", "street", "community", "grid")
     for row in units.iter_rows(named=True):
-        if row["level"] not in indent:
+        if row["level"] not in levels:
             continue
         if allowed is not None and row["unit_id"] not in allowed:
             continue
         name = pick(row["name"], row.get("name_en") or row["name"], ctx.lang)
-        options.append({"label": f"{indent[row['level']]}{name}", "value": row["unit_id"]})
+        options.append({"label": html.Span(name, className=f"unit-opt unit-opt-{row['level']}"),
+                        "value": row["unit_id"], "search": name})
     return options
 
 

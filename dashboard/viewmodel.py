@@ -88,7 +88,7 @@ def distribution_figure(scores: pl.DataFrame, lang: str) -> Figure:
         if rest.height:
             data.append({"type": "histogram", "x": rest["total"].to_list(), "name": t("worker.not_ranked", lang),
                          "marker": {"color": NOT_RANKED_COLOUR}, "xbins": {"size": 2}})
-    fig = {"data": data, "layout": {"barmode": "stack", "xaxis": axis_title(t("axis.score", lang)),
+    fig = {"data": data, "layout": {"barmode": "stack", "xaxis": axis_title(t("axis.score", lang), hoverformat=".1f"),
                                     "yaxis": axis_title(t("axis.count", lang))}}
     return style_figure(fig, t("chart.distribution", lang))
 
@@ -168,7 +168,7 @@ def trend_figure(frame: pl.DataFrame, lang: str) -> Figure:
     fig = {"data": [{"type": "scatter", "mode": "lines+markers", "name": t("kpi.mean", lang),
                      "x": [fmt_period(p, lang) for p in frame["period_id"].to_list()], "y": frame["mean"].to_list()}],
            "layout": {"xaxis": axis_title(t("axis.period", lang), type="category"),
-                      "yaxis": axis_title(t("axis.score", lang))}}
+                      "yaxis": axis_title(t("axis.score", lang), hoverformat=".1f")}}
     return style_figure(fig, t("chart.trend", lang))
 
 

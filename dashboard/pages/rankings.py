@@ -18,10 +18,10 @@ from dashboard import ids
 from dashboard.access import db_key, filter_frame
 from dashboard.auth import User
 from dashboard.callbacks import checked, require_kind
-from dashboard.components import export_buttons, page_title
+from dashboard.components import export_buttons, one_decimal, page_title
 from dashboard.context import ViewContext, current_db, current_user, make_context
 from dashboard.data import RUN_CACHE, latest_run, run_id_of, unit_scores
-from dashboard.i18n import enum_label, fmt_period, t
+from dashboard.i18n import enum_label, fmt_period, grid_locale, t
 from dashboard.pagekit import (
     SCOPE_COLUMNS,
     Query,
@@ -128,7 +128,7 @@ def column_defs(lang: str, *, level: str = "workers") -> list[dict[str, Any]]:
     if level == "workers":
         cols += [{"field": k, "headerName": t(f"col.{k}", lang)} for k in ("role", "grid", "community", "street")]
     cols += [{"field": k, "headerName": t(f"col.{k}", lang), "filter": "agNumberColumnFilter"} for k in PILLARS]
-    return cols
+    return one_decimal(cols, ("total", *PILLARS))
 
 
 def level_frame(ctx: ViewContext, level: str) -> pl.DataFrame | None:
@@ -161,7 +161,7 @@ def rankings_table(ctx: ViewContext, level: str) -> Component:
                        "filterParams": {"maxNumConditions": 1, "buttons": ["reset"]}},
         dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
                          "maxBlocksInCache": 10, "rowBuffer": 0, "enableCellTextSelection": True,
-                         "infiniteInitialRowCount": PAGE_SIZE},
+                         "infiniteInitialRowCount": PAGE_SIZE, "localeText": grid_locale(ctx.lang)},
         getRowId="params.data.id",
         columnSize="autoSize",
         style={"height": "620px", "width": "100%"},

@@ -71,8 +71,8 @@ def whatif_panel(ctx: ViewContext, weights: dict[str, float]) -> Component:
                  {"field": "after", "headerName": t("scheme.simulated", lang)}]
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([
-        section(t("scheme.influence", lang), grid(shares, infl_cols, grid_id="whatif-influence", height=170)),
-        section(t("col.rank_change", lang), grid(rows, cols, grid_id="whatif-grid", height=400)),
+        section(t("scheme.influence", lang), grid(shares, infl_cols, lang=lang, grid_id="whatif-influence", height=170)),
+        section(t("col.rank_change", lang), grid(rows, cols, lang=lang, grid_id="whatif-grid", height=400)),
     ])
 
 
@@ -151,8 +151,8 @@ def view(ctx: ViewContext, query: Query) -> Component:
         className="g-2 align-items-end")
     return html.Div([
         title, html.P(f"{name} · v{getattr(scheme, 'version', '')}", className="text-muted"),
-        dbc.Row([dbc.Col(section(t("scheme.weights", lang), grid(pillars, p_cols, grid_id="scheme-pillars", height=200)), lg=4),
-                 dbc.Col(section(t("chart.indicators", lang), grid(indicators, i_cols, grid_id="scheme-indicators", height=320)), lg=8)]),
+        dbc.Row([dbc.Col(section(t("scheme.weights", lang), grid(pillars, p_cols, lang=lang, grid_id="scheme-pillars", height=200)), lg=4),
+                 dbc.Col(section(t("chart.indicators", lang), grid(indicators, i_cols, lang=lang, grid_id="scheme-indicators", height=320)), lg=8)]),
         dbc.Card(dbc.CardBody([html.H5(t("scheme.whatif", lang)), inputs, html.Div(id=ids.WHATIF_OUT, className="mt-3")]),
                  className="mt-3 shadow-sm"),
     ])

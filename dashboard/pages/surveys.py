@@ -104,7 +104,7 @@ def view(ctx: ViewContext, query: Query) -> Component:
     }, strict=False)
     cols = [{"field": c, "headerName": t(f"col.{c}", lang)} for c in rows.columns]
     return html.Div([title, cards, graph(response_figure(frame, names, lang), "chart-response"),
-                     section(t("nav.surveys", lang), grid(rows, cols, grid_id="survey-grid", height=420))])
+                     section(t("nav.surveys", lang), grid(rows, cols, lang=lang, grid_id="survey-grid", height=420))])
 
 
 layout = page_layout(view)

@@ -60,24 +60,58 @@ def member_rows(members: pl.DataFrame, lang: str, *, href: str | None = None) ->
     return frame.sort("total", descending=True, nulls_last=True) if "total" in frame.columns else frame
 
 
+NEUTRAL = "#ffffff"
+HEAT_SCALES: dict[str, list[list[Any]]] = {
+    # points earned: pale (the unit's weakest) → deep blue (its strongest)
+    "points": [[0.0, "#deebf7"], [1.0, "#08519c"]],
+    # points taken off or added: none is neutral white, more is red / green
+    "deductions": [[0.0, NEUTRAL], [1.0, "#cf222e"]],
+    "bonus": [[0.0, NEUTRAL], [1.0, "#1a7f37"]],
+}
+
+
 def heatmap_figure(members: pl.DataFrame, lang: str) -> Figure:
-    """Members × pillar points, each column scaled to its own range."""
+    """Members × points, one column per pillar, deductions, bonus and total.
+
+    Pillars and the total are scaled to their own range (pale = the unit's weakest,
+    blue = its strongest). Deductions and bonus are scaled from zero with their own
+    colours, so no deduction is neutral white, not the colour of the weakest score.
+    """
     cols = [c for c in HEAT_COLUMNS if c in members.columns]
     frame = members.sort("total", descending=True, nulls_last=True).head(60) if "total" in members.columns else members.head(60)
-    z = []
-    for c in cols:
-        s = frame[c].cast(pl.Float64)
-        lo, hi = s.min(), s.max()
-        span = (hi - lo) if (hi is not None and lo is not None and hi != lo) else 1.0
-        z.append([None if v is None else (v - (lo or 0.0)) / span for v in s.to_list()])
-    text = [[fmt_num(v, lang) for v in frame[c].to_list()] for c in cols]
-    fig = {"data": [{"type": "heatmap", "z": [list(r) for r in zip(*z, strict=True)] if z else [],
-                     "x": [t(f"col.{c}", lang) for c in cols],
-                     "y": frame["name"].to_list() if "name" in frame.columns else None,
-                     "text": [list(r) for r in zip(*text, strict=True)] if text else None,
-                     "texttemplate": "%{text}", "colorscale": "Blues", "showscale": False}],
-           "layout": {"yaxis": {"autorange": "reversed"}}}
+    names = frame["name"].to_list() if "name" in frame.columns else None
+    labels = [t(f"col.{c}", lang) for c in cols]
+    data = []
+    for index, c in enumerate(cols):
+        values = frame[c].cast(pl.Float64)
+        scale = HEAT_SCALES.get(c, HEAT_SCALES["points"])
+        if c in ("deductions", "bonus"):
+            shown = values.abs()
+            lo, hi = 0.0, max(float(shown.max() or 0.0), 1e-9)
+        else:
+            shown = values
+            lo, hi = float(values.min() or 0.0), float(values.max() or 0.0)
+            hi = hi if hi > lo else lo + 1.0
+        # one trace per column (its own colours) over the full grid of cells, the other
+        # columns left empty, so every trace shares the same cell geometry
+        blank = [None] * len(cols)
+        z = [blank[:index] + [v] + blank[index + 1:] for v in shown.to_list()]
+        text = [[""] * index + [fmt_num(v, lang)] + [""] * (len(cols) - index - 1) for v in values.to_list()]
+        data.append({"type": "heatmap", "x": labels, "y": names,
+                     "z": z, "zmin": lo, "zmax": hi, "colorscale": scale,
+                     "text": text, "texttemplate": "%{text}",
+                     "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>", "hoverongaps": False,
+                     "showscale": False, "xgap": 2})
+    fig = {"data": data, "layout": {"yaxis": {"autorange": "reversed"}}}
     return style_figure(fig, t("chart.heatmap", lang), height=max(300, 22 * frame.height + 120))
+
+
+def unit_heading(name: str, level: str) -> str:
+    """The unit's heading: its name, with the level only when the name does not already say it
+    ("翠竹社区", not "翠竹社区 社区"; "民政局 部门")."""
+    if not level or level.lower() in name.lower():
+        return name
+    return f"{name} {level}"
 
 
 def view(ctx: ViewContext, query: Query) -> Component:
@@ -121,9 +155,9 @@ def view(ctx: ViewContext, query: Query) -> Component:
             for c in rows.columns if c != "href"]
     below = sub_units(ctx, run_id_of(run), subject) if subject in ctx.tree.parent else None
     return html.Div([
-        title, export_buttons(ctx, unit=subject), html.H4(f"{name} {level}".strip(), id="unit-name"), cards, method,
+        title, export_buttons(ctx, unit=subject), html.H4(unit_heading(name, level), id="unit-name"), cards, method,
         sub_unit_table(ctx, below, grid_id="unit-sub-units") if below is not None else html.Div(),
-        dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
+        dbc.Row([dbc.Col(section(t("unit.members", lang), grid(rows, cols, lang=lang, grid_id="unit-members", height=420, fit="autoSize")), lg=6),
                  dbc.Col(graph(heatmap_figure(members, lang), "chart-heatmap"), lg=6)]),
         dbc.Row([dbc.Col(graph(indicator_figure(indicators, lang), "chart-unit-indicators"), lg=6)])
         if indicators is not None and indicators.height else html.Div(),

@@ -89,7 +89,7 @@ def veto_table(ctx: ViewContext) -> Component:
     rows = veto_rows(events, ctx.lang)
     cols = [{"field": c, "headerName": t(f"col.{c}", ctx.lang) if c != "veto_id" else "ID"} for c in rows.columns]
     cols[-1] |= {"wrapText": True, "autoHeight": True, "minWidth": 320}
-    return grid(rows, cols, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
+    return grid(rows, cols, lang=ctx.lang, grid_id=ids.VETO_GRID, row_id="veto_id", selectable=True, height=360)
 
 
 def view(ctx: ViewContext, query_: Query) -> Component:

@@ -347,12 +347,12 @@ def worker_detail(ctx: ViewContext, worker_id: str) -> Component:
     ded_cols = [{"field": k, "headerName": t(f"col.ded_{k}", lang)} for k in ded.columns]
     ded_section = section(t("worker.deductions", lang),
                           html.Div([html.P(t("worker.deductions_note", lang), className="text-muted small mb-1"),
-                                    grid(ded, ded_cols, grid_id="worker-deductions", height=170)]))
+                                    grid(ded, ded_cols, lang=lang, grid_id="worker-deductions", height=170)]))
     return html.Div([header, cards, method, dbc.Row(charts), ded_section,
                      dbc.Row([dbc.Col(section(t("worker.adjustments", lang),
-                                              grid(adjust, adj_cols, grid_id="worker-adjustments", height=300)), lg=5),
+                                              grid(adjust, adj_cols, lang=lang, grid_id="worker-adjustments", height=300)), lg=5),
                               dbc.Col(section(t("worker.records", lang),
-                                              grid(records, rec_cols, grid_id="worker-records", height=360)), lg=7)])])
+                                              grid(records, rec_cols, lang=lang, grid_id="worker-records", height=360)), lg=7)])])
 
 
 MAX_OPTIONS = 50

@@ -6,6 +6,7 @@ dashboard city; screenshots go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -322,6 +323,35 @@ def test_address_state_survives_language_period_and_filter_switches(server: Serv
     page.keyboard.press("Enter")
     page.wait_for_function("location.search.includes('unit=D01S01')")
     assert _params(page) == {"period": "2025", "level": "community", "lang": "en", "unit": "D01S01"}
+    page.close()
+
+
+def _boxes_overlap(a: dict | None, b: dict | None) -> bool:
+    if not a or not b:
+        return False
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_chinese_all_the_way_for_the_street_supervisor(server: Server, browser) -> None:
+    """Issue 15 finding 10 on the page: grid chrome in Chinese, one decimal, legend clear of the axis
+    title, the chosen unit without indentation."""
+    page = _signed_in(browser, server, "sup")
+    page.wait_for_selector("[data-testid=chart-distribution] .legend")
+    chart = page.locator("[data-testid=chart-distribution]")
+    legend = chart.locator(".legend").first.bounding_box()
+    title = chart.locator(".xtitle").first.bounding_box()
+    assert title and legend and not _boxes_overlap(legend, title)
+    assert page.locator("#filter-unit .dash-dropdown-value").inner_text() == "新华街道"
+    page.click("#nav-rankings")
+    page.wait_for_selector(".drill-link")
+    pager = page.locator(".ag-paging-panel").inner_text()
+    assert "每页行数" in pager and "至" in pager and "共" in pager and "Page" not in pager
+    totals = page.locator(".ag-center-cols-container [col-id=total]").all_inner_texts()
+    assert totals and all(re.fullmatch(r"\d+\.\d", v) for v in totals if v), totals[:5]
+    page.fill("#rankings-search", "没有这个人")
+    page.wait_for_selector(".ag-overlay:has-text('暂无数据')")
+    _shot(page, "rankings_zh_empty")
     page.close()
 
 

@@ -337,3 +337,129 @@ def test_period_unit_and_level_changes_keep_the_other_parameters() -> None:
         {"period": "2025", "unit": "D01S01"}
     assert parse_search(filters_to_search("2025H1", "", "?period=2025&subject=DEP01")) == \
         {"period": "2025H1", "subject": "DEP01"}
+
+
+def _components(tree: object, kind: str) -> list[dict]:
+    """The props of every component of type `kind` in a rendered tree."""
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == kind and "props" in node:
+                found.append(node["props"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(to_json(tree)))
+    return found
+
+
+def _all_grids(db: Database, lang: str) -> list[dict]:
+    from dashboard.pages import scheme
+
+    ctx = make_context(db, ADMIN, period="2025", unit="D01S01C01", lang=lang)
+    grids: list[dict] = []
+    for page in PAGES:
+        grids += _components(page.view(ctx, {"worker": "W000001"} if page is worker else {}), "AgGrid")
+    grids += _components(scheme.on_whatif(db, ADMIN, f"?period=2025&lang={lang}", [30, 20, 50]), "AgGrid")
+    return grids
+
+
+def test_every_grid_speaks_the_ui_language(dash_db: Database) -> None:
+    """Issue 15 finding 10: AG Grid's pager and overlays were English ("Page Size", "No Rows To Show") in zh."""
+    zh = _all_grids(dash_db, "zh")
+    assert len(zh) >= 6
+    for props in zh:
+        text = props["dashGridOptions"]["localeText"]
+        assert (text["pageSizeSelectorLabel"], text["to"], text["of"], text["noRowsToShow"]) == \
+            ("每页行数：", "至", "共", "暂无数据"), props["id"]
+    assert all(p["dashGridOptions"]["localeText"]["noRowsToShow"] == "No Rows To Show" for p in _all_grids(dash_db, "en"))
+
+
+def test_points_show_one_decimal_in_every_grid(dash_db: Database) -> None:
+    """Issue 15 finding 10: 88 and 8 showed as "88", "8" beside "87.6"; every decimal column formats to one decimal."""
+    checked = 0
+    for props in _all_grids(dash_db, "zh"):
+        rows = props.get("rowData") or []
+        for col in props["columnDefs"]:
+            values = [r.get(col["field"]) for r in rows]
+            if any(isinstance(v, float) for v in values):
+                assert "toFixed(1)" in col.get("valueFormatter", {}).get("function", ""), (props["id"], col["field"])
+                checked += 1
+    assert checked >= 8
+    defs = {c["field"]: c for c in rankings.column_defs("zh")}
+    for field in ("total", "results", "skills", "satisfaction", "deductions", "bonus"):
+        assert "toFixed(1)" in defs[field]["valueFormatter"]["function"]
+
+
+def test_unit_heading_does_not_repeat_the_level(dash_db: Database) -> None:
+    """Issue 15 finding 10: the unit page title read "翠竹社区 社区"."""
+    from dashboard.pages import unit
+
+    ctx = make_context(dash_db, ADMIN, period="2025", unit="D01S01C01", lang="zh")
+    heading = _find(unit.view(ctx, {}), "unit-name")["children"]
+    assert heading == ctx.tree.names["D01S01C01"] and heading.endswith("社区")
+    assert unit.unit_heading("民政局", "部门") == "民政局 部门"
+
+
+def test_unit_filter_value_has_no_indentation(dash_db: Database) -> None:
+    """Issue 15 finding 10: the chosen unit showed its indentation spaces ("　　银河社区")."""
+    from dashboard.shell import unit_options
+
+    ctx = make_context(dash_db, ADMIN, period="2025", lang="zh")
+    options = json.loads(to_json(unit_options(ctx)))
+    assert options
+    for option in options:
+        label = option["label"]
+        text = label if isinstance(label, str) else label["props"]["children"]
+        assert text == text.strip().strip("\u3000") and option["search"] == text
+    levels = {o["label"]["props"]["className"].split()[-1] for o in options if isinstance(o["label"], dict)}
+    assert {"unit-opt-street", "unit-opt-community"} <= levels
+
+
+def _cell_colour(fig: dict, column: str, row: int) -> str:
+    """The colour a heat map cell is painted with (plotly's rule: z placed between zmin and zmax)."""
+    for trace in fig["data"]:
+        if column not in trace["x"]:
+            continue
+        x = trace["x"].index(column)
+        z = [r[x] for r in trace["z"]]
+        if all(v is None for v in z):
+            continue  # another column's trace
+        value = z[row]
+        lo = trace.get("zmin", min(v for row_ in trace["z"] for v in row_ if v is not None))
+        hi = trace.get("zmax", max(v for row_ in trace["z"] for v in row_ if v is not None))
+        position = 0.0 if hi == lo else (value - lo) / (hi - lo)
+        scale = trace["colorscale"]
+        if isinstance(scale, str):
+            return f"{scale}@{position:.3f}"
+        stops = [s for s in scale if s[0] <= position + 1e-9]
+        return stops[-1][1] if position < 1.0 - 1e-9 else scale[-1][1]
+    raise AssertionError(column)
+
+
+def test_heatmap_zero_deductions_are_not_the_colour_of_the_weakest_score() -> None:
+    """Issue 15 finding 10: deduction 0 was the lowest value of its column, painted like the weakest score."""
+    from dashboard.pages import unit
+
+    fig = unit.heatmap_figure(SCORES, "zh")
+    names = SCORES.sort("total", descending=True)["name"].to_list()
+    weakest = names.index("<b>丁</b>")  # lowest results and satisfaction, no deduction
+    no_deduction = SCORES.sort("total", descending=True)["deductions"].to_list().index(0.0)
+    deduction = t("col.deductions", "zh")
+    assert _cell_colour(fig, deduction, no_deduction) != _cell_colour(fig, t("col.results", "zh"), weakest)
+    assert _cell_colour(fig, deduction, weakest) == _cell_colour(fig, deduction, no_deduction)  # both none
+    most = SCORES.sort("total", descending=True)["deductions"].to_list().index(2.0)
+    assert _cell_colour(fig, deduction, most) != _cell_colour(fig, deduction, no_deduction)
+
+
+def test_legends_sit_clear_of_the_x_axis_title(dash_db: Database) -> None:
+    """Issue 15 finding 10: the histogram's legend (y = -0.2) sat on its 总分 axis title."""
+    ctx = make_context(dash_db, ADMIN, period="2025", lang="zh")
+    _run, scores = overview.scoped_scores(ctx)
+    for fig in (viewmodel.distribution_figure(scores, "zh"), viewmodel.grade_mix_figure(scores, "zh")):
+        legend = fig["layout"]["legend"]
+        assert legend["y"] >= 1.0 and legend.get("yanchor") == "bottom"
