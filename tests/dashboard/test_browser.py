@@ -302,6 +302,7 @@ def test_address_state_survives_language_period_and_filter_switches(server: Serv
     page.wait_for_selector("#worker-name")
     page.click("#lang-switch")
     page.wait_for_selector("#page-title:text('Worker')")
+    page.wait_for_selector("#nav-overview:text('Overview')")
     assert _params(page) == {"period": "2025", "worker": worker_id, "lang": "en"}
     page.wait_for_selector("#worker-name")
     page.click("#filter-period")
@@ -318,9 +319,9 @@ def test_address_state_survives_language_period_and_filter_switches(server: Serv
     page.wait_for_selector("#page-title:text('Rankings')")
     assert _params(page) == {"period": "2025", "level": "community", "lang": "en"}
     assert page.locator("#rankings-level input[value=community]").is_checked()
+    page.wait_for_selector("#nav-overview:text('Overview')")  # the shell re-rendered in English too
     page.click("#filter-unit")
-    page.keyboard.type("新华")
-    page.keyboard.press("Enter")
+    page.locator(".dash-dropdown-option", has_text="新华街道").first.click()
     page.wait_for_function("location.search.includes('unit=D01S01')")
     assert _params(page) == {"period": "2025", "level": "community", "lang": "en", "unit": "D01S01"}
     page.close()
