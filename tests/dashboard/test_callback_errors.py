@@ -30,13 +30,19 @@ def signed_in(dash_db: Database) -> Iterator[tuple[FlaskClient, dict[str, Any]]]
     yield client, dict(app.callback_map)
 
 
-def _dep(callbacks: dict[str, Any], output_part: str) -> dict[str, Any]:
-    return next({**cb, "output": key} for key, cb in callbacks.items() if output_part in key)
+def _dep(callbacks: dict[str, Any], output_part: str, given: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The callback writing `output_part` that reads every "id.property" in `given` (several
+    callbacks may write one output, e.g. the address: the worker picker and the rankings level)."""
+    def reads(cb: dict[str, Any]) -> set[str]:
+        return {f"{d['id']}.{d['property']}" for d in (*cb.get("inputs", ()), *cb.get("state", ()))}
+
+    return next({**cb, "output": key} for key, cb in callbacks.items()
+                if output_part in key and set(given) <= reads(cb))
 
 
 def _call(client: FlaskClient, callbacks: dict[str, Any], output_part: str, **values: Any):
     """POST one callback with `values` keyed "id.property" (unnamed ones are None)."""
-    dep = _dep(callbacks, output_part)
+    dep = _dep(callbacks, output_part, tuple(k.replace("__", ".") for k in values))
     body = payload(dep, {k.replace("__", "."): v for k, v in values.items()})
     return client.post("/_dash-update-component", json=body)
 
@@ -77,13 +83,13 @@ def test_a_hand_made_input_is_a_400_naming_it(signed_in, output: str, values: di
 
 def test_a_body_the_renderer_would_not_send_is_a_400_naming_the_part(signed_in) -> None:
     client, callbacks = signed_in
-    good = payload(_dep(callbacks, "rankings-store.children"),
+    good = payload(_dep(callbacks, "rankings-store.children", (f"{ids.RANK_SEARCH}.value",)),  # the name search
                    {f"{ids.RANK_LEVEL}.value": "workers", f"{ids.LOCATION}.search": "?period=2025"})
     cases = {
         "body": ["not", "an", "object"],
         "output": {**good, "output": "no-such.children"},
         "inputs": {**good, "inputs": []},
-        "inputs[0]": {**good, "inputs": [{"id": "rankings-search", "property": "value", "value": "x"}]},
+        "inputs[0]": {**good, "inputs": [{"id": "rankings-level", "property": "value", "value": "x"}]},
         "state": {k: v for k, v in good.items() if k != "state"},
         "changedPropIds": {**good, "changedPropIds": [f"{ids.LOCATION}.search"]},
         "outputs": {**good, "outputs": "rankings-store"},
