@@ -368,7 +368,7 @@ def register(app: dash.Dash) -> None:
     def _rows(request: dict[str, Any] | None, level: str | None, text: str | None, search: str | None) -> dict[str, Any]:
         return on_rows(current_db(), current_user(), request, level, text, search)
 
-    @app.callback(Output(ids.RANK_STORE, "children", allow_duplicate=True), Input(ids.RANK_SEARCH, "value"),
+    @app.callback(Output(ids.RANK_STORE, "children"), Input(ids.RANK_SEARCH, "value"),
                   State(ids.RANK_LEVEL, "value"), State(ids.LOCATION, "search"), prevent_initial_call=True)
     @checked
     def _search(_text: str | None, level: str | None, search: str | None) -> Any:

@@ -47,9 +47,10 @@ def _rankings_call(client: FlaskClient, search: str):
     payload = {
         "output": "rankings-store.children",
         "outputs": {"id": "rankings-store", "property": "children"},
-        "inputs": [{"id": "rankings-level", "property": "value", "value": "workers"}],
-        "state": [{"id": "_pages_location", "property": "search", "value": search}],
-        "changedPropIds": ["rankings-level.value"],
+        "inputs": [{"id": "rankings-search", "property": "value", "value": None}],
+        "state": [{"id": "rankings-level", "property": "value", "value": "workers"},
+                  {"id": "_pages_location", "property": "search", "value": search}],
+        "changedPropIds": ["rankings-search.value"],
     }
     return client.post("/_dash-update-component", json=payload)
 
