@@ -10,6 +10,7 @@ import pytest
 from tests.factories import good_rows, seed_reference, write_table
 from warehouse.db import Database
 from warehouse.ingest import KINDS, get_spec, ingest_file
+from warehouse.ingest.validate import TYPE_REASONS
 
 
 def table_hashes(db: Database) -> dict[str, tuple[int, int]]:
@@ -96,7 +97,7 @@ def test_ingest_file_rejects_each_work_record_rule(ref_db: Database, tmp_path: P
     assert (result.read, result.accepted, result.rejected) == (9, 1, 8)
     allowed = ", ".join(get_spec("work_records").column("type").enum)
     assert rejects_of(result) == [
-        (2, "opened_at", "yesterday", "not a date-time (YYYY-MM-DD HH:MM)"),
+        (2, "opened_at", "yesterday", TYPE_REASONS["datetime"]),
         (3, "worker_id", None, "required"),
         (4, "type", "party", f"not one of: {allowed}"),
         (5, "worker_id", "W999999", "unknown worker"),

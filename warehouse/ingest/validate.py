@@ -29,11 +29,24 @@ BAD = "_ing_bad"
 TYPED = "_ing_typed"
 SELF = "_ing_self"
 
+DATE_FORMS = ("2025-03-06", "2025/3/6", "2025.3.6", "2025年3月6日", "20250306")
+DATETIME_FORMS = ("2025-03-06 09:30", "2025/3/6 9:30", "2025.3.6 9:30", "2025年3月6日 9:30", "20250306")
+
+
+def _forms_reason(en: str, zh: str, forms: tuple[str, ...], en_more: str, zh_more: str) -> str:
+    """A type reject naming the accepted forms, English / 中文 (spaces between forms, so it wraps)."""
+    return (f"{en}; accepted: {', '.join(forms)}, {en_more} / "
+            f"{zh}；可用：{'， '.join(forms)}， {zh_more}")
+
+
 TYPE_REASONS = {
     "int": "not a whole number",
     "float": "not a number",
-    "date": "not a date (YYYY-MM-DD)",
-    "datetime": "not a date-time (YYYY-MM-DD HH:MM)",
+    "date": _forms_reason("not a date (YYYY-MM-DD)", "不是日期", DATE_FORMS,
+                          "an Excel date number", "Excel 日期序号"),
+    "datetime": _forms_reason("not a date-time (YYYY-MM-DD HH:MM)", "不是日期时间", DATETIME_FORMS,
+                              "a date alone (midnight), an Excel date number",
+                              "只有日期（零点）， Excel 日期序号"),
     "bool": "not yes/no (是/否, true/false)",
 }
 
@@ -77,27 +90,90 @@ def _multi_expr(v: str, enum: dict[str, str]) -> str:
     )
 
 
+FULL_WIDTH = "０１２３４５６７８９：．／－\u3000"
+HALF_WIDTH = "0123456789:./- "
+DATE_FORMATS = ("%Y年%m月%d日", "%Y.%m.%d")
+DATETIME_FORMATS = (
+    "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日%H:%M", "%Y年%m月%d日%H:%M:%S",
+    "%Y年%m月%d日%H时%M分", "%Y年%m月%d日 %H时%M分", "%Y.%m.%d %H:%M", "%Y.%m.%d %H:%M:%S",
+    "%Y年%m月%d日", "%Y.%m.%d",
+)
+# Excel's largest date number (9999-12-31); 8-digit numbers above it are read as YYYYMMDD.
+EXCEL_MAX_SERIAL = 2958465
+
+
+def _half_width(v: str) -> str:
+    """`v` with full-width digits, `：．／－` and the ideographic space made half-width."""
+    return f"translate({v}, {lit(FULL_WIDTH)}, {lit(HALF_WIDTH)})"
+
+
+def _excel_days(n: str) -> str:
+    """Day offset of Excel serial `n` (a numeric text) from 1899-12-30, NULL when it is not one.
+
+    Excel counts 1900-02-29, a day that did not exist (the Lotus 1-2-3 leap-year
+    quirk): serials 1-59 are 1900-01-01..02-28 (one day later than the plain
+    offset), 60 is that non-day and is refused, 61 onwards are the plain offset.
+    """
+    s = f"TRY_CAST({n} AS DOUBLE)"
+    return (
+        f"CASE WHEN regexp_full_match({n}, '[0-9]{{1,7}}(\\.[0-9]+)?') AND {s} >= 1 "
+        f"AND {s} < {EXCEL_MAX_SERIAL + 1} AND floor({s}) <> 60 "
+        f"THEN {s} + CASE WHEN {s} < 60 THEN 1 ELSE 0 END END"
+    )
+
+
+def _date_expr(v: str) -> str:
+    """Date of the text `v`: ISO first (fast path), then the office forms on the rest.
+
+    Forms (after full-width → half-width): `2025-03-06`, `2025/3/6`, `2025.3.6`,
+    `2025年3月6日`, `20250306`, a whole Excel date number. NULL otherwise.
+    """
+    n = _half_width(v)
+    formats = "[" + ", ".join(lit(f) for f in DATE_FORMATS) + "]"
+    days = _excel_days(n)
+    return (
+        f"coalesce(TRY_CAST({v} AS DATE), CASE "
+        f"WHEN regexp_full_match({n}, '[0-9]{{8}}') THEN CAST(TRY_STRPTIME({n}, '%Y%m%d') AS DATE) "
+        f"WHEN ({days}) IS NOT NULL THEN CASE WHEN ({days}) = floor({days}) "
+        f"THEN DATE '1899-12-30' + CAST({days} AS INTEGER) END "
+        f"ELSE coalesce(TRY_CAST({n} AS DATE), CAST(TRY_STRPTIME({n}, {formats}) AS DATE)) END)"
+    )
+
+
+def _datetime_expr(v: str) -> str:
+    """Date-time of the text `v`: ISO first (fast path), then the office forms on the rest.
+
+    Forms (after full-width → half-width): `2025-03-06 09:30[:00]` (also `T`, `/`),
+    `2025.3.6 9:30`, `2025年3月6日 9:30` (also without the space, `9时30分`), any
+    accepted date alone (midnight), `20250306`, an Excel date number with its
+    fraction of a day (rounded to the second). NULL otherwise.
+    """
+    n = _half_width(v)
+    formats = "[" + ", ".join(lit(f) for f in DATETIME_FORMATS) + "]"
+    days = _excel_days(n)
+    return (
+        f"coalesce(TRY_CAST({v} AS TIMESTAMP), CASE "
+        f"WHEN regexp_full_match({n}, '[0-9]{{8}}') THEN TRY_STRPTIME({n}, '%Y%m%d') "
+        f"WHEN ({days}) IS NOT NULL THEN TIMESTAMP '1899-12-30' "
+        f"+ to_seconds(CAST(round(({days}) * 86400) AS BIGINT)) "
+        f"ELSE coalesce(TRY_CAST({n} AS TIMESTAMP), TRY_STRPTIME({n}, {formats})) END)"
+    )
+
+
 def _text_typed(col: ColumnSpec, v: str) -> str:
     """Typed value of the trimmed text `v` (NULL when it does not parse)."""
     if col.enum is not None:
         return _multi_expr(v, dict(col.enum)) if col.multi else _enum_expr(v, dict(col.enum))
     if col.type == "int":
-        return (
-            f"CASE WHEN TRY_CAST({v} AS DOUBLE) = floor(TRY_CAST({v} AS DOUBLE)) "
-            f"THEN TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END"
-        )
+        d = f"coalesce(TRY_CAST({v} AS DOUBLE), TRY_CAST({_half_width(v)} AS DOUBLE))"
+        return f"CASE WHEN {d} = floor({d}) THEN TRY_CAST({d} AS BIGINT) END"
     if col.type == "float":
-        return f"CASE WHEN isfinite(TRY_CAST({v} AS DOUBLE)) THEN TRY_CAST({v} AS DOUBLE) END"
+        d = f"coalesce(TRY_CAST({v} AS DOUBLE), TRY_CAST({_half_width(v)} AS DOUBLE))"
+        return f"CASE WHEN isfinite({d}) THEN {d} END"
     if col.type == "date":
-        return (
-            f"coalesce(TRY_CAST({v} AS DATE), CAST(TRY_STRPTIME({v}, '%Y年%m月%d日') AS DATE), "
-            f"CAST(TRY_STRPTIME({v}, '%Y.%m.%d') AS DATE))"
-        )
+        return _date_expr(v)
     if col.type == "datetime":
-        return (
-            f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, '%Y年%m月%d日 %H:%M'), "
-            f"TRY_STRPTIME({v}, '%Y.%m.%d %H:%M'))"
-        )
+        return _datetime_expr(v)
     if col.type == "bool":
         words = " ".join(f"WHEN {lit(w)} THEN true" for w in TRUE_WORDS)
         words += " " + " ".join(f"WHEN {lit(w)} THEN false" for w in FALSE_WORDS)
