@@ -81,8 +81,9 @@ def test_ingest_rejects_table_wraps_reasons_at_80_columns(dash_city: DashCity, t
     shown = narrow("ingest", "work_records", str(template), "--db", str(db))
     assert shown.returncode == 0, shown.stderr
     check_fits(shown.stdout)
-    flat = " ".join(" ".join(table_lines(shown.stdout)).replace("│", " ").split())
-    # the value may wrap beside the long reason (which names the accepted forms): both words shown whole
-    assert "unknown worker" in flat and "W-NOBODY" in flat and "2025-13-01" in flat and "09:00:00" in flat
-    assert "not a date-time (YYYY-MM-DD HH:MM)" in flat
+    # each column's text read down the table (a wrapped cell spans several lines beside the others)
+    cells = [line.split("│")[1:-1] for line in table_lines(shown.stdout) if line.startswith("│")]
+    columns = [" ".join(" ".join(row[i] for row in cells).split()) for i in range(len(cells[0]))]
+    assert "W-NOBODY" in columns[2] and "2025-13-01 09:00:00" in columns[2]
+    assert "unknown worker" in columns[3] and "not a date-time (YYYY-MM-DD HH:MM)" in columns[3]
     assert os.path.exists(db)
