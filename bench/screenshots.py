@@ -112,10 +112,10 @@ def reports(work: Path, out: Path, worker: str) -> None:
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(sheet), str(pages / "sheet")],
                    check=True)
     found = sorted(pages.glob("report-*.png"))
-    # the page holding the rankings table: the first whose text names it
+    # the page holding the rankings tables: the one under the heading "二、排名"
     text = subprocess.run(["pdftotext", "-layout", str(report), "-"], capture_output=True, text=True,
                           check=True).stdout.split("\f")
-    ranking_page = next((i for i, p in enumerate(text) if "排名" in p and i > 1), min(2, len(found) - 1))
+    ranking_page = next((i for i, p in enumerate(text) if "二、排名" in p), min(3, len(found) - 1))
     chosen = {"report-cover": found[0], "report-summary": found[min(1, len(found) - 1)],
               "report-rankings": found[ranking_page], "report-worker-sheet": next(pages.glob("sheet-*.png"))}
     for name, src in chosen.items():
@@ -197,8 +197,6 @@ def browse(url: str, out: Path, worker: str, grid: str, token: str) -> None:
         page.wait_for_selector("#unit-name")
         page.wait_for_selector("#unit-members .drill-link")
         shot(page, "unit-grid")
-        page.locator("#unit-members").scroll_into_view_if_needed()
-        shot(page, "unit-grid-members")
         for name in ("scheme", "vetoes"):
             page.goto(f"{url}/{name}")
             page.wait_for_selector(f"#page-title[data-page={name}]")
