@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -62,6 +63,11 @@ class User:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def now_utc() -> datetime:
+    """The current UTC time without tzinfo (how the auth tables store time)."""
+    return _now()
 
 
 def _digest(value: str) -> str:
@@ -156,11 +162,20 @@ def start_session(db: Database, user: User, *, hours: float, previous: str | Non
 SESSION_CACHE_SECONDS = 10.0
 _session_cache: dict[str, tuple[float, User]] = {}
 _session_lock = threading.Lock()
+# Other caches of who a caller is (API keys, `dashboard.apikeys`) that an account change must clear.
+_listeners: list[Callable[[], None]] = []
+
+
+def add_cache_listener(forget: Callable[[], None]) -> None:
+    """Call `forget` whenever an account or session changes (so no cache keeps an old role)."""
+    _listeners.append(forget)
 
 
 def _forget_sessions() -> None:
     with _session_lock:
         _session_cache.clear()
+    for forget in _listeners:
+        forget()
 
 
 def session_user(db: Database, token: str | None) -> User | None:

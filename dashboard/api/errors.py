@@ -14,6 +14,8 @@ CODES: dict[str, tuple[int, str]] = {
     "not_found": (404, "未找到"),
     "bad_request": (400, "请求有误"),
     "not_ready": (409, "任务尚未完成"),
+    "conflict": (409, "请求冲突"),
+    "internal": (500, "服务器内部错误"),
 }
 
 

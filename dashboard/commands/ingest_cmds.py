@@ -56,7 +56,18 @@ def ingest(
     given = [str(p) for p in files]
     client = server_or_none(db)
     with user_errors(), steps_bar(f"ingest {kind}", enabled=not json) as steps:
-        if client is not None:
+        if client is not None and client.remote:  # the files are here, the server elsewhere: upload them
+            for path in files:
+                if not path.is_file():
+                    raise FileNotFoundError(2, "No such file", str(path))
+            submitted = client.upload(f"/ingest/{kind}/files", files)
+            job = client.follow(submitted["job_id"], steps)
+            if job["state"] != "done":
+                fail(job["message"])
+            results = job["result"]
+            for result, name in zip(results, given, strict=True):
+                result["file"] = name
+        elif client is not None:
             job = client.run_job("ingest", {"kind": kind, "files": [str(p.resolve()) for p in files]}, steps)
             results = job["result"]
             for result, name in zip(results, given, strict=True):

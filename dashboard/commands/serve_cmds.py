@@ -47,16 +47,24 @@ def user_add(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Create a dashboard account (or reset its password, role and scope)."""
-    from dashboard.auth import add_user
+    """Create a dashboard account (or reset its password, role and scope); through the server when one runs."""
+    from dashboard.auth import User, add_user
+    from dashboard.commands.common import server_or_none
     from warehouse.db import open_db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with user_errors(), open_db(db) as database:
-        user = add_user(database, name, password, role=role, scope_unit_id=scope)
+    client = server_or_none(db)
+    with user_errors():
+        if client is not None:
+            saved = client.post_json("/accounts", {"name": name, "password": password, "role": role,
+                                                   "scope_unit_id": scope})
+            user = User(saved["name"], saved["role"], saved["scope_unit_id"])
+        else:
+            with open_db(db) as database:
+                user = add_user(database, name, password, role=role, scope_unit_id=scope)
     if json_out:
         print_json(user)
     elif user.scope_unit_id:

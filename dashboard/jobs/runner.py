@@ -82,7 +82,13 @@ class JobRunner:
             for ctx in self._contexts.values():
                 ctx.cancel.set()
         self._queue.put(None)
-        self._writer.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in self.threads():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def threads(self) -> list[threading.Thread]:
+        """The writer thread and the reading jobs' threads still alive (a stop waits for them)."""
+        return [t for t in (self._writer, *self._readers) if t.is_alive()]
 
     def submit(self, kind: str, params: dict[str, Any], who: str) -> JobInfo:
         """Queue a job (a writing one behind the others; a reading one starts now).

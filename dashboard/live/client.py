@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import io
 import json
+import os
 import shutil
 import time
 import urllib.error
@@ -34,14 +35,29 @@ class ServerError(WarehouseError):
     """The server refused or failed a request; the message is one line for the user."""
 
 
+# Set by `gridscore --server URL` (or GRIDSCORE_SERVER): every routed command then talks
+# to that server with the API key in GRIDSCORE_API_KEY instead of looking for a local one.
+_remote: str | None = None
+# Top-level commands that run through a server; with --server the others are refused.
+ROUTED = frozenset({"runs", "ingest", "score", "report", "backup", "audit", "finalise", "veto", "jobs", "explain",
+                    "apikey", "user"})
+
+
+def set_remote(url: str | None) -> None:
+    """Use the gridscore server at `url` (None: the local one that holds --db, if any)."""
+    global _remote
+    _remote = url.rstrip("/") if url else None
+
+
 @dataclass(frozen=True)
 class ServerClient:
-    """A server reached with a token (today: the local credential file's)."""
+    """A server reached with a token: the local credential file's, or an API key for `--server`."""
 
     url: str
     token: str
     pid: int | None = None
     db: str | None = None
+    remote: bool = False
 
     def describe(self) -> str:
         """How messages name the server: its URL and process."""
@@ -86,6 +102,30 @@ class ServerClient:
             shutil.copyfileobj(response, handle)
         return dest
 
+    def upload(self, path: str, files: list[Path]) -> dict[str, Any]:
+        """POST files as multipart/form-data (field `file`); the JSON answer."""
+        import secrets
+
+        boundary = "gridscore-" + secrets.token_hex(12)
+        parts: list[bytes] = []
+        for file in files:
+            name = file.name.replace('"', "_")
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                         "Content-Type: application/octet-stream\r\n\r\n".encode())
+            parts.append(file.read_bytes())
+            parts.append(b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        req = urllib.request.Request(self.url + "/api/v1" + path, data=b"".join(parts), method="POST", headers={
+            "Authorization": f"Bearer {self.token}", "Accept": "application/json",
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            with urllib.request.urlopen(req, timeout=600) as response:  # noqa: S310 — the server the user named
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise ServerError(_error_text(exc)) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise ServerError(f"{self.describe()} does not answer: {getattr(exc, 'reason', exc)}") from None
+
     def submit(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         """Submit a job; its status JSON."""
         return self.post_json("/jobs", {"kind": kind, "params": params})
@@ -125,8 +165,26 @@ def _error_text(exc: urllib.error.HTTPError) -> str:
         return f"the server answered HTTP {exc.code}"
 
 
+def remote_client() -> ServerClient | None:
+    """The server named by `--server` / GRIDSCORE_SERVER, with the key in GRIDSCORE_API_KEY."""
+    if _remote is None:
+        return None
+    key = os.environ.get("GRIDSCORE_API_KEY", "").strip()
+    if not key:
+        raise ServerError(f"--server {_remote}: set GRIDSCORE_API_KEY to an API key (gridscore apikey add)")
+    return ServerClient(url=_remote, token=key, remote=True)
+
+
 def server_for(db: str | None) -> ServerClient | None:
-    """The server holding this database (credential file + live process), or None."""
+    """The server to run on: `--server`'s, else the one holding this database (credential file + live process)."""
+    remote = remote_client()
+    if remote is not None:
+        return remote
+    return local_server_for(db)
+
+
+def local_server_for(db: str | None) -> ServerClient | None:
+    """The local server holding this database (credential file + live process), or None."""
     path = resolve_path(db)
     if path == ":memory:":
         return None
@@ -142,7 +200,7 @@ def server_for(db: str | None) -> ServerClient | None:
 
 def refuse_if_served(db: str | None, what: str) -> None:
     """Refuse a command that would replace or re-create a database a server holds."""
-    client = server_for(db)
+    client = local_server_for(db)
     if client is not None:
         raise ServerError(f"database {resolve_path(db)} is held by {client.describe()}; "
                           f"stop the server before you {what}")

@@ -4,6 +4,8 @@ server, and the start/stop of `gridscore serve` (bind, credential file, clean ex
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 import threading
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     import dash
 
 __all__ = ["EXTENSION", "attach_jobs", "jobs_folder", "loopback_url", "run"]
+
+log = logging.getLogger("gridscore.serve")
+STOP_WAIT = 10.0  # seconds a stop waits for the start-up cache warm-up to finish its query
 
 def loopback_url(host: str, port: int) -> str:
     """The URL a CLI on this machine uses for a server bound to `host:port`."""
@@ -37,7 +42,8 @@ def run(settings: Settings, *, host: str, port: int, threads: int, announce) -> 
     token = credentials.new_token()
     dash_app: dash.Dash = create_app(settings, local_token=token)
     state = dash_app.server.extensions["gridscore"]
-    threading.Thread(target=warm_caches, args=(state.db,), name="warm-caches", daemon=True).start()
+    warm = threading.Thread(target=warm_caches, args=(state.db,), name="warm-caches", daemon=True)
+    warm.start()
     httpd = create_server(dash_app.server, host=host, port=port, threads=threads, ident="gridscore")
     bound = int(httpd.effective_port)  # type: ignore[union-attr]
     cred = None
@@ -50,8 +56,25 @@ def run(settings: Settings, *, host: str, port: int, threads: int, announce) -> 
     except KeyboardInterrupt:
         pass
     finally:
-        dash_app.server.extensions[EXTENSION].stop()
         if cred is not None:
             credentials.remove(state.db.path, cred)
-        httpd.close()
+        runner = dash_app.server.extensions[EXTENSION]
+        runner.stop()
+        httpd.close()  # waitress: ends its worker threads (waits up to 5 s for running requests)
+        warm.join(STOP_WAIT)
+        busy = [t.name for t in (warm, *runner.threads()) if t.is_alive()]
+        requests = len(httpd.task_dispatcher.threads)  # type: ignore[union-attr]  # waitress workers not yet ended
+        if requests:
+            busy.append(f"{requests} request thread(s)")
+        if busy:
+            # A thread is still inside a DuckDB call. Closing the database under it fails
+            # ("connection is busy"), and letting the interpreter finalise kills that thread
+            # with pthread_exit when the call returns, which unwinds through DuckDB's C++
+            # catch(...) blocks and aborts the process (SIGABRT, exit -6). Committed work is
+            # in the WAL, so leave at once instead, with the exit code of a clean stop.
+            log.warning("stopping with %s still running; the database is recovered from its WAL at next start",
+                        ", ".join(busy))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         state.db.close()
