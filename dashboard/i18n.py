@@ -455,6 +455,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi.not_ranked_label": ("不排名人数（参评不排名或缺项）", "Not ranked (scored, not ranked or missing a pillar)"),
     "kpi.graded": ("评定等次 {n} 人", "{n} graded"),
     "kpi.not_ranked": ("不排名 {n} 人", "{n} not ranked"),
+    "kpi.ungraded": ("无等次 {n} 人", "{n} without a grade"),
+    "kpi.not_ranked_total": ("；不排名共 {n} 人（其中 {v} 人因一票否决定为不合格）",
+                             "; {n} not ranked in all ({v} graded fail by a veto)"),
     "grade.none": ("不排名", "not ranked"),
 }
 

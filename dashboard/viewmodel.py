@@ -43,6 +43,16 @@ class Headline:
         """Workers with a published grade (the ranked, and those a veto graded)."""
         return sum(self.grades.values())
 
+    @property
+    def ungraded(self) -> int:
+        """Workers with no published grade: `graded` + `ungraded` = `workers`."""
+        return self.workers - self.graded
+
+    @property
+    def graded_not_ranked(self) -> int:
+        """Workers a veto graded 不合格 who are not ranked (counted in both `graded` and `not_ranked`)."""
+        return self.not_ranked - self.ungraded
+
 
 def headline(scores: pl.DataFrame, estimates: pl.DataFrame | None) -> Headline:
     """Headline figures from worker scores and (optionally) satisfaction estimates.
@@ -70,8 +80,12 @@ def headline(scores: pl.DataFrame, estimates: pl.DataFrame | None) -> Headline:
 def headline_text(head: Headline, lang: str) -> str:
     """The headline's second line: how many are graded (by grade) and how many are not ranked."""
     grades = " / ".join(f"{enum_label('grade', g, lang)} {n}" for g, n in head.grades.items())
-    return (f"{t('kpi.graded', lang, n=fmt_int(head.graded, lang))}（{grades}）"
-            f"{t('sep.reasons', lang)}{t('kpi.not_ranked', lang, n=fmt_int(head.not_ranked, lang))}")
+    text = (f"{t('kpi.graded', lang, n=fmt_int(head.graded, lang))}（{grades}）"
+            f"{t('sep.reasons', lang)}{t('kpi.ungraded', lang, n=fmt_int(head.ungraded, lang))}")
+    if head.graded_not_ranked > 0:  # a vetoed worker is graded 不合格 yet not ranked: say so, so the sums hold
+        text += t("kpi.not_ranked_total", lang, n=fmt_int(head.not_ranked, lang),
+                  v=fmt_int(head.graded_not_ranked, lang))
+    return text
 
 
 def distribution_figure(scores: pl.DataFrame, lang: str) -> Figure:

@@ -91,8 +91,15 @@ def test_overview_headline_says_graded_and_not_ranked(dash_db: Database) -> None
     not_ranked = scores.height - ranked
     assert not_ranked > 0 and graded < scores.height
     text = _text(overview.view(make_context(dash_db, ADMIN, period="2025", lang="zh"), {}))
-    assert f"评定等次 {graded} 人" in text and f"不排名 {not_ranked} 人" in text
+    ungraded = scores.height - graded
+    assert f"评定等次 {graded} 人" in text and f"无等次 {ungraded} 人" in text
     shown = [int(n) for n in re.findall(r"(?:优秀|良好|合格|不合格) (\d+)", text)]
     assert sum(shown) == graded  # the grades shown cover exactly the graded workers
+    assert graded + ungraded == scores.height  # the two figures shown add up to the workers assessed
+    vetoed_unranked = scores.filter(pl.col("grade").is_not_null() & ~pl.col("eligible")).height
+    if vetoed_unranked:
+        assert f"不排名共 {not_ranked} 人（其中 {vetoed_unranked} 人因一票否决定为不合格）" in text
+    else:
+        assert not_ranked == ungraded and "不排名共" not in text
     en = _text(overview.view(make_context(dash_db, ADMIN, period="2025", lang="en"), {}))
-    assert f"{graded} graded" in en and f"{not_ranked} not ranked" in en
+    assert f"{graded} graded" in en and f"{ungraded} without a grade" in en

@@ -64,6 +64,7 @@ def test_headline_counts_grades_and_vetoes() -> None:
     # W3 is scored, not ranked: its band grade is not published (pagekit.shown_grades)
     assert head.grades == {"excellent": 0, "good": 1, "pass": 1, "fail": 1}
     assert (head.ranked, head.not_ranked, head.graded) == (3, 1, 3)
+    assert head.graded + head.ungraded == head.workers and head.graded_not_ranked == 0
     assert head.vetoes == 1 and head.response_rate == pytest.approx(0.6)
 
 
