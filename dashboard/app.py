@@ -234,6 +234,22 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         return render_shell(ctx, pathname or "/", params)
 
     @app.callback(
+        Output(ids.RESCORE_RESULT, "children"),
+        Input(ids.RESCORE_BUTTON, "n_clicks"),
+        State(ids.LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    @checked
+    def _rescore(_n: int | None, search: str | None) -> str:
+        from flask import current_app
+
+        from dashboard.context import current_db, current_user
+        from dashboard.live.attach import EXTENSION
+        from dashboard.stale_banner import on_rescore
+
+        return on_rescore(current_db(), current_user(), search, current_app.extensions.get(EXTENSION))
+
+    @app.callback(
         Output(ids.LOCATION, "search"),
         Input(ids.PERIOD, "value"),
         Input(ids.UNIT, "value"),

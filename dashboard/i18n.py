@@ -269,6 +269,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "finalise.confirm": ("定稿后结果不可再修改，只能通过申诉更改。确定要定稿吗？", "A final run cannot be changed except through appeals. Finalise now?"),
     "finalise.done": ("已定稿。", "The run is final."),
     "finalise.already": ("该批次已定稿。", "This run is already final."),
+    "stale.banner": ("评分已过期：自批次 {batch} 以来有 {n} 项变更", "Scores out of date: {n} changes since batch {batch}"),
+    "stale.final": ("运行 {run} 已定稿，不会被修改：更改须经申诉更正流程，生成取代它的新定稿运行。",
+                    "Run {run} is final and is never changed: the change goes through an audited correction that produces a superseding final run."),
+    "stale.rescore": ("重新评分", "Rescore"),
+    "stale.queued": ("已提交重新评分任务 {job}，完成后刷新页面。", "Rescore job {job} submitted; reload the page when it is done."),
+    "stale.no_runner": ("重新评分须在服务器上运行（gridscore serve）。", "Rescoring runs on the server (gridscore serve)."),
+    "stale.not_draft": ("只有草稿运行可以重新评分。", "Only a draft run can be rescored."),
     "finalise.none": ("没有可定稿的草稿批次。", "There is no draft run to finalise."),
     # survey form
     "survey.title": ("居民满意度调查", "Residents' satisfaction survey"),

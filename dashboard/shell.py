@@ -132,7 +132,9 @@ def render_shell(ctx: ViewContext, pathname: str, params: dict[str, str] | None 
         ),
         fluid=True,
     )
-    return html.Div([navbar, filters])
+    from dashboard.stale_banner import stale_banner  # the banner imports this module's parse_search
+
+    return html.Div([navbar, filters, stale_banner(ctx)])
 
 
 SUBJECT_OF_UNIT = ("subject",)

@@ -58,6 +58,13 @@ class ScoreParams(_Params):
     actor: str = "cli"
 
 
+class RescoreParams(_Params):
+    """Recompute a draft run in place from its period's current inputs (stale scores)."""
+
+    run: str
+    actor: str = Field(default="cli", min_length=1)
+
+
 class BackupParams(_Params):
     """Snapshot the database into a new (or empty) folder on the server's machine."""
 
@@ -196,6 +203,11 @@ def _score(ctx: JobContext, p: dict[str, Any]) -> Outcome:
     return Outcome(result, f"run {result['run_id']}: {result['workers']} workers scored (draft)")
 
 
+def _rescore(ctx: JobContext, p: dict[str, Any]) -> Outcome:
+    result = tasks.rescore(ctx.db, run=p["run"], actor=p["actor"], steps=ctx)
+    return Outcome(result, f"run {result['run_id']}: {result['workers']} workers rescored, {result['vetoed']} vetoed")
+
+
 def _backup(ctx: JobContext, p: dict[str, Any]) -> Outcome:
     result = tasks.backup(ctx.db, out_dir=p["out_dir"], steps=ctx)
     return Outcome(result, f"snapshot of {len(result['tables'])} tables written to {p['out_dir']}")
@@ -263,6 +275,7 @@ KINDS: dict[str, Kind] = {
         Kind("ingest", writes=True, action="manage_data", params=IngestParams, task=_ingest),
         Kind("report", writes=False, action="export", params=ReportParams, task=_report),
         Kind("score", writes=True, action="finalise", params=ScoreParams, task=_score),
+        Kind("rescore", writes=True, action="finalise", params=RescoreParams, task=_rescore),
         Kind("backup", writes=False, action="manage_data", params=BackupParams, task=_backup),
         Kind("audit_verify", writes=False, action="view", params=AuditParams, task=_audit),
         Kind("finalise", writes=True, action="finalise", params=FinaliseParams, task=_finalise),

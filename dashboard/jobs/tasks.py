@@ -278,6 +278,24 @@ def responses_import(db: Database, *, file: str, channel: str = "paper", entered
     return {"file": file, "counts": dict(counts.iter_rows()), **table_json(results)}
 
 
+def rescore(db: Database, *, run: str, actor: str = "cli", steps: Steps = no_steps) -> dict[str, Any]:
+    """Recompute a draft run in place from the period's current inputs (a final run refuses).
+
+    The dashboard's cached frames of the run are dropped, so the pages show the new scores.
+    """
+    from dataclasses import asdict
+
+    from dashboard.data import clear_caches
+    from metrics.runs import rescore as do_rescore
+
+    def report_stage(stage: str, fraction: float) -> None:
+        steps(round(100 * fraction, 1), 100, "percent", stage)
+
+    summary = do_rescore(db, run, actor=actor, progress=report_stage)
+    clear_caches()
+    return asdict(summary)
+
+
 def appeal(db: Database, *, run: str, worker: str, field: str, after: str, reason: str, actor: str,
            steps: Steps = no_steps) -> dict[str, Any]:
     """Correct a worker's total or grade in a final run (who, when, why, before, after; audited)."""
