@@ -17,6 +17,7 @@ from dashboard import ids
 from dashboard.context import ViewContext
 from dashboard.data import org_units, periods
 from dashboard.i18n import fmt_period, other_lang, pick, t
+from dashboard.stale_banner import stale_banner
 
 NAV: tuple[tuple[str, str], ...] = (
     ("/", "nav.overview"),
@@ -132,8 +133,6 @@ def render_shell(ctx: ViewContext, pathname: str, params: dict[str, str] | None 
         ),
         fluid=True,
     )
-    from dashboard.stale_banner import stale_banner  # the banner imports this module's parse_search
-
     return html.Div([navbar, filters, stale_banner(ctx)])
 
 

@@ -7,6 +7,8 @@ runs), a final run says that it is never changed and names the correction path.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import dash_bootstrap_components as dbc
 from dash import html
 from dash.development.base_component import Component
@@ -17,7 +19,6 @@ from dashboard.auth import User
 from dashboard.context import ViewContext, make_context
 from dashboard.data import latest_run, run_id_of, run_status
 from dashboard.i18n import t
-from dashboard.shell import parse_search
 from metrics.stale import Staleness, changes_since
 from warehouse.db import Database
 
@@ -53,7 +54,7 @@ def on_rescore(db: Database, user: User | None, search: str | None, runner) -> s
     Returns:
         The message (UI language) saying what happened.
     """
-    p = parse_search(search)
+    p = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
     ctx = make_context(db, user, period=p.get("period"), unit=p.get("unit"), lang=p.get("lang"), action="finalise")
     require(ctx.user, "finalise", None, tree=ctx.tree)  # a run covers the whole city
     run = latest_run(db, ctx.period)
