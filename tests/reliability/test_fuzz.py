@@ -114,6 +114,9 @@ def form_app(rel_city: RelCity, tmp_path_factory: pytest.TempPathFactory) -> Ite
     try:
         yield db, app, list(rel_city.tokens)
     finally:
+        from surveys.intake.writer import writer_for
+
+        writer_for(db).stop()  # the survey writer may still be closing its cursor after the last answer
         db.close()
 
 
